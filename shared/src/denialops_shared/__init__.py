@@ -1,0 +1,1 @@
+"""denialops_shared."""

@@ -1,0 +1,1 @@
+"""Cross-service contracts: integration events and the artifacts they carry."""

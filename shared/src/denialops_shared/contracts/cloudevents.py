@@ -1,0 +1,134 @@
+"""CloudEvents 1.0 in Kafka binary mode: attributes as `ce_*` headers, the event body as JSON.
+
+`encode` turns an event body into an `EncodedEvent` (what is stored in an outbox and sent);
+`decode` turns a received record back into a validated body, or raises `InvalidEvent` with a
+reason fit for a dead-letter header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from denialops_shared.contracts.events import EVENT_MODELS, EventBody, event_type
+from denialops_shared.contracts.topics import Topic
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+MAX_EVENT_BYTES = 8 * 1024 * 1024
+
+B = TypeVar("B", bound=BaseModel)
+
+
+class InvalidEvent(Exception):
+    """A record that no retry can make valid: it belongs in the dead-letter topic."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    topic: str
+    key: str
+    value: bytes
+    headers: dict[str, str]
+
+    @property
+    def event_id(self) -> str:
+        return self.headers["ce_id"]
+
+    def to_document(self) -> dict[str, object]:
+        """A MongoDB-storable form (for the outbox)."""
+        return {"topic": self.topic, "key": self.key, "value": self.value, "headers": self.headers}
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, object]) -> EncodedEvent:
+        value = doc["value"]
+        headers = doc["headers"]
+        if not isinstance(value, bytes) or not isinstance(headers, dict):
+            raise TypeError("not an outbox event document")
+        return cls(topic=str(doc["topic"]), key=str(doc["key"]), value=value, headers=dict(headers))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedEvent(Generic[B]):
+    id: str
+    source: str
+    type: str
+    time: dt.datetime
+    body: B
+
+
+def deterministic_event_id(*parts: str) -> str:
+    """An id derived from what the event is about, so a re-run of the same step emits the same id."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "denialops:" + ":".join(parts)))
+
+
+def encode(
+    topic: Topic,
+    body: EventBody,
+    *,
+    source: str,
+    event_id: str | None = None,
+    time: dt.datetime | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> EncodedEvent:
+    if not isinstance(body, EVENT_MODELS[topic]):
+        raise TypeError(f"{type(body).__name__} does not belong on {topic.value}")
+    headers = {
+        "ce_specversion": SPEC_VERSION,
+        "ce_id": event_id or str(uuid.uuid4()),
+        "ce_source": source,
+        "ce_type": event_type(topic),
+        "ce_time": (time or dt.datetime.now(dt.UTC)).isoformat(),
+        "ce_subject": body.case_id,
+        "ce_tenantid": body.tenant_id,
+        "content-type": CONTENT_TYPE,
+        **(extra_headers or {}),
+    }
+    return EncodedEvent(
+        topic=topic.value,
+        key=body.case_id,
+        value=body.model_dump_json(exclude_none=False).encode(),
+        headers=headers,
+    )
+
+
+def decode(topic: Topic, headers: Mapping[str, str], value: bytes) -> ReceivedEvent[EventBody]:
+    if len(value) > MAX_EVENT_BYTES:
+        raise InvalidEvent("too_large", f"{len(value)} bytes")
+    if headers.get("ce_specversion") != SPEC_VERSION:
+        raise InvalidEvent("not_cloudevent", "missing or unsupported ce_specversion")
+    ce_type = headers.get("ce_type")
+    if ce_type != event_type(topic):
+        raise InvalidEvent("unknown_type", f"type {ce_type!r} is not known on {topic.value}")
+    content_type = headers.get("content-type", CONTENT_TYPE)
+    if not content_type.startswith(CONTENT_TYPE):
+        raise InvalidEvent("bad_content_type", "expected application/json")
+    event_id, source, time = headers.get("ce_id"), headers.get("ce_source"), headers.get("ce_time")
+    if not event_id or not source or not time:
+        raise InvalidEvent("not_cloudevent", "ce_id, ce_source and ce_time are required")
+    try:
+        parsed_time = dt.datetime.fromisoformat(time)
+    except ValueError as exc:
+        raise InvalidEvent("not_cloudevent", "ce_time is not an ISO 8601 time") from exc
+    try:
+        raw = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent("bad_json", "body is not valid JSON") from exc
+    try:
+        body = EVENT_MODELS[topic].model_validate(raw)
+    except ValidationError as exc:
+        # Field locations and error types only: the input values may be PHI.
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors()[:5])
+        raise InvalidEvent("schema_invalid", problems) from exc
+    return ReceivedEvent(id=event_id, source=source, type=ce_type, time=parsed_time, body=body)

@@ -1,0 +1,189 @@
+"""Kafka plumbing on FastStream/aiokafka: the broker, topic creation and reliable consumption.
+
+Reliability rules (SPEC §7): producers use acks=all with idempotence; a subscriber commits only
+after its handler finished; a record that can never succeed goes to `<topic>.dlq` with the reason,
+so one poison message never blocks its partition; an infrastructure failure (database or broker
+down) is not the record's fault, so the record is redelivered instead of dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+from faststream.security import SASLScram512
+from pymongo.errors import ConnectionFailure
+
+from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, ReceivedEvent, decode
+from denialops_shared.contracts.events import EventBody
+from denialops_shared.contracts.topics import ALL_TOPICS, Topic
+from denialops_shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
+from denialops_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[ReceivedEvent[EventBody]], Awaitable[None]]
+
+# Failures of our own infrastructure: waiting and redelivering fixes them, dead-lettering would not.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaError, asyncio.TimeoutError)
+HANDLER_ATTEMPTS = 3
+RETRY_BASE_SECONDS = 0.2
+REDELIVERY_PAUSE_SECONDS = 1.0
+
+
+def _security(settings: ServiceSettings) -> SASLScram512 | None:
+    if settings.kafka_security_protocol != "SASL_SSL":
+        return None
+    import ssl
+
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    return SASLScram512(
+        username=settings.kafka_sasl_username or "",
+        password=password,
+        ssl_context=ssl.create_default_context(),
+    )
+
+
+def create_broker(settings: ServiceSettings) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        security=_security(settings),
+        graceful_timeout=settings.shutdown_grace_seconds,
+        logger=None,
+    )
+
+
+async def ensure_topics(settings: ServiceSettings) -> None:
+    """Create every topic (and its dead-letter topic) with the configured partition count."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-admin"
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+            for name in ALL_TOPICS
+            if name not in existing
+        ]
+        if missing:
+            # Another service may have created them first.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def publish(broker: KafkaBroker, event: EncodedEvent) -> None:
+    """Publish and wait for the broker's acknowledgement (acks=all)."""
+    await broker.publish(event.value, event.topic, key=event.key.encode(), headers=event.headers)
+    EVENTS_PUBLISHED.labels(topic=event.topic).inc()
+
+
+def _headers(message: KafkaMessage) -> dict[str, str]:
+    return {k: v for k, v in message.headers.items() if isinstance(v, str)}
+
+
+async def _dead_letter(
+    broker: KafkaBroker, topic: Topic, message: KafkaMessage, error_class: str, reason: str, attempts: int
+) -> None:
+    record: Any = message.raw_message
+    headers = {
+        **_headers(message),
+        "dlq_error_class": error_class,
+        "dlq_reason": reason[:500],
+        "dlq_attempts": str(attempts),
+        "dlq_original_topic": topic.value,
+        "dlq_original_partition": str(record.partition),
+        "dlq_original_offset": str(record.offset),
+    }
+    key = record.key if isinstance(record.key, bytes) else None
+    await broker.publish(message.body, topic.dead_letter, key=key, headers=headers)
+    EVENTS_PUBLISHED.labels(topic=topic.dead_letter).inc()
+    log.warning(
+        "kafka.event.dead_lettered",
+        extra={"topic": topic.value, "error_class": error_class, "attempts": attempts},
+    )
+
+
+def raw_body(message: StreamMessage[Any]) -> bytes:
+    """FastStream would parse JSON before the handler runs; bad JSON must reach `decode` to be dead-lettered."""
+    return message.body
+
+
+def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, handler: Handler) -> None:
+    """Register `handler` for `topic` in consumer group `group_id` with at-least-once semantics.
+
+    The handler may raise `InvalidEvent` to dead-letter a record it refuses (e.g. an unknown tenant).
+    """
+
+    @broker.subscriber(
+        topic.value,
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        decoder=raw_body,
+    )
+    async def consume(message: KafkaMessage) -> None:
+        try:
+            event = decode(topic, _headers(message), message.body)
+        except InvalidEvent as exc:
+            EVENTS_CONSUMED.labels(topic=topic.value, outcome="invalid").inc()
+            await _dead_letter(broker, topic, message, exc.code, exc.detail, attempts=0)
+            return
+        started = time.perf_counter()
+        failure = await _handle_with_retries(handler, topic, event)
+        if failure is None:
+            HANDLER_SECONDS.labels(topic=topic.value).observe(time.perf_counter() - started)
+            EVENTS_CONSUMED.labels(topic=topic.value, outcome="processed").inc()
+            return
+        EVENTS_CONSUMED.labels(topic=topic.value, outcome="dead_lettered").inc()
+        code, reason, attempts = failure
+        await _dead_letter(broker, topic, message, code, reason, attempts)
+
+
+async def _handle_with_retries(
+    handler: Handler, topic: Topic, event: ReceivedEvent[EventBody]
+) -> tuple[str, str, int] | None:
+    """None on success; (error class, reason, attempts) when the record should be dead-lettered."""
+    for attempt in range(1, HANDLER_ATTEMPTS + 1):
+        try:
+            await handler(event)
+            return None
+        except InvalidEvent as exc:
+            return exc.code, exc.detail, attempt
+        except TRANSIENT_ERRORS:
+            EVENTS_CONSUMED.labels(topic=topic.value, outcome="redelivered").inc()
+            log.warning("kafka.event.transient_failure", extra={"topic": topic.value, "event_id": event.id})
+            # Pause so a dependency outage does not spin the CPU; the nack then redelivers the record.
+            await asyncio.sleep(REDELIVERY_PAUSE_SECONDS)
+            raise
+        except Exception as exc:
+            log.warning(
+                "kafka.event.handler_failed",
+                extra={
+                    "topic": topic.value,
+                    "event_id": event.id,
+                    "attempt": attempt,
+                    "error_class": type(exc).__name__,
+                },
+            )
+            if attempt == HANDLER_ATTEMPTS:
+                return type(exc).__name__, "handler failed after retries", attempt
+            await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
+    return None
