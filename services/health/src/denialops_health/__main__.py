@@ -1,0 +1,3 @@
+from denialops_health.main import main
+
+main()

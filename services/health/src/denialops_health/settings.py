@@ -1,0 +1,25 @@
+"""Health service settings (environment variables)."""
+
+from pydantic import AliasChoices, Field
+
+from denialops_shared.settings import ServiceSettings
+
+
+class HealthSettings(ServiceSettings):
+    service_name: str = "health"
+    http_port: int = Field(default=8003, validation_alias=AliasChoices("HEALTH_PORT", "HTTP_PORT"))
+    mongodb_database: str = Field(
+        default="denialops_health", validation_alias=AliasChoices("HEALTH_MONGODB_DATABASE", "MONGODB_DATABASE")
+    )
+    # name=base URL of every service whose readiness is aggregated.
+    health_targets: dict[str, str] = Field(
+        default_factory=lambda: {
+            "intake": "http://127.0.0.1:8000",
+            "router": "http://127.0.0.1:8001",
+            "llm-worker": "http://127.0.0.1:8002",
+        }
+    )
+    consumer_groups: list[str] = Field(
+        default_factory=lambda: ["denialops-intake", "denialops-router", "denialops-llm-worker"]
+    )
+    poll_seconds: float = Field(default=5.0, gt=0)

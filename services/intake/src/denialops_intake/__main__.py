@@ -1,0 +1,3 @@
+from denialops_intake.main import main
+
+main()

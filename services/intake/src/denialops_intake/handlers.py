@@ -1,0 +1,263 @@
+"""Intake's use cases: create cases, add documents, request runs, and project stage results.
+
+HTTP routes and Kafka consumers are thin entrypoints over these functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+from denialops_intake.repository import IntakeRepository
+from denialops_intake.text_extraction import ExtractedText
+from denialops_shared.contracts.cloudevents import ReceivedEvent, encode
+from denialops_shared.contracts.events import (
+    FINAL_STAGE,
+    PIPELINE,
+    CaseCreated,
+    DocType,
+    DocumentAdded,
+    EventBody,
+    Mode,
+    Page,
+    RunRequested,
+    StageCompleted,
+    StageStatus,
+    auto_run_id,
+)
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.mongo import Document
+from denialops_shared.outbox import Outbox
+
+SOURCE = "/denialops/intake"
+
+
+class NotFound(Exception):
+    """The resource does not exist for this tenant (another tenant's resource is not found either)."""
+
+
+class Conflict(Exception):
+    pass
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4()}"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class RunWatcher:
+    """Wakes HTTP requests waiting for a run to finish when this process sees its final stage."""
+
+    _events: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def event(self, run_id: str) -> asyncio.Event:
+        return self._events.setdefault(run_id, asyncio.Event())
+
+    def finished(self, run_id: str) -> None:
+        if (event := self._events.get(run_id)) is not None:
+            event.set()
+
+    def forget(self, run_id: str) -> None:
+        self._events.pop(run_id, None)
+
+
+@dataclass
+class Intake:
+    repo: IntakeRepository
+    case_outbox: Outbox
+    document_outbox: Outbox
+    run_outbox: Outbox
+    watcher: RunWatcher = field(default_factory=RunWatcher)
+
+    # -- commands from HTTP ---------------------------------------------------------------------
+
+    async def create_case(self, tenant_id: str, mode: Mode, auto_run: bool, user_context: dict[str, str]) -> Document:
+        case_id = new_id("case")
+        body = CaseCreated(
+            tenant_id=tenant_id, case_id=case_id, mode=mode, auto_run=auto_run, user_context=user_context
+        )
+        doc = _case_document(body, created_at=now())
+        await self.repo.insert_with_events(self.repo.cases, doc, [encode(Topic.CASE_CREATED, body, source=SOURCE)])
+        await self.case_outbox.flush(case_id)
+        return doc
+
+    async def add_document(
+        self, tenant_id: str, case_id: str, doc_type: DocType, data: bytes, text: ExtractedText
+    ) -> tuple[Document, str | None]:
+        """Store the document and publish `document.added`; returns it and the auto-run id if one starts."""
+        case = await self.repo.get_case(tenant_id, case_id)
+        if case is None:
+            raise NotFound
+        document_id = new_id("doc")
+        body = DocumentAdded(
+            tenant_id=tenant_id,
+            case_id=case_id,
+            document_id=document_id,
+            doc_type=doc_type,
+            media_type=text.media_type,
+            sha256=hashlib.sha256(data).hexdigest(),
+            pages=[Page(number=i, text=t) for i, t in enumerate(text.pages, start=1)],
+            extraction_method=text.method,
+        )
+        doc = _document_document(body, created_at=now())
+        event = encode(Topic.DOCUMENT_ADDED, body, source=SOURCE)
+        run_id = None
+        if doc_type is DocType.DENIAL_LETTER and case["auto_run"]:
+            run_id = auto_run_id(case_id)
+            await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
+        await self.repo.insert_with_events(self.repo.documents, doc, [event])
+        await self.document_outbox.flush(document_id)
+        return doc, run_id
+
+    async def request_run(self, tenant_id: str, case_id: str, requested_by: str) -> Document:
+        if await self.repo.get_case(tenant_id, case_id) is None:
+            raise NotFound
+        if not await self.repo.has_denial_letter(tenant_id, case_id):
+            raise Conflict("upload a denial letter before starting a run")
+        run_id = new_id("run")
+        body = RunRequested(
+            tenant_id=tenant_id, case_id=case_id, run_id=run_id, requested_by=requested_by, reason="api"
+        )
+        run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
+        await self.repo.insert_with_events(self.repo.runs, run, [encode(Topic.RUN_REQUESTED, body, source=SOURCE)])
+        await self.run_outbox.flush(run_id)
+        return run
+
+    async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
+        run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
+        await self.repo.runs.update_one({"_id": run_id}, {"$setOnInsert": run}, upsert=True)
+
+    async def wait_for_run(self, tenant_id: str, run_id: str, wait_seconds: float) -> Document | None:
+        """The run once finished, or its current state after `wait_seconds`."""
+        event = self.watcher.event(run_id)
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        try:
+            while True:
+                run = await self.repo.get_run(tenant_id, run_id)
+                remaining = deadline - asyncio.get_running_loop().time()
+                if run is None or run["status"] in TERMINAL_STATUSES or remaining <= 0:
+                    return run
+                # Another replica may own the partition: poll the database as well as waiting.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(remaining, 0.25))
+        finally:
+            self.watcher.forget(run_id)
+
+    # -- projections of events from Kafka ------------------------------------------------------------
+
+    async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, CaseCreated)
+        await self.repo.upsert_case(_case_document(body, created_at=event.time))
+
+    async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, DocumentAdded)
+        await self.repo.upsert_document(_document_document(body, created_at=event.time))
+
+    async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, StageCompleted)
+        received = now()
+        for artifact in body.artifacts:
+            await self.repo.upsert_artifact(
+                {
+                    "_id": f"{body.run_id}:{artifact.name}",
+                    "tenant_id": body.tenant_id,
+                    "case_id": body.case_id,
+                    "run_id": body.run_id,
+                    "stage": body.stage.value,
+                    "name": artifact.name,
+                    "media_type": artifact.media_type,
+                    "sha256": artifact.sha256,
+                    "content": artifact.content,
+                    "created_at": body.finished_at,
+                }
+            )
+        stage_doc = {
+            "status": body.status.value,
+            "attempt": body.attempt,
+            "started_at": body.started_at,
+            "finished_at": body.finished_at,
+            "duration_ms": round((body.finished_at - body.started_at).total_seconds() * 1000, 3),
+            "artifacts": [a.name for a in body.artifacts],
+            "error": body.error.model_dump() if body.error else None,
+        }
+        run = await self.repo.record_stage(
+            body.tenant_id, body.case_id, body.run_id, body.stage.value, stage_doc, received
+        )
+        status = run_status(run.get("stages", {}))
+        if status != run.get("status"):
+            fields: Document = {"updated_at": received}
+            if status in TERMINAL_STATUSES:
+                fields["finished_at"] = received
+            await self.repo.set_run_status(body.run_id, status, fields)
+        if status in TERMINAL_STATUSES:
+            self.watcher.finished(body.run_id)
+
+
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+
+
+def run_status(stages: dict[str, Document]) -> str:
+    """A run's status from its stages: any failure fails it, the final stage finishes it."""
+    statuses = {name: stage["status"] for name, stage in stages.items()}
+    if StageStatus.FAILED.value in statuses.values():
+        return "failed"
+    if StageStatus.CANCELLED.value in statuses.values():
+        return "cancelled"
+    if statuses.get(FINAL_STAGE.value) in (StageStatus.SUCCEEDED.value, StageStatus.SKIPPED.value):
+        return "succeeded"
+    return "running" if statuses else "queued"
+
+
+def stage_progress(stages: dict[str, Document]) -> list[Document]:
+    return [{"stage": s.value, **stages.get(s.value, {"status": "pending"})} for s in PIPELINE]
+
+
+def _case_document(body: CaseCreated, created_at: dt.datetime) -> Document:
+    return {
+        "_id": body.case_id,
+        "tenant_id": body.tenant_id,
+        "mode": body.mode.value,
+        "auto_run": body.auto_run,
+        "source": body.source,
+        "user_context": body.user_context,
+        "created_at": created_at,
+    }
+
+
+def _document_document(body: DocumentAdded, created_at: dt.datetime) -> Document:
+    return {
+        "_id": body.document_id,
+        "tenant_id": body.tenant_id,
+        "case_id": body.case_id,
+        "doc_type": body.doc_type.value,
+        "media_type": body.media_type,
+        "sha256": body.sha256,
+        "page_count": len(body.pages),
+        "pages": [p.model_dump() for p in body.pages],
+        "extraction_method": body.extraction_method,
+        "created_at": created_at,
+    }
+
+
+def _run_document(tenant_id: str, case_id: str, run_id: str, requested_by: str, created_at: dt.datetime) -> Document:
+    return {
+        "_id": run_id,
+        "tenant_id": tenant_id,
+        "case_id": case_id,
+        "status": "queued",
+        "requested_by": requested_by,
+        "stages": {},
+        "created_at": created_at,
+        "updated_at": created_at,
+    }

@@ -1,0 +1,3 @@
+from denialops_llm_worker.main import main
+
+main()

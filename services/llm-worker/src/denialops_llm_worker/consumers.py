@@ -1,0 +1,14 @@
+"""llm-worker's Kafka entrypoints."""
+
+from faststream.kafka import KafkaBroker
+
+from denialops_llm_worker.handlers import Generator
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.kafka import subscribe
+
+GROUP_ID = "denialops-llm-worker"
+
+
+def register(broker: KafkaBroker, generator: Generator) -> None:
+    subscribe(broker, Topic.STAGE_COMPLETED, GROUP_ID, generator.on_stage_completed)
+    subscribe(broker, Topic.RUN_CANCELLED, GROUP_ID, generator.on_run_cancelled)

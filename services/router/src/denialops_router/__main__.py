@@ -1,0 +1,3 @@
+from denialops_router.main import main
+
+main()

@@ -1,0 +1,149 @@
+"""Router use cases: keep a projection of cases, documents and run requests; run a case once it is ready.
+
+A run starts when its case is known (case.created), a denial letter has arrived and the run was
+requested (explicitly, or implicitly by `auto_run`). Events may come in any order and any number of
+times: the run's single-document transition from `pending` to `done`, written together with its
+outbox, makes sure each run is computed and published once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from denialops_router.pipeline import RunInput, run_stages
+from denialops_shared.contracts.cloudevents import (
+    EncodedEvent,
+    InvalidEvent,
+    ReceivedEvent,
+    deterministic_event_id,
+    encode,
+)
+from denialops_shared.contracts.events import (
+    CaseCreated,
+    DocType,
+    DocumentAdded,
+    EventBody,
+    RunCancelled,
+    RunRequested,
+    auto_run_id,
+)
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.mongo import Document
+from denialops_shared.outbox import Outbox, update_with_events
+
+SOURCE = "/denialops/router"
+
+
+class Router:
+    def __init__(self, db: AsyncDatabase[Document], outbox: Outbox) -> None:
+        self.cases = db["cases"]
+        self.documents = db["documents"]
+        self.runs = db["runs"]
+        self.outbox = outbox
+
+    async def create_indexes(self) -> None:
+        await self.documents.create_index([("case_id", ASCENDING), ("doc_type", ASCENDING)])
+        await self.runs.create_index([("case_id", ASCENDING), ("status", ASCENDING)])
+        await self.runs.create_index([("outbox_at", ASCENDING)])
+
+    async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, CaseCreated)
+        await self._check_tenant(body)
+        await self.cases.update_one(
+            {"_id": body.case_id},
+            {"$set": {"tenant_id": body.tenant_id, "mode": body.mode.value, "auto_run": body.auto_run}},
+            upsert=True,
+        )
+        if body.auto_run:
+            await self._request(body.tenant_id, body.case_id, auto_run_id(body.case_id))
+        await self.start_ready_runs(body.case_id)
+
+    async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, DocumentAdded)
+        await self._check_tenant(body)
+        await self.documents.update_one(
+            {"_id": body.document_id},
+            {
+                "$setOnInsert": {
+                    "case_id": body.case_id,
+                    "tenant_id": body.tenant_id,
+                    "doc_type": body.doc_type.value,
+                    "pages": [p.text for p in body.pages],
+                    "added_at": event.time,
+                }
+            },
+            upsert=True,
+        )
+        await self.start_ready_runs(body.case_id)
+
+    async def on_run_requested(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, RunRequested)
+        await self._check_tenant(body)
+        await self._request(body.tenant_id, body.case_id, body.run_id)
+        await self.start_ready_runs(body.case_id)
+
+    async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, RunCancelled)
+        await self._check_tenant(body)
+        # A run not started yet never starts; one already done is finished by the later stages' owners.
+        await self.runs.update_one(
+            {"_id": body.run_id},
+            {
+                "$set": {"status": "cancelled"},
+                "$setOnInsert": {"case_id": body.case_id, "tenant_id": body.tenant_id},
+            },
+            upsert=True,
+        )
+
+    async def _check_tenant(self, body: EventBody) -> None:
+        case = await self.cases.find_one({"_id": body.case_id}, {"tenant_id": 1})
+        if case is not None and case.get("tenant_id") not in (None, body.tenant_id):
+            raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
+
+    async def _request(self, tenant_id: str, case_id: str, run_id: str) -> None:
+        await self.runs.update_one(
+            {"_id": run_id},
+            {"$setOnInsert": {"case_id": case_id, "tenant_id": tenant_id, "status": "pending"}},
+            upsert=True,
+        )
+
+    async def start_ready_runs(self, case_id: str) -> None:
+        case = await self.cases.find_one({"_id": case_id})
+        if case is None or "mode" not in case:
+            return  # case.created has not arrived yet
+        letter = await self.documents.find_one(
+            {"case_id": case_id, "doc_type": DocType.DENIAL_LETTER.value}, sort=[("added_at", ASCENDING)]
+        )
+        if letter is None:
+            return
+        async for run in self.runs.find({"case_id": case_id, "status": "pending"}, {"_id": 1, "tenant_id": 1}):
+            await self._start(case, letter, str(run["_id"]))
+
+    async def _start(self, case: Document, letter: Document, run_id: str) -> None:
+        stages = run_stages(
+            RunInput(tenant_id=case["tenant_id"], case_id=case["_id"], run_id=run_id, letter_pages=letter["pages"])
+        )
+        events: list[EncodedEvent] = [
+            encode(
+                Topic.STAGE_COMPLETED,
+                stage,
+                source=SOURCE,
+                event_id=deterministic_event_id(run_id, stage.stage.value, str(stage.attempt)),
+            )
+            for stage in stages
+        ]
+        started = await self.runs.find_one_and_update(
+            {"_id": run_id, "status": "pending"},
+            update_with_events({"status": "done", "done_at": dt.datetime.now(dt.UTC)}, events),
+            projection={"_id": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        if started is not None:
+            await self.outbox.flush(run_id)

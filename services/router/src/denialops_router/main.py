@@ -1,0 +1,38 @@
+"""Composition root and process entrypoint of the router service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from denialops_router import __version__, consumers
+from denialops_router.handlers import Router
+from denialops_router.settings import RouterSettings
+from denialops_shared.outbox import Outbox
+from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
+
+
+def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
+    settings = settings or RouterSettings()
+    ctx = build_context(settings)
+    router = Router(ctx.db, Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds))
+    consumers.register(ctx.broker, router)
+
+    async def create_indexes(_: ServiceContext) -> None:
+        await router.create_indexes()
+
+    return create_app(
+        ctx,
+        title="DenialOps router",
+        version=__version__,
+        on_connected=[create_indexes],
+        background=[lambda _: router.outbox.run_relay()],
+    )
+
+
+def main() -> None:
+    settings = RouterSettings()
+    serve(bootstrap(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""Router settings (environment variables)."""
+
+from pydantic import AliasChoices, Field
+
+from denialops_shared.settings import ServiceSettings
+
+
+class RouterSettings(ServiceSettings):
+    service_name: str = "router"
+    http_port: int = Field(default=8001, validation_alias=AliasChoices("ROUTER_PORT", "HTTP_PORT"))
+    mongodb_database: str = Field(
+        default="denialops_router",
+        validation_alias=AliasChoices("ROUTER_MONGODB_DATABASE", "MONGODB_DATABASE"),
+    )
