@@ -1,0 +1,58 @@
+# DenialOps developer commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION ?= 0.9.30
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+INFRA := deploy/local/infra.sh
+SERVICES := deploy/local/services.sh
+
+.PHONY: help setup up down run demo test lint format infra-up infra-down status logs
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+
+setup: $(UV) ## create .venv with every service, the CLI and the dev tools (from uv.lock)
+	$(UV) sync --frozen --all-packages
+
+infra-up: ## start Kafka (KRaft) and FerretDB in the background
+	$(INFRA) start
+
+infra-down: ## stop Kafka and FerretDB
+	$(INFRA) stop
+
+up: setup infra-up ## start the infrastructure and all four services; returns when all are ready
+	$(SERVICES) start
+
+down: ## stop everything `make up` started
+	-$(SERVICES) stop
+	$(INFRA) stop
+
+status: ## show what is running
+	-$(SERVICES) status
+	-$(INFRA) status
+
+logs: ## follow the services' logs
+	$(SERVICES) logs
+
+run: up ## start everything, follow the logs until Ctrl-C, then stop everything
+	@trap '$(MAKE) --no-print-directory down' EXIT; $(SERVICES) logs || true
+
+demo: up ## send every sample letter through the HTTP API and print route, deadline and artifacts
+	$(VENV)/bin/denialops demo data/samples/letters
+
+test: setup ## run the whole test suite (starts and stops the infrastructure it needs)
+	$(VENV)/bin/pytest
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: setup ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

@@ -1,0 +1,69 @@
+"""Where the tests find Kafka and the MongoDB-compatible database.
+
+In order: testcontainers when a Docker daemon answers; else `KAFKA_BOOTSTRAP_SERVERS` and
+`MONGODB_URI` from the environment; else the local stack (deploy/local/infra.sh), which is
+started for the session and stopped afterwards if the tests started it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    kafka_bootstrap_servers: str
+    mongodb_uri: str
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _containers() -> Iterator[Endpoints]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.mongodb import MongoDbContainer
+
+    with KafkaContainer().with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
+        yield Endpoints(kafka.get_bootstrap_server(), mongo.get_connection_url())
+
+
+@contextlib.contextmanager
+def _local_stack() -> Iterator[Endpoints]:
+    already_running = subprocess.run([INFRA_SCRIPT, "status"], capture_output=True, check=False).returncode == 0
+    if not already_running:
+        subprocess.run([INFRA_SCRIPT, "start"], check=True)
+    try:
+        kafka_port = os.environ.get("KAFKA_PORT", "9092")
+        db_port = os.environ.get("FERRETDB_PORT", "27017")
+        yield Endpoints(f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{db_port}")
+    finally:
+        if not already_running:
+            subprocess.run([INFRA_SCRIPT, "stop"], check=False)
+
+
+@contextlib.contextmanager
+def endpoints() -> Iterator[Endpoints]:
+    if _docker_answers():
+        with _containers() as found:
+            yield found
+    elif os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
+        yield Endpoints(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"])
+    else:
+        with _local_stack() as found:
+            yield found
