@@ -1,0 +1,312 @@
+"""Who is who: payer, plan, member and claim identifiers, patient and provider."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from denialops_router.domain.scope import Scope
+from denialops_router.domain.text import Doc
+
+
+@dataclass(frozen=True)
+class Found:
+    value: str
+    start: int
+    end: int
+    confidence: float
+
+
+# An identifier: uppercase letters and digits in groups joined by hyphens or single spaces
+# (`IWM 6631 0027 14`); each space-joined group carries a digit so words are not swallowed.
+_ID = r"(?P<id>(?!(?:ID|NO|NUM|NUMBER)\b)(?=[A-Z0-9 -]*\d)[A-Z0-9]+(?:(?:-| (?=[A-Z0-9-]*\d[A-Z0-9-]*\b))[A-Z0-9]+)*)"
+_NAME_TOKEN = r"(?:Mc|Mac|O')?[A-Z][a-z'\u00e0-\u00ff]+(?:-[A-Z][a-z'\u00e0-\u00ff]+)?"  # noqa: S105 - a regex, not a credential
+_NAME_BODY = rf"{_NAME_TOKEN}(?: [A-Z]\.?)?(?: {_NAME_TOKEN}){{1,2}}(?![\w'-])"
+_NAME = rf"(?P<name>{_NAME_BODY})"
+_NAME_UPPER = r"(?P<last>[A-Z][A-Z'-]+),\s*(?P<first>[A-Z][A-Z'-]+)\b"
+_NOT_NAME = frozenset(
+    [
+        "services",
+        "service",
+        "handbook",
+        "id",
+        "number",
+        "portal",
+        "plan",
+        "health",
+        "care",
+        "center",
+        "rights",
+        "relations",
+        "advocate",
+        "appeals",
+        "information",
+        "name",
+        "claims",
+        "claim",
+        "unit",
+        "department",
+        "review",
+        "provider",
+        "member",
+        "team",
+        "office",
+        "support",
+        "line",
+        "date",
+        "total",
+        "amount",
+        "code",
+        "codes",
+        "status",
+        "notice",
+        "the",
+        "your",
+        "our",
+        "this",
+        "that",
+        "insurance",
+        "medical",
+    ]
+)
+
+_MEMBER_LABEL = re.compile(
+    r"\b(?:member|subscriber|enrollee|participant|insured|beneficiary|policy(?:holder)?|miembro|"
+    r"cooperative|identification|id)(?:[ _]?(?:id|number|no|num|#))?\b\.?"
+    rf"(?P<filler>[^\n\d]{{0,40}}?)(?<![A-Za-z]){_ID}",
+    re.IGNORECASE,
+)
+_CLAIM_LABEL = re.compile(
+    r"\b(?:claim|reclamo|icn|dcn|tcn)(?:[ _]?(?:id|number|no|num|#|reference|ref))?\b\.?"
+    rf"(?P<filler>[^\n\d]{{0,25}}?)(?<![A-Za-z]){_ID}",
+    re.IGNORECASE,
+)
+_NOT_CURRENT_CLAIM = re.compile(
+    r"(?:original|first submission|previous|prior|earlier|references?|remittance on|other)\W+(?:\w+\W+){0,3}$",
+    re.IGNORECASE,
+)
+_GROUP = re.compile(rf"\bgroup(?:[ _]?(?:number|no|num|#|id))?\b\.?\s*[:#=]?\s*(?<![A-Za-z]){_ID}", re.IGNORECASE)
+_NPI = re.compile(r"\bNPI\b[^\d\n]{0,20}(?<!\d)(\d{10})(?!\d)")
+
+_STRICT_SEP = r"(?:\s*/\s*[A-Za-z]+)?(?:\s*[:=|]\s*(?:\|\s*)?| {2,})"
+_PATIENT_LABEL = re.compile(
+    rf"\b(?i:patient(?:'s)?(?: name)?|paciente|who|dependent|patient_name){_STRICT_SEP}(?P<n1>{_NAME_BODY})"
+    r"|\b(?i:care (?:given )?(?:for|to)|services? (?:provided )?(?:for|to)|parent or guardian of|on behalf of) "
+    rf"(?P<n2>{_NAME_BODY})"
+    rf"|\bfor (?P<n3>{_NAME_BODY})(?=,? \(?(?i:member|id)\b)"
+)
+_MEMBER_NAME_LABEL = re.compile(
+    rf"\b(?i:member|enrollee|participant|beneficiary|insured)(?i: name)?(?:{_STRICT_SEP}| ){_NAME}"
+)
+_UPPER_PATIENT = re.compile(rf"\b(?:patient|member|enrollee|pt)(?:_?name)?\s*[:=]\s*{_NAME_UPPER}", re.IGNORECASE)
+
+_ABBREV = r"(?:Co|Inc|Corp|Ltd|St|Dr|Jr|Sr|LLC|P\.C|L\.L\.C)\."
+_ORG_TOKEN = rf"(?:{_ABBREV}|[A-Z][\w']*|&|of|and|the|for|de)"
+_ORG = rf"(?P<org>(?:{_ABBREV}|[A-Z][\w']*)(?: {_ORG_TOKEN})*)"
+_PROVIDER_LABEL = re.compile(
+    r"\b(?i:billing[ _]provider|rendering[ _]provider|servicing[ _]provider|provider(?: name)?|proveedor|"
+    r"payee|facility|doctor/facility|doctor|physician|clinic|lab|laboratory|hospital|requesting "
+    r"(?:office|provider|physician)|program|where|practice|pharmacy|to)"
+    rf"(?:\s*\((?P<paren>[^)\n]{{3,60}})\)\s*:|{_STRICT_SEP}{_ORG})"
+)
+PROVIDER_WORDS = re.compile(
+    r"\b(?:Clinics?|Center|Centre|Hospital|Medical|Medicine|Therapy|Therapies|Labs?|Laborator(?:y|ies)|"
+    r"Diagnostics|Associates|Partners|Practice|Pediatrics?|Cardiology|Neurology|Dermatology|Oncology|"
+    r"Orthopa?edics|Radiology|Imaging|Surgery|Surgical|Surgeons|Physicians|Pharmacy|Wellness|Rehab\w*|"
+    r"Vision|Dental|Urgent Care|Primary Care|Home Health|Group|MD|DO|PC|LLC|PLLC|Ambulance|Hospice|"
+    r"Recovery|Behavioral|Psychiatry|Counseling|Chiropractic|Podiatry|Obstetrics|Gynecology|Women's|"
+    r"Spine|Institute|Health System|Healthcare|Specialists|Ophthalmology|Urology|Gastroenterology|"
+    r"Pulmonology|Nephrology|Endocrinology|Allergy|Audiology|Optometry|Infusion|Dialysis)\b"
+)
+_PAYER_WORDS = re.compile(
+    r"\b(?:health|insurance|mutual|plan|trust|medicare|medicaid|assurance|benefits?|blue|cross|shield|"
+    r"care|cooperative|alliance|administrators?|life|casualty|indemnity|hmo|ppo|co\.|company|inc\.?|"
+    r"corp\.?|group|partners|network|select|advantage|healthcare|mutual)\b",
+    re.IGNORECASE,
+)
+_TITLE_WORDS = re.compile(
+    r"\b(?:notice|explanation|statement|summary|memo|remittance|advice|letter|decision|determination|"
+    r"transcript|important|urgent|appeal|review|eob|page|status|date|dear|re|subject|to|from)\b",
+    re.IGNORECASE,
+)
+_PLAN_TYPE = re.compile(r"\b(PPO|HMO|EPO|POS|HDHP|PFFS|D-SNP|SNP|Medicare Advantage|Medicaid|Medicare)\b")
+
+
+def find_member_id(doc: Doc, scope: Scope) -> Found | None:
+    for m in _MEMBER_LABEL.finditer(doc.text):
+        value = m.group("id")
+        if re.search(r"\b(?:claim|group|npi|tax|reference|ref|auth\w*|appeal|call|memo|batch)\b", m.group(), re.I):
+            continue
+        if len(re.sub(r"\D", "", value)) >= 4 and scope.allows(m.start("id")):
+            return Found(value, m.start("id"), m.end("id"), 0.9 if ":" in m.group() else 0.8)
+    return None
+
+
+def find_claim_number(doc: Doc, scope: Scope) -> Found | None:
+    for m in _CLAIM_LABEL.finditer(doc.text):
+        value = m.group("id")
+        if len(re.sub(r"\D", "", value)) < 5 or not scope.allows(m.start("id")):
+            continue
+        if re.search(r"\b(?:member|npi|tax|group)\b", m.group("filler"), re.I):
+            continue
+        if _NOT_CURRENT_CLAIM.search(doc.text[max(0, m.start() - 40) : m.start()]):
+            continue
+        return Found(value, m.start("id"), m.end("id"), 0.9)
+    return None
+
+
+def find_group_number(doc: Doc, scope: Scope) -> Found | None:
+    for m in _GROUP.finditer(doc.text):
+        if len(re.sub(r"\D", "", m.group("id"))) >= 3 and scope.allows(m.start("id")):
+            return Found(m.group("id"), m.start("id"), m.end("id"), 0.8)
+    return None
+
+
+def find_npi(doc: Doc, scope: Scope) -> Found | None:
+    for m in _NPI.finditer(doc.text):
+        if scope.allows(m.start(1)):
+            return Found(m.group(1), m.start(1), m.end(1), 0.95)
+    return None
+
+
+def _is_name(value: str) -> bool:
+    tokens = value.lower().replace("-", " ").split()
+    return len(tokens) >= 2 and not any(t.strip(".") in _NOT_NAME for t in tokens)
+
+
+def find_patient(doc: Doc, scope: Scope) -> Found | None:
+    """Patient labels first, then member labels, then an addressee line sitting on a member ID."""
+    for pattern, confidence in ((_PATIENT_LABEL, 0.9), (_MEMBER_NAME_LABEL, 0.8)):
+        for m in pattern.finditer(doc.text):
+            group = next(g for g, v in m.groupdict().items() if v)
+            if _is_name(m.group(group)) and scope.allows(m.start(group)):
+                return Found(m.group(group), m.start(group), m.end(group), confidence)
+        if pattern is _PATIENT_LABEL:
+            m_upper = _UPPER_PATIENT.search(doc.text)
+            if m_upper:
+                name = f"{m_upper.group('first').title()} {m_upper.group('last').title()}"
+                return Found(name, m_upper.start("last"), m_upper.end("first"), 0.85)
+    return _addressee(doc)
+
+
+def _addressee(doc: Doc) -> Found | None:
+    """A name alone at the start of a line, with a member ID on the same or the next line."""
+    for m in re.finditer(rf"^ *{_NAME}(?= {{2,}}| *$| - |, )", doc.text, re.MULTILINE):
+        after = doc.text[m.end() : m.end() + 120]
+        if _is_name(m.group("name")) and _MEMBER_LABEL.match(after.lstrip(" -,\n")):
+            return Found(m.group("name"), m.start("name"), m.end("name"), 0.7)
+    return None
+
+
+def _clean_org(value: str) -> str:
+    value = re.sub(r"\s+(?:\((?:PPO|HMO|EPO|POS|HDHP|PFFS|SNP)\)|PPO|HMO|EPO|POS)$", "", value.strip(" ,:-"))
+    # A final period is punctuation unless it ends a legal suffix (`Co.`, `Inc.`).
+    if value.endswith(".") and not re.search(rf"\b{_ABBREV}$", value, re.IGNORECASE):
+        value = value[:-1]
+    return value.strip()
+
+
+def find_provider(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
+    for m in _PROVIDER_LABEL.finditer(doc.text):
+        group = "paren" if m.group("paren") else "org"
+        value = _clean_org(m.group(group))
+        start = m.start(group)
+        label = m.group()[: start - m.start()].strip().lower()
+        if not scope.allows(start) or _same_org(value, payer) or len(value) < 4:
+            continue
+        if label.startswith(("to", "where", "program", "practice")) and not PROVIDER_WORDS.search(value):
+            continue
+        return Found(value, start, start + len(value), 0.85)
+    return _provider_by_words(doc, scope, payer)
+
+
+def _provider_by_words(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
+    """No label: the first organisation name that reads like a provider and is not the payer."""
+    first_body_line = _letterhead_end(doc)
+    for m in re.finditer(_ORG, doc.text[first_body_line:]):
+        start = first_body_line + m.start()
+        value = m.group("org")
+        if not PROVIDER_WORDS.search(value) or _same_org(value, payer) or not scope.allows(start):
+            continue
+        value = re.sub(r"^(?:The|At|To|From|Dear|With)\s+", "", value)
+        if len(value.split()) >= 2:
+            return Found(
+                value, start + m.group("org").find(value), start + m.group("org").find(value) + len(value), 0.6
+            )
+    return None
+
+
+def _same_org(value: str, payer: str | None) -> bool:
+    return (
+        bool(payer)
+        and payer is not None
+        and (value.lower().startswith(payer.lower()) or payer.lower().startswith(value.lower()))
+    )
+
+
+def _letterhead_end(doc: Doc) -> int:
+    """Offset just past the first two non-empty lines (the letterhead)."""
+    seen = 0
+    for line in doc.lines():
+        if doc.text[line.start : line.end].strip():
+            seen += 1
+            if seen == 2:
+                return line.end
+    return 0
+
+
+def find_payer(doc: Doc) -> Found | None:
+    """The issuing organisation from the letterhead, without plan-type suffixes."""
+    checked = 0
+    for line in doc.lines():
+        if checked >= 6:
+            break
+        if not doc.text[line.start : line.end].strip():
+            continue
+        checked += 1
+        for cell in re.finditer(r"[^|\[\]]+?(?=\s{2,}|\s*\||\s+//|\s+::|\s+-\s|\]|$)", doc.text[line.start : line.end]):
+            raw = cell.group().strip()
+            value = _clean_org(raw)
+            if not value or re.search(r"\d", value) or len(value) < 4:
+                continue
+            if not _PAYER_WORDS.search(value) and (_TITLE_WORDS.search(value) or len(value.split()) < 2):
+                continue
+            if _TITLE_WORDS.search(value) and not _PAYER_WORDS.search(value):
+                continue
+            start = line.start + cell.start() + cell.group().find(raw)
+            return Found(_preferred_case(doc, value), start, start + len(value), 0.85)
+    return None
+
+
+def _preferred_case(doc: Doc, value: str) -> str:
+    """Letterheads are often in capitals; use the mixed-case spelling from the body when there is one."""
+    if not value.isupper() and not value.islower():
+        return value
+    for m in re.finditer(re.escape(value), doc.text, re.IGNORECASE):
+        if not m.group().isupper() and not m.group().islower():
+            return m.group()
+    small = {"of", "and", "the", "for", "de"}
+    return " ".join(
+        w.lower() if w.lower() in small else w.capitalize() if len(w.strip(".")) > 3 or w.lower() == "co." else w
+        for w in value.split()
+    )
+
+
+def find_plan(doc: Doc, payer: str | None) -> tuple[Found | None, Found | None]:
+    """(plan name, plan type); both optional, from the letterhead and plan wording."""
+    plan_type = None
+    m = _PLAN_TYPE.search(doc.text)
+    if m:
+        plan_type = Found(m.group(1), m.start(1), m.end(1), 0.7)
+    name = None
+    pm = re.search(
+        r"\b(?:plan name|plan)\s*:\s*(?P<v>[A-Z][^\n,;]{3,60})|"
+        r"(?:for|under|in) (?:the |your )?(?P<w>(?:[A-Z][\w'&-]* ){1,6}(?:Plan|PPO|HMO|EPO|POS))\b",
+        doc.text,
+    )
+    if pm:
+        group = "v" if pm.group("v") else "w"
+        value = pm.group(group).strip()
+        if not _same_org(value, payer):
+            name = Found(value, pm.start(group), pm.start(group) + len(value), 0.6)
+    return name, plan_type

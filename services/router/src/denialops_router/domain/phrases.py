@@ -1,0 +1,241 @@
+"""Wording that points to each route, and wording that cancels it in the same sentence.
+
+Weights are smaller than a denial code's: the letter's words confirm or fill in for codes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from denialops_shared.contracts.artifacts import Route
+
+
+def _p(pattern: str) -> re.Pattern[str]:
+    """Patterns run on the lower-cased letter (much faster than IGNORECASE)."""
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    pattern: re.Pattern[str]
+    weight: float
+    name: str
+    # Cheap substring checks; a pattern runs only when one of them occurs in the letter.
+    triggers: tuple[str, ...]
+
+
+_AUTH = r"(?:prior |pre-?)?(?:authori[sz]ation|approval|referral|pre-?cert\w*)"
+_AUTH_WORDS = ("authori", "approv", "referral", "cert")
+
+PHRASES: dict[Route, list[Phrase]] = {
+    Route.PRIOR_AUTH_NEEDED: [
+        Phrase(
+            _p(r"prior authori[sz]ation|pre-?authori[sz]ation|pre-?certification|prior approval|pre-?approval"),
+            1.5,
+            "prior authorization wording",
+            ("prior", "pre"),
+        ),
+        Phrase(
+            _p(
+                rf"\b(?:no|without|missing|absent|lack of|did not (?:receive|get|obtain|have))\s+"
+                rf"(?:a |an |any |valid |the )?(?:pre-service )?{_AUTH}"
+            ),
+            2.5,
+            "authorization missing",
+            _AUTH_WORDS,
+        ),
+        Phrase(
+            _p(
+                rf"{_AUTH}(?: [\w-]+){{0,3}}? (?:was |is |had )?(?:not (?:obtained|on file|requested|received)|"
+                r"expired|exceeded|ended|does not (?:cover|apply|include)|(?:was )?issued for .{0,40} only|"
+                r"covered only)"
+            ),
+            2.5,
+            "authorization does not cover the service",
+            _AUTH_WORDS,
+        ),
+        Phrase(
+            _p(
+                r"outside (?:of )?(?:what we approved|the (?:approved|authori[sz]ed))|(?:after|beyond) the "
+                r"(?:approval|authori[sz]ation)(?: period)? (?:ended|expired)|not part of the approved"
+            ),
+            2.5,
+            "service outside the approved authorization",
+            ("approv", "authori"),
+        ),
+        Phrase(
+            _p(
+                r"amend (?:the )?authori[sz]ation|new (?:approval|authori[sz]ation)|retro(?:active)?[- ]?"
+                r"(?:review|authori[sz]ation)|must be authori[sz]ed"
+            ),
+            2.0,
+            "authorization must be obtained or amended",
+            ("authori", "approv", "retro"),
+        ),
+    ],
+    Route.CLAIM_CORRECTION_RESUBMIT: [
+        Phrase(
+            _p(r"corrected claim|replacement claim|resubmi\w+|send a new claim|new claim with|\bfreq(?:uency)? 7"),
+            1.5,
+            "corrected claim requested",
+            ("claim", "resubmi", "freq"),
+        ),
+        Phrase(_p(r"\bmodifier\b"), 1.5, "modifier problem", ("modifier",)),
+        Phrase(
+            _p(
+                r"\b(?:missing|invalid|incorrect|incomplete|wrong|not reported|truncated|not billable|"
+                r"non-?billable|empty)\b[^.]{0,40}\b(?:code|modifier|npi|ndc|information|diagnosis|field|data|"
+                r"identifier)"
+            ),
+            2.0,
+            "missing or invalid claim data",
+            ("missing", "invalid", "incorrect", "incomplete", "wrong", "reported", "truncated", "billable", "empty"),
+        ),
+        Phrase(
+            _p(
+                r"\b(?:un)?bundl\w*|\bncci\b|mutually exclusive|billing error|coding error|highest level of "
+                r"specificity|code set|could not price|category header|does not match the service"
+            ),
+            1.5,
+            "coding error",
+            ("bundl", "ncci", "exclusive", "error", "specificity", "code set", "price", "header", "match"),
+        ),
+        Phrase(_p(r"\brejected\b"), 1.0, "claim rejected before adjudication", ("rejected",)),
+    ],
+    Route.MEDICAL_NECESSITY_APPEAL: [
+        Phrase(
+            _p(
+                r"not medically necessary|medical(?:ly)? necess\w*|no longer (?:medically )?needed|was not needed|"
+                r"medically appropriate|medically needed"
+            ),
+            2.5,
+            "medical necessity judgement",
+            ("medical", "needed"),
+        ),
+        Phrase(
+            _p(
+                r"level of care|observation (?:status|care)|inpatient (?:stay|admission|level)|length of stay|"
+                r"residential care"
+            ),
+            1.5,
+            "level-of-care judgement",
+            ("level of care", "observation", "inpatient", "length of", "residential"),
+        ),
+        Phrase(
+            _p(r"experimental|investigational|not proven|unproven"),
+            2.5,
+            "experimental or investigational",
+            ("experimental", "investigational", "proven"),
+        ),
+        Phrase(
+            _p(
+                r"clinical (?:review|criteria|guidelines|policy|information|reason|documentation|record)|medical "
+                r"policy|physician (?:advisor|reviewer)|peer[- ]to[- ]peer|coverage determination|\b[ln]cd\b|"
+                r"placement criteria|medical director|laboratory policy"
+            ),
+            1.0,
+            "clinical review wording",
+            ("clinical", "policy", "physician", "peer", "determination", "lcd", "ncd", "criteria", "director"),
+        ),
+        Phrase(
+            _p(r"\bfrequency\b|more often than|once every|this many services|too many"),
+            1.0,
+            "frequency limit",
+            ("frequency", "often", "once every", "many"),
+        ),
+    ],
+    Route.EXCLUSION: [
+        Phrase(
+            _p(
+                r"\bexclu(?:ded|sion|des)\b|not a covered (?:benefit|service)|non-?covered (?:service|benefit|charge)|"
+                r"not covered under (?:your|the|this) (?:plan|policy|benefit)|services we do not cover|"
+                r"expenses not covered|is not a (?:covered )?benefit|\bcosmetic\b"
+            ),
+            2.5,
+            "plan exclusion",
+            ("exclu", "covered", "cover", "benefit", "cosmetic"),
+        ),
+        Phrase(
+            _p(r"(?:plan|policy|booklet|benefit package) does not cover|does not cover"),
+            1.5,
+            "plan does not cover",
+            ("does not cover",),
+        ),
+    ],
+    Route.ADMIN_DENIAL: [
+        Phrase(
+            _p(r"timely filing|filing (?:limit|period|deadline)|late filing|filed late|time limit for filing"),
+            3.0,
+            "timely filing",
+            ("filing", "filed late"),
+        ),
+        Phrase(
+            _p(r"\bduplicate\b|identical claim|already (?:been )?(?:received|processed|paid|submitted)"),
+            3.0,
+            "duplicate claim",
+            ("duplicate", "identical", "already"),
+        ),
+        Phrase(
+            _p(
+                r"coordination of benefits|other (?:insurance|coverage|payer|health plan)|primary (?:payer|insurer|"
+                r"insurance|plan|carrier)|pays first|secondary payer|\bcob\b|medicare summary notice"
+            ),
+            2.5,
+            "another payer is primary",
+            ("coordination", "other", "primary", "first", "secondary", "cob", "summary notice"),
+        ),
+        Phrase(
+            _p(r"workers'? comp\w*|liability carrier|no-?fault|subrogation|wrong payer|correct payer"),
+            2.0,
+            "another payer is responsible",
+            ("worker", "liability", "fault", "subrogation", "payer"),
+        ),
+    ],
+    Route.BENEFITS_VERIFICATION: [
+        Phrase(_p(r"not eligible|ineligible|eligibility"), 2.0, "eligibility", ("eligib",)),
+        Phrase(
+            _p(
+                r"coverage (?:ended|terminated|ends|was terminated|lapsed|had ended)|after (?:your|the) coverage|"
+                r"not (?:enrolled|covered) on the date|no (?:active )?coverage|\bnot enrolled\b|no (?:spouse|"
+                r"dependents?)|dependent coverage|not an eligible dependent|cannot be identified as|employee-only"
+            ),
+            2.5,
+            "not enrolled or coverage ended",
+            ("coverage", "enrolled", "no spouse", "no dependent", "dependent", "identified", "employee-only"),
+        ),
+        Phrase(
+            _p(
+                r"benefit (?:maximum|limit)|(?:visit|annual|lifetime|calendar[- ]year) (?:limit|maximum)|used all "
+                r"\w+|maximum (?:number|benefit)|limit (?:has been|was) reached|exhausted (?:your|the) benefit"
+            ),
+            2.5,
+            "benefit limit reached",
+            ("maximum", "limit", "used all", "exhausted"),
+        ),
+    ],
+    Route.ESCALATION: [
+        Phrase(
+            _p(r"external review|independent review|\biro\b|insurance (?:department|commissioner)"),
+            0.5,
+            "external review available",
+            ("external", "independent", "iro", "insurance"),
+        ),
+    ],
+}
+
+NEGATIONS: dict[Route, re.Pattern[str]] = {
+    Route.PRIOR_AUTH_NEEDED: _p(
+        r"not required|did not need|does not need|doesn't need|not needed|no \w+ (?:or \w+ )?(?:review )?that would "
+        r"change|would not change|regardless"
+    ),
+    Route.CLAIM_CORRECTION_RESUBMIT: _p(
+        r"do not send a corrected|will not lead to payment|will deny again|cannot be paid|does not waive|"
+        r"not require you to rebill|do not need to rebill|do not resend|not (?:a|the) coding"
+    ),
+    Route.MEDICAL_NECESSITY_APPEAL: _p(
+        r"no clinical review|does not address whether|not a question of medical necessity|no .{0,30}clinical review "
+        r"that would"
+    ),
+    Route.EXCLUSION: _p(r"is a covered benefit|does cover|remains covered|is covered|are covered|would be covered"),
+}

@@ -1,0 +1,71 @@
+"""Code shapes versus look-alikes, modifiers, replacement codes and other claims."""
+
+from __future__ import annotations
+
+from denialops_router.domain import extract_case_facts
+
+
+def test_codes_told_apart_from_zip_phone_ids_years_amounts() -> None:
+    letter = (
+        "Sunrise Health\n1200 Elm Street, Denver, CO 80202\nMember ID: SH-30094-A  Group 77012\n"
+        "Call 303-555-0123 in 2025. Claim SH-25-00412.\n"
+        "Procedure: 99213-25 office visit, 20610 RT joint injection, J3301 x 4 units. Charge $12000.00\n"
+        "Diagnosis: M17.11, Z23\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.cpt_codes == ["99213", "20610"]
+    assert facts.hcpcs_codes == ["J3301"]
+    assert facts.icd10_codes == ["M17.11", "Z23"]
+    assert facts.denial_codes == []
+
+
+def test_icd_without_dot_only_in_a_diagnosis_context() -> None:
+    facts = extract_case_facts(["Dx: M75111\nReason N4 is unrelated. Code R55 elsewhere means nothing."])
+    assert facts.icd10_codes == ["M75.111"]
+
+
+def test_suggested_replacement_code_is_not_billed() -> None:
+    letter = (
+        "Billed: G0283 (electrical stimulation). Our plans recognize CPT 97014 for this service.\n"
+        "Please send a corrected claim replacing G0283 with 97014.\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.hcpcs_codes == ["G0283"]
+    assert facts.cpt_codes == []
+
+
+def test_paid_claim_on_the_same_statement_is_left_out() -> None:
+    letter = (
+        "Maple Plan monthly statement\n\n"
+        "  Claim MP2501010000111 - Hill Clinic - 01/02/2025\n     99214 visit  billed $150.00  you pay $20.00\n"
+        "     Status: PAID\n\n"
+        "  Claim MP2501150000222 - Hill Clinic - 01/15/2025\n     80061 lipid panel  billed $60.00\n"
+        "     Diagnosis: E78.5\n     Status: DENIED - code CO-50\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.claim_number == "MP2501150000222"
+    assert facts.cpt_codes == ["80061"]
+    assert facts.billed_amount == 60.0
+    assert facts.patient_responsibility is None
+    assert str(facts.date_of_service) == "2025-01-15"
+
+
+def test_denial_code_forms_are_normalised() -> None:
+    letter = (
+        "Line 1: CO 197. Line 2: group/reason PR 96 / N425. We use reason code 198 here.\n"
+        "Group code CO / CARC 125 / RARC N56. adj=OA-18 rarc=M119. Codes CO-22 and N4.\n"
+    )
+    codes = [c.code for c in extract_case_facts([letter]).denial_codes]
+    assert codes == ["CO-197", "PR-96", "N425", "198", "CO-125", "N56", "OA-18", "M119", "CO-22", "N4"]
+
+
+def test_denial_codes_carry_table_descriptions() -> None:
+    code = extract_case_facts(["Adjustment CO-29."]).denial_codes[0]
+    assert code.group == "CO"
+    assert code.reason == "29"
+    assert code.description is not None
+    assert "time limit" in code.description.lower()
+
+
+def test_state_abbreviation_is_not_a_group_code() -> None:
+    assert extract_case_facts(["Mail to PO Box 12, Denver, CO 80202 or San Juan, PR 00901"]).denial_codes == []
