@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from denialops_intake.text_extraction import PDF_MEDIA_TYPE, extract_pages
 from denialops_router.domain import decide_route, extract_case_facts
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
 
-# Optional hook (llm-worker): True when every document generated for the case is grounded.
-GroundingCheck = Callable[[CaseFacts, RouteDecision], bool]
+# Optional hook (llm-worker): one verdict per document generated for the case, True when grounded.
+GroundingCheck = Callable[[CaseFacts, RouteDecision], list[bool]]
 
 LABEL_KEYS = (
     "file", "route", "payer_name", "member_id", "claim_number", "patient_name", "provider_name",
@@ -92,10 +93,7 @@ def load_letters(root: Path) -> list[Letter]:
 
 
 def _pdf_pages(data: bytes) -> list[str]:
-    # Imported here: only evaluation reads PDFs, and text extraction belongs to intake.
-    from denialops_intake.text_extraction import extract_pages
-
-    return list(extract_pages(data, "application/pdf").pages)
+    return list(extract_pages(data, PDF_MEDIA_TYPE).pages)
 
 
 def load_labels(root: Path) -> dict[str, dict[str, Any]]:
@@ -172,19 +170,33 @@ def _content_words(value: object) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", str(value).lower()) if w not in _STOPWORDS and len(w) > 2}
 
 
-def evaluate(root: Path, grounding: GroundingCheck | None = None) -> EvalReport:
-    labels = load_labels(root)
-    letters = [letter for letter in load_letters(root) if letter.file in labels]
-    predictions: list[dict[str, Any]] = []
-    timings: list[tuple[float, float]] = []
-    grounded: list[bool] = []
-    for letter in letters:
+@dataclass
+class FolderRun:
+    predictions: list[dict[str, Any]]
+    timings: list[tuple[float, float]]
+    grounded: list[bool]
+
+
+def run_folder(root: Path, grounding: GroundingCheck | None = None) -> FolderRun:
+    """Every letter of `root/letters` through extraction and routing (and grounding, when given)."""
+    run = FolderRun([], [], [])
+    for letter in load_letters(root):
         row, facts, decision, timing = predict(letter)
-        predictions.append(row)
-        timings.append(timing)
+        run.predictions.append(row)
+        run.timings.append(timing)
         if grounding is not None:
-            grounded.append(grounding(facts, decision))
-    return score(predictions, [labels[p["file"]] for p in predictions], timings, grounded or None)
+            run.grounded.extend(grounding(facts, decision))
+    return run
+
+
+def evaluate(root: Path, grounding: GroundingCheck | None = None) -> EvalReport:
+    """Score the labelled letters of `root` (those named in `root/labels.jsonl`)."""
+    labels = load_labels(root)
+    run = run_folder(root, grounding)
+    labelled = [(p, t) for p, t in zip(run.predictions, run.timings, strict=True) if p["file"] in labels]
+    return score(
+        [p for p, _ in labelled], [labels[p["file"]] for p, _ in labelled], [t for _, t in labelled], run.grounded
+    )
 
 
 def score(

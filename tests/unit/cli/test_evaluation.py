@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from denialops_router.evaluation import LABEL_KEYS, evaluate, format_report, loosely_equal, score
+from denialops_cli.evaluation import LABEL_KEYS, evaluate, format_report, loosely_equal, score
 
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
 

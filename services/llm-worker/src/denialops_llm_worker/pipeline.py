@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from denialops_llm_worker.domain import build_action_plan, build_document_pack, render_action_plan_markdown
-from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
+from denialops_llm_worker.domain import (
+    build_action_plan,
+    build_document_pack,
+    check_grounding,
+    render_action_plan_markdown,
+)
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus, make_artifact
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,20 +30,44 @@ class GenerationInput:
     today: dt.date
 
 
+@dataclass(frozen=True, slots=True)
+class GeneratedPack:
+    plan: ActionPlan
+    plan_markdown: str
+    documents: dict[str, str]
+    # Document name -> the codes, dates and amounts it holds that the facts do not (empty: grounded).
+    ungrounded: dict[str, list[str]]
+
+
+def generate(facts: CaseFacts, decision: RouteDecision, today: dt.date) -> GeneratedPack:
+    """The plan and the document pack, each document checked for grounding against the facts."""
+    plan = build_action_plan(facts, decision, today)
+    plan_markdown = render_action_plan_markdown(plan, facts)
+    documents = build_document_pack(facts, decision, plan)
+    checked = {"action_plan.md": plan_markdown, **documents}
+    ungrounded = {name: check_grounding(text, facts, plan).ungrounded for name, text in checked.items()}
+    return GeneratedPack(plan, plan_markdown, documents, ungrounded)
+
+
 def run_stages(
     run: GenerationInput, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 ) -> list[StageCompleted]:
     plan_started = clock()
     t0 = time.perf_counter()
-    plan = build_action_plan(run.facts, run.decision, run.today)
+    pack = generate(run.facts, run.decision, run.today)
+    if any(pack.ungrounded.values()):
+        # Templates only use facts; an ungrounded one is a bug to see in the logs, never PHI in them.
+        log.error(
+            "llm_worker.documents.ungrounded", extra={"documents": sorted(k for k, v in pack.ungrounded.items() if v)}
+        )
     plan_artifacts = [
-        make_artifact("action_plan.json", plan.model_dump_json(indent=2)),
-        make_artifact("action_plan.md", render_action_plan_markdown(plan, run.facts)),
+        make_artifact("action_plan.json", pack.plan.model_dump_json(indent=2)),
+        make_artifact("action_plan.md", pack.plan_markdown),
     ]
-    plan_finished = plan_started + dt.timedelta(seconds=time.perf_counter() - t0)
-    t1 = time.perf_counter()
-    documents = build_document_pack(run.facts, run.decision, plan)
-    documents_finished = plan_finished + dt.timedelta(seconds=time.perf_counter() - t1)
+    # One generation pass serves both stages; its time is split evenly between them.
+    half = dt.timedelta(seconds=(time.perf_counter() - t0) / 2)
+    plan_finished = plan_started + half
+    documents_finished = plan_finished + half
     ids = {"tenant_id": run.tenant_id, "case_id": run.case_id, "run_id": run.run_id}
     return [
         StageCompleted(
@@ -52,7 +84,7 @@ def run_stages(
             status=StageStatus.SUCCEEDED,
             started_at=plan_finished,
             finished_at=documents_finished,
-            artifacts=[make_artifact(name, content) for name, content in sorted(documents.items())],
+            artifacts=[make_artifact(name, content) for name, content in sorted(pack.documents.items())],
         ),
     ]
 

@@ -1,0 +1,1 @@
+"""The `denialops` command line."""

@@ -1,0 +1,104 @@
+"""A small client of the intake HTTP API, used by the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain"}
+TERMINAL = {"succeeded", "failed", "cancelled"}
+
+
+class ApiError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    file: str
+    case_id: str
+    task: dict[str, Any]
+    route: str | None
+    deadline: str | None
+    artifacts: list[str]
+
+
+def letter_files(target: Path) -> list[Path]:
+    """A file, or every letter in a folder once: the PDF where a PDF and a .txt share a stem."""
+    if target.is_file():
+        return [target]
+    chosen: dict[str, Path] = {}
+    for path in sorted(target.iterdir()):
+        if path.suffix in MEDIA_TYPES and (path.suffix == ".pdf" or path.stem not in chosen):
+            chosen[path.stem] = path
+    return [chosen[stem] for stem in sorted(chosen)]
+
+
+def _check(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        try:
+            error = response.json()["error"]
+            message = f"{error['code']}: {error['message']} (request {error['request_id']})"
+        except (ValueError, KeyError, TypeError):
+            message = f"HTTP {response.status_code}"
+        raise ApiError(message)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+class IntakeClient:
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout)
+
+    def __enter__(self) -> IntakeClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.http.close()
+
+    def submit(self, path: Path, mode: str = "fast") -> tuple[str, str]:
+        """Create a case for one letter and upload it; returns (case id, task id)."""
+        case = _check(self.http.post("/cases", json={"mode": mode}))
+        with path.open("rb") as handle:
+            upload = _check(
+                self.http.post(
+                    f"/cases/{case['case_id']}/documents",
+                    files={"file": (path.name, handle, MEDIA_TYPES.get(path.suffix, "text/plain"))},
+                    data={"doc_type": "denial_letter"},
+                )
+            )
+        return case["case_id"], upload["task_id"]
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        return _check(self.http.get(f"/tasks/{task_id}"))
+
+    def wait(self, task_id: str, wait_seconds: float = 120.0) -> dict[str, Any]:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            task = self.task(task_id)
+            if task["status"] in TERMINAL or time.monotonic() > deadline:
+                return task
+            time.sleep(0.2)
+
+    def artifacts(self, case_id: str) -> list[str]:
+        return [a["name"] for a in _check(self.http.get(f"/cases/{case_id}/artifacts"))["items"]]
+
+    def artifact(self, case_id: str, name: str) -> str:
+        response = self.http.get(f"/cases/{case_id}/artifacts/{name}")
+        if response.status_code >= 400:
+            _check(response)
+        return response.text
+
+    def result(self, path: Path, case_id: str, task: dict[str, Any]) -> CaseResult:
+        names = self.artifacts(case_id) if task["status"] == "succeeded" else []
+        route = deadline = None
+        if "route.json" in names:
+            route = json.loads(self.artifact(case_id, "route.json"))["route"]
+        if "case_facts.json" in names:
+            deadline = json.loads(self.artifact(case_id, "case_facts.json"))["appeal_deadline"]
+        return CaseResult(path.name, case_id, task, route, deadline, names)
