@@ -1,0 +1,433 @@
+#!/usr/bin/env bash
+# Local (no-Docker) infrastructure for development and tests:
+#   - Kafka (KRaft, single combined broker+controller) from Maven Central jars
+#   - FerretDB v1 (SQLite backend) via a tiny Go launcher
+#
+# Usage:
+#   deploy/local/infra.sh {start|stop|status|restart} [kafka|ferretdb|all]
+#   deploy/local/infra.sh reset                       # stop all + wipe data
+#   deploy/local/infra.sh kafka-run-class CLASS ARGS  # run a Kafka CLI class
+#
+# See deploy/local/README.md for environment knobs.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+
+CACHE_DIR="${DENIALOPS_CACHE:-$HOME/.cache/denialops}"
+STATE_DIR="${DENIALOPS_STATE_DIR:-$REPO_ROOT/.local}"
+PID_DIR="$STATE_DIR/pids"
+
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_NUM_PARTITIONS="${KAFKA_NUM_PARTITIONS:-3}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
+# Default favours fast startup on small machines (C1 only, serial GC); for
+# throughput benchmarks use e.g. "-XX:+UseG1GC -XX:MaxGCPauseMillis=20".
+KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
+KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
+KAFKA_LIBS="$KAFKA_HOME/libs"
+KAFKA_STATE="$STATE_DIR/kafka"
+
+FERRETDB_VERSION="v1.24.2"
+FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+FERRETDB_LOG_LEVEL="${FERRETDB_LOG_LEVEL:-info}"
+FERRETDB_BIN_DIR="$CACHE_DIR/ferretdb-$FERRETDB_VERSION"
+FERRETDB_BIN="$FERRETDB_BIN_DIR/ferretdb-launcher"
+FERRETDB_STATE="$STATE_DIR/ferretdb"
+
+START_TIMEOUT="${INFRA_START_TIMEOUT:-120}"
+STOP_TIMEOUT="${INFRA_STOP_TIMEOUT:-20}"
+
+# Substring of /proc/PID/cmdline identifying each component (guards against PID reuse).
+KAFKA_MARKER="kafka.Kafka"
+FERRETDB_MARKER="ferretdb-launcher"
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() {
+    printf '[infra] ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+usage() {
+    cat >&2 <<EOF
+usage: $(basename "$0") {start|stop|status|restart} [kafka|ferretdb|all]
+       $(basename "$0") reset
+       $(basename "$0") kafka-run-class CLASS [ARGS...]
+EOF
+    exit 2
+}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || die "'$1' not found in PATH ($2)"
+}
+
+# sha256 of the given files, used to detect stale cached builds.
+files_hash() {
+    cat "$@" | sha256sum | cut -d' ' -f1
+}
+
+# ---------------------------------------------------------------- processes
+
+pid_file() { printf '%s/%s.pid' "$PID_DIR" "$1"; }
+
+marker_for() {
+    case "$1" in
+    kafka) printf '%s' "$KAFKA_MARKER" ;;
+    ferretdb) printf '%s' "$FERRETDB_MARKER" ;;
+    *) die "unknown component: $1" ;;
+    esac
+}
+
+port_for() {
+    case "$1" in
+    kafka) printf '%s' "$KAFKA_PORT" ;;
+    ferretdb) printf '%s' "$FERRETDB_PORT" ;;
+    *) die "unknown component: $1" ;;
+    esac
+}
+
+# True if PID exists and is not a zombie.
+alive() {
+    local state=""
+    kill -0 "$1" 2>/dev/null || return 1
+    # Field 3 of /proc/PID/stat is the state; the command name (field 2) is in parentheses.
+    state="$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1 || true)"
+    [[ -n "$state" && "$state" != "Z" ]]
+}
+
+# True if PID is alive and its command line contains MARKER.
+pid_matches() {
+    local pid="$1" marker="$2" cmdline
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    alive "$pid" || return 1
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+    [[ "$cmdline" == *"$marker"* ]]
+}
+
+# Prints the PID of a running component, or fails. Removes stale pid files.
+running_pid() {
+    local comp="$1" pf pid
+    pf="$(pid_file "$comp")"
+    [[ -f "$pf" ]] || return 1
+    pid="$(tr -dc '0-9' <"$pf")"
+    if pid_matches "$pid" "$(marker_for "$comp")"; then
+        printf '%s' "$pid"
+        return 0
+    fi
+    rm -f "$pf"
+    return 1
+}
+
+port_open() {
+    # bash's /dev/tcp; the subshell closes the fd again.
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Launch a command detached from this shell (own session, no stdin), record its PID.
+launch() {
+    local comp="$1" logfile="$2"
+    shift 2
+    mkdir -p "$PID_DIR"
+    # setsid execs (no fork) because a background job is not a group leader,
+    # so $! is the PID of the final program.
+    nohup setsid "$@" >>"$logfile" 2>&1 </dev/null &
+    local pid=$! marker tries=0
+    marker="$(marker_for "$comp")"
+    printf '%s\n' "$pid" >"$(pid_file "$comp")"
+    # Right after the fork the child is still a copy of this shell; wait until it
+    # has exec'd the real program, so later PID/cmdline checks are meaningful.
+    while alive "$pid" && ! pid_matches "$pid" "$marker" && ((tries < 100)); do
+        sleep 0.05
+        tries=$((tries + 1))
+    done
+}
+
+fail_start() {
+    local comp="$1" logfile="$2" msg="$3"
+    log "$comp: $msg"
+    if [[ -f "$logfile" ]]; then
+        log "---- last 40 lines of $logfile ----"
+        tail -n 40 "$logfile" >&2 || true
+        log "-----------------------------------"
+    fi
+    stop_component "$comp" >/dev/null 2>&1 || true
+    exit 1
+}
+
+stop_component() {
+    local comp="$1" pid pf waited=0
+    pf="$(pid_file "$comp")"
+    if ! pid="$(running_pid "$comp")"; then
+        rm -f "$pf"
+        log "$comp: not running"
+        return 0
+    fi
+    log "$comp: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    while alive "$pid" && ((waited < STOP_TIMEOUT * 10)); do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if alive "$pid"; then
+        log "$comp: still alive after ${STOP_TIMEOUT}s, sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        waited=0
+        while alive "$pid" && ((waited < 100)); do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+    fi
+    if pgrep -f -- "$(marker_for "$comp")" | grep -qx "$pid" && alive "$pid"; then
+        die "$comp: pid $pid is still running after SIGKILL"
+    fi
+    rm -f "$pf"
+    log "$comp: stopped"
+}
+
+status_component() {
+    local comp="$1" pid port
+    port="$(port_for "$comp")"
+    if pid="$(running_pid "$comp")"; then
+        printf '%-9s running  pid=%s port=%s\n' "$comp" "$pid" "$port"
+        return 0
+    fi
+    if port_open "$port"; then
+        printf '%-9s stopped  (port %s is in use by another process)\n' "$comp" "$port"
+    else
+        printf '%-9s stopped\n' "$comp"
+    fi
+    return 3
+}
+
+# -------------------------------------------------------------------- Kafka
+
+kafka_java() {
+    # Java for Kafka CLI tools: small heap, fast startup, warnings to stderr.
+    java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
+        "-Dlog4j2.configurationFile=$SCRIPT_DIR/kafka/tools-log4j2.properties" \
+        -cp "$KAFKA_LIBS/*" "$@"
+}
+
+kafka_fetch() {
+    local marker="$KAFKA_LIBS/.complete" want tmp
+    want="$KAFKA_VERSION $(files_hash "$SCRIPT_DIR/kafka/pom.xml")"
+    if [[ -f "$marker" && "$(cat "$marker")" == "$want" ]]; then
+        return 0
+    fi
+    need mvn "install Maven 3.8+"
+    log "kafka: fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS"
+    mkdir -p "$KAFKA_HOME"
+    tmp="$KAFKA_HOME/libs.tmp.$$"
+    rm -rf "$tmp"
+    if ! mvn -B -Dstyle.color=never -f "$SCRIPT_DIR/kafka/pom.xml" \
+        "-Dkafka.version=$KAFKA_VERSION" \
+        dependency:copy-dependencies "-DoutputDirectory=$tmp" >"$KAFKA_HOME/fetch.log" 2>&1; then
+        rm -rf "$tmp"
+        tail -n 40 "$KAFKA_HOME/fetch.log" >&2 || true
+        die "kafka: maven dependency resolution failed (full log: $KAFKA_HOME/fetch.log)"
+    fi
+    rm -rf "$KAFKA_LIBS"
+    mv "$tmp" "$KAFKA_LIBS"
+    printf '%s\n' "$want" >"$marker"
+}
+
+kafka_write_config() {
+    mkdir -p "$KAFKA_STATE/data" "$KAFKA_STATE/logs"
+    cat >"$KAFKA_STATE/server.properties" <<EOF
+# Generated by deploy/local/infra.sh -- edits are overwritten on start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${KAFKA_CONTROLLER_PORT}
+listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${KAFKA_CONTROLLER_PORT}
+advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${KAFKA_STATE}/data
+num.partitions=${KAFKA_NUM_PARTITIONS}
+default.replication.factor=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+log.retention.hours=168
+EOF
+}
+
+kafka_format() {
+    [[ -f "$KAFKA_STATE/data/meta.properties" ]] && return 0
+    local cluster_id_file="$KAFKA_STATE/cluster.id" cluster_id
+    if [[ ! -s "$cluster_id_file" ]]; then
+        # A Kafka cluster id is 16 random bytes, base64url without padding.
+        head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$cluster_id_file"
+    fi
+    cluster_id="$(cat "$cluster_id_file")"
+    log "kafka: formatting KRaft storage (cluster id $cluster_id)"
+    kafka_java kafka.tools.StorageTool format --ignore-formatted \
+        -t "$cluster_id" -c "$KAFKA_STATE/server.properties" \
+        >>"$KAFKA_STATE/logs/storage-format.log" 2>&1 ||
+        fail_start kafka "$KAFKA_STATE/logs/storage-format.log" "storage format failed"
+}
+
+kafka_ready() {
+    kafka_java org.apache.kafka.tools.TopicCommand \
+        --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+        --command-config "$KAFKA_STATE/probe.properties" --list >/dev/null 2>&1
+}
+
+start_kafka() {
+    local pid logfile="$KAFKA_STATE/logs/kafka.out" deadline heap_opts perf_opts
+    if pid="$(running_pid kafka)"; then
+        log "kafka: already running (pid $pid, port $KAFKA_PORT)"
+        return 0
+    fi
+    need java "install a JDK 17+"
+    port_open "$KAFKA_PORT" && die "kafka: port $KAFKA_PORT is already in use by another process"
+    port_open "$KAFKA_CONTROLLER_PORT" &&
+        die "kafka: controller port $KAFKA_CONTROLLER_PORT is already in use by another process"
+    kafka_fetch
+    kafka_write_config
+    kafka_format
+    printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' >"$KAFKA_STATE/probe.properties"
+
+    log "kafka: starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)"
+    read -r -a heap_opts <<<"$KAFKA_HEAP_OPTS"
+    read -r -a perf_opts <<<"$KAFKA_JVM_PERFORMANCE_OPTS"
+    launch kafka "$logfile" java "${heap_opts[@]}" "${perf_opts[@]}" \
+        -Djava.awt.headless=true \
+        "-Dkafka.logs.dir=$KAFKA_STATE/logs" \
+        "-Dlog4j2.configurationFile=$SCRIPT_DIR/kafka/log4j2.properties" \
+        -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_STATE/server.properties"
+
+    deadline=$((SECONDS + START_TIMEOUT))
+    # Wait for the listener first (cheap), then for real metadata via the admin API.
+    until port_open "$KAFKA_PORT"; do
+        running_pid kafka >/dev/null || fail_start kafka "$logfile" "process exited during startup"
+        ((SECONDS < deadline)) || fail_start kafka "$KAFKA_STATE/logs/server.log" "not listening after ${START_TIMEOUT}s"
+        sleep 0.5
+    done
+    until kafka_ready; do
+        running_pid kafka >/dev/null || fail_start kafka "$logfile" "process exited during startup"
+        ((SECONDS < deadline)) || fail_start kafka "$KAFKA_STATE/logs/server.log" "not serving metadata after ${START_TIMEOUT}s"
+        sleep 1
+    done
+    log "kafka: ready (pid $(running_pid kafka), bootstrap 127.0.0.1:$KAFKA_PORT, logs $KAFKA_STATE/logs)"
+}
+
+# ----------------------------------------------------------------- FerretDB
+
+ferretdb_build() {
+    local src="$SCRIPT_DIR/ferretdb" stamp="$FERRETDB_BIN.stamp" want
+    want="$(files_hash "$src/go.mod" "$src/go.sum" "$src/main.go")"
+    if [[ -x "$FERRETDB_BIN" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        return 0
+    fi
+    need go "install Go 1.24+"
+    log "ferretdb: building launcher (FerretDB $FERRETDB_VERSION) into $FERRETDB_BIN"
+    mkdir -p "$FERRETDB_BIN_DIR"
+    (cd "$src" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly \
+        go build -trimpath -buildvcs=false -o "$FERRETDB_BIN.tmp.$$" .) ||
+        die "ferretdb: go build failed"
+    mv "$FERRETDB_BIN.tmp.$$" "$FERRETDB_BIN"
+    printf '%s\n' "$want" >"$stamp"
+}
+
+start_ferretdb() {
+    local pid logfile="$FERRETDB_STATE/ferretdb.log" deadline
+    if pid="$(running_pid ferretdb)"; then
+        log "ferretdb: already running (pid $pid, port $FERRETDB_PORT)"
+        return 0
+    fi
+    port_open "$FERRETDB_PORT" && die "ferretdb: port $FERRETDB_PORT is already in use by another process"
+    ferretdb_build
+    mkdir -p "$FERRETDB_STATE/data"
+
+    log "ferretdb: starting on 127.0.0.1:$FERRETDB_PORT (sqlite data $FERRETDB_STATE/data)"
+    launch ferretdb "$logfile" "$FERRETDB_BIN" \
+        -listen-addr "127.0.0.1:$FERRETDB_PORT" \
+        -sqlite-dir "$FERRETDB_STATE/data" \
+        -log-level "$FERRETDB_LOG_LEVEL"
+
+    deadline=$((SECONDS + START_TIMEOUT))
+    until port_open "$FERRETDB_PORT"; do
+        running_pid ferretdb >/dev/null || fail_start ferretdb "$logfile" "process exited during startup"
+        ((SECONDS < deadline)) || fail_start ferretdb "$logfile" "not listening after ${START_TIMEOUT}s"
+        sleep 0.2
+    done
+    # The listener opens only after the SQLite backend is initialised; a short
+    # grace period lets it settle before clients connect.
+    sleep 0.5
+    running_pid ferretdb >/dev/null || fail_start ferretdb "$logfile" "process exited during startup"
+    log "ferretdb: ready (pid $(running_pid ferretdb), mongodb://127.0.0.1:$FERRETDB_PORT/, log $logfile)"
+}
+
+# --------------------------------------------------------------------- main
+
+components_for() {
+    case "${1:-all}" in
+    all) printf 'kafka ferretdb' ;;
+    kafka | ferretdb) printf '%s' "$1" ;;
+    *) usage ;;
+    esac
+}
+
+main() {
+    local cmd="${1:-}" target comps comp rc=0
+    [[ -n "$cmd" ]] || usage
+    shift
+    mkdir -p "$STATE_DIR"
+
+    case "$cmd" in
+    start | stop | status | restart)
+        [[ $# -le 1 ]] || usage
+        target="${1:-all}"
+        comps="$(components_for "$target")"
+        ;;
+    reset)
+        [[ $# -eq 0 ]] || usage
+        ;;
+    kafka-run-class)
+        [[ $# -ge 1 ]] || usage
+        kafka_fetch
+        kafka_java "$@"
+        return
+        ;;
+    -h | --help | help) usage ;;
+    *) usage ;;
+    esac
+
+    case "$cmd" in
+    start)
+        for comp in $comps; do "start_$comp"; done
+        ;;
+    stop)
+        for comp in $comps; do stop_component "$comp"; done
+        ;;
+    restart)
+        for comp in $comps; do stop_component "$comp"; done
+        for comp in $comps; do "start_$comp"; done
+        ;;
+    status)
+        for comp in $comps; do status_component "$comp" || rc=3; done
+        return "$rc"
+        ;;
+    reset)
+        stop_component kafka
+        stop_component ferretdb
+        log "wiping $KAFKA_STATE and $FERRETDB_STATE"
+        rm -rf "$KAFKA_STATE" "$FERRETDB_STATE"
+        ;;
+    esac
+}
+
+main "$@"
