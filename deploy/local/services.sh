@@ -43,7 +43,7 @@ wait_ready() {
   local name="$1" port deadline
   port="$(port_of "$name")"
   deadline=$((SECONDS + READY_TIMEOUT))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready"; do
+  until curl -fs -o /dev/null "http://127.0.0.1:$port/health/ready"; do
     if ! running_pid "$name" >/dev/null; then
       echo "$name exited; last log lines:" >&2
       tail -n 30 "$STATE_DIR/logs/$name.log" >&2 || true

@@ -30,7 +30,7 @@ class Stack:
         return self.urls["intake"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state_dir = tmp_path_factory.mktemp("stack")
     suffix = uuid.uuid4().hex[:8]

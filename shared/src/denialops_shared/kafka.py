@@ -13,7 +13,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -126,20 +126,22 @@ def raw_body(message: StreamMessage[Any]) -> bytes:
     return message.body
 
 
-def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, handler: Handler) -> None:
-    """Register `handler` for `topic` in consumer group `group_id` with at-least-once semantics.
+def subscribe(broker: KafkaBroker, group_id: str, handlers: Mapping[Topic, Handler]) -> None:
+    """One consumer in group `group_id` for every topic in `handlers`, with at-least-once semantics.
 
-    The handler may raise `InvalidEvent` to dead-letter a record it refuses (e.g. an unknown tenant).
+    One consumer per service (not one per topic) keeps group rebalances to one per process start.
+    A handler may raise `InvalidEvent` to dead-letter a record it refuses (e.g. another tenant's case).
     """
 
     @broker.subscriber(
-        topic.value,
+        *(topic.value for topic in handlers),
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
         decoder=raw_body,
     )
     async def consume(message: KafkaMessage) -> None:
+        topic = Topic(message.raw_message.topic)  # type: ignore[union-attr]
         try:
             event = decode(topic, _headers(message), message.body)
         except InvalidEvent as exc:
@@ -147,7 +149,7 @@ def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, handler: Handler
             await _dead_letter(broker, topic, message, exc.code, exc.detail, attempts=0)
             return
         started = time.perf_counter()
-        failure = await _handle_with_retries(handler, topic, event)
+        failure = await _handle_with_retries(handlers[topic], topic, event)
         if failure is None:
             HANDLER_SECONDS.labels(topic=topic.value).observe(time.perf_counter() - started)
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="processed").inc()

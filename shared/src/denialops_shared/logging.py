@@ -21,5 +21,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Library chatter at INFO (connection churn, rebalance details) drowns the service's own events.
-    for noisy in ("aiokafka", "pymongo", "uvicorn.access", "faststream", "kafka"):
+    for noisy in ("aiokafka", "pymongo", "uvicorn.access", "faststream", "kafka", "httpx", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from typing import Any
 
@@ -30,7 +31,7 @@ def bootstrap(settings: HealthSettings | None = None) -> FastAPI:
             "checked_at": status.checked_at,
             "dependencies": dependencies,
             "services": status.services,
-            "consumer_lag": [vars(item) for item in status.lag],
+            "consumer_lag": [dataclasses.asdict(item) for item in status.lag],
         }
 
     @app.get("/health", tags=["health"])

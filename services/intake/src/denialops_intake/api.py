@@ -84,13 +84,24 @@ def _artifact_view(artifact: Document) -> dict[str, Any]:
     }
 
 
+def current_tenant(request: Request) -> str:
+    """The tenant the request acts for (set once per request by the router's dependency)."""
+    return str(request.state.tenant_id)
+
+
+def _bind_tenant(tenant_id: str) -> Callable[[Request], None]:
+    # Until authentication lands every request acts for the configured default tenant.
+    def bind(request: Request) -> None:
+        request.state.tenant_id = tenant_id
+
+    return bind
+
+
+Tenant = Annotated[str, Depends(current_tenant)]
+
+
 def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
-
-    def tenant() -> str:
-        return settings.default_tenant
-
-    Tenant = Annotated[str, Depends(tenant)]
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(_bind_tenant(settings.default_tenant))])
 
     @router.post("/cases", status_code=201, tags=["cases"])
     async def create_case(body: CreateCase, tenant_id: Tenant) -> dict[str, Any]:

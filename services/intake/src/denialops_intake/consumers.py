@@ -10,6 +10,12 @@ GROUP_ID = "denialops-intake"
 
 
 def register(broker: KafkaBroker, intake: Intake) -> None:
-    subscribe(broker, Topic.CASE_CREATED, GROUP_ID, intake.on_case_created)
-    subscribe(broker, Topic.DOCUMENT_ADDED, GROUP_ID, intake.on_document_added)
-    subscribe(broker, Topic.STAGE_COMPLETED, GROUP_ID, intake.on_stage_completed)
+    subscribe(
+        broker,
+        GROUP_ID,
+        {
+            Topic.CASE_CREATED: intake.on_case_created,
+            Topic.DOCUMENT_ADDED: intake.on_document_added,
+            Topic.STAGE_COMPLETED: intake.on_stage_completed,
+        },
+    )

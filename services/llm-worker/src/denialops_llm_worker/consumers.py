@@ -10,5 +10,11 @@ GROUP_ID = "denialops-llm-worker"
 
 
 def register(broker: KafkaBroker, generator: Generator) -> None:
-    subscribe(broker, Topic.STAGE_COMPLETED, GROUP_ID, generator.on_stage_completed)
-    subscribe(broker, Topic.RUN_CANCELLED, GROUP_ID, generator.on_run_cancelled)
+    subscribe(
+        broker,
+        GROUP_ID,
+        {
+            Topic.STAGE_COMPLETED: generator.on_stage_completed,
+            Topic.RUN_CANCELLED: generator.on_run_cancelled,
+        },
+    )

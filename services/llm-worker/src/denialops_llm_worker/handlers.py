@@ -88,10 +88,8 @@ class Generator:
             )
             for stage in stages
         ]
-        updated = await self.runs.find_one_and_update(
-            {"_id": run_id, "status": {"$nin": FINISHED}},
-            update_with_events({"status": status}, events),
-            projection={"_id": 1},
+        updated = await self.runs.update_one(
+            {"_id": run_id, "status": {"$nin": FINISHED}}, update_with_events({"status": status}, events)
         )
-        if updated is not None:
+        if updated.modified_count:
             await self.outbox.flush(run_id)

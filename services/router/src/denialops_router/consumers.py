@@ -10,7 +10,13 @@ GROUP_ID = "denialops-router"
 
 
 def register(broker: KafkaBroker, router: Router) -> None:
-    subscribe(broker, Topic.CASE_CREATED, GROUP_ID, router.on_case_created)
-    subscribe(broker, Topic.DOCUMENT_ADDED, GROUP_ID, router.on_document_added)
-    subscribe(broker, Topic.RUN_REQUESTED, GROUP_ID, router.on_run_requested)
-    subscribe(broker, Topic.RUN_CANCELLED, GROUP_ID, router.on_run_cancelled)
+    subscribe(
+        broker,
+        GROUP_ID,
+        {
+            Topic.CASE_CREATED: router.on_case_created,
+            Topic.DOCUMENT_ADDED: router.on_document_added,
+            Topic.RUN_REQUESTED: router.on_run_requested,
+            Topic.RUN_CANCELLED: router.on_run_cancelled,
+        },
+    )

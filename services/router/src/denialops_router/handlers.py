@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_router.pipeline import RunInput, run_stages
@@ -139,11 +139,9 @@ class Router:
             )
             for stage in stages
         ]
-        started = await self.runs.find_one_and_update(
+        started = await self.runs.update_one(
             {"_id": run_id, "status": "pending"},
             update_with_events({"status": "done", "done_at": dt.datetime.now(dt.UTC)}, events),
-            projection={"_id": 1},
-            return_document=ReturnDocument.AFTER,
         )
-        if started is not None:
+        if started.modified_count:
             await self.outbox.flush(run_id)

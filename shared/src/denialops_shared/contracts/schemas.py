@@ -28,7 +28,9 @@ def render_all() -> dict[str, str]:
         f"events/{topic.value}.v{SCHEMA_VERSION}.json": model for topic, model in EVENT_MODELS.items()
     }
     files.update({f"artifacts/{name}.json": model for name, model in ARTIFACT_MODELS.items()})
-    return {path: json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n" for path, model in files.items()}
+    return {
+        path: json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n" for path, model in files.items()
+    }
 
 
 def write_all(root: Path) -> list[Path]:

@@ -1,0 +1,162 @@
+"""Router and llm-worker handlers on the real database and broker: any order, any number of times."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
+
+from denialops_llm_worker.handlers import Generator
+from denialops_router.handlers import Router
+from denialops_router.pipeline import RunInput, run_stages
+from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, decode, encode
+from denialops_shared.contracts.events import (
+    CaseCreated,
+    DocType,
+    DocumentAdded,
+    EventBody,
+    Page,
+    RunCancelled,
+    RunRequested,
+    StageCompleted,
+    auto_run_id,
+)
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.mongo import Document
+from denialops_shared.outbox import Outbox
+from denialops_shared.settings import ServiceSettings
+from tests.infra import ROOT
+from tests.kafka_helpers import collect, headers_of
+
+pytestmark = pytest.mark.integration
+
+LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding="utf-8")
+
+
+def received(topic: Topic, body: EventBody) -> ReceivedEvent[EventBody]:
+    event = encode(topic, body, source="/it")
+    return decode(topic, event.headers, event.value)
+
+
+def letter(case_id: str, tenant: str = "it") -> DocumentAdded:
+    return DocumentAdded(
+        tenant_id=tenant,
+        case_id=case_id,
+        document_id=f"doc-{case_id}",
+        doc_type=DocType.DENIAL_LETTER,
+        media_type="text/plain",
+        sha256="a" * 64,
+        pages=[Page(number=1, text=LETTER)],
+        extraction_method="text",
+    )
+
+
+async def stage_events(settings: ServiceSettings, case_id: str, source: str, count: int) -> list[str]:
+    """The stages `source` published for the case (a running stack may publish more for it)."""
+    records = await collect(
+        settings.kafka_bootstrap_servers,
+        Topic.STAGE_COMPLETED.value,
+        lambda r: headers_of(r)["ce_subject"] == case_id and headers_of(r)["ce_source"] == source,
+        count,
+        wait_seconds=10,
+    )
+    return sorted(StageCompleted.model_validate_json(r.value).stage.value for r in records)
+
+
+async def test_router_runs_a_case_once_whatever_the_order(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    await router.create_indexes()
+    case_id = f"case-{unique}"
+    document = received(Topic.DOCUMENT_ADDED, letter(case_id))
+    created = received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id))
+
+    await router.on_document_added(document)
+    assert await db.runs.count_documents({}) == 0, "no run before the case is known"
+    await router.on_case_created(created)
+    await router.on_case_created(created)
+    await router.on_document_added(document)
+
+    runs = await db.runs.find({}).to_list()
+    assert [(r["_id"], r["status"], r["outbox_version"], r["outbox"]) for r in runs] == [
+        (auto_run_id(case_id), "done", 1, [])
+    ]
+    assert await stage_events(settings, case_id, "/denialops/router", 3) == ["extract", "route"]
+
+
+async def test_router_waits_for_the_letter_of_a_requested_run(
+    db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
+) -> None:
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    await router.on_case_created(
+        received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id, auto_run=False))
+    )
+    await router.on_run_requested(
+        received(Topic.RUN_REQUESTED, RunRequested(tenant_id="it", case_id=case_id, run_id="run-1", requested_by="t"))
+    )
+    assert (await db.runs.find_one({"_id": "run-1"}) or {})["status"] == "pending"
+    await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
+    assert (await db.runs.find_one({"_id": "run-1"}) or {})["status"] == "done"
+    assert await db.runs.count_documents({}) == 1, "auto_run=False starts no run of its own"
+
+
+async def test_router_refuses_another_tenants_event_for_a_case(
+    db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
+) -> None:
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
+    with pytest.raises(InvalidEvent) as refused:
+        await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id, tenant="intruder")))
+    assert refused.value.code == "tenant_mismatch"
+    assert await db.documents.count_documents({}) == 0
+
+
+async def test_llm_worker_generates_once_from_stages_in_any_order(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    generator = Generator(db, Outbox(db.runs, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    case_id = f"case-{unique}"
+    extract, route = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-g", letter_pages=[LETTER]))
+
+    await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, route))
+    assert (await db.runs.find_one({"_id": "run-g"}) or {})["status"] == "waiting"
+    await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, extract))
+    await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, extract))
+    await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, route))
+    # Cancelling a finished run changes nothing.
+    await generator.on_run_cancelled(
+        received(Topic.RUN_CANCELLED, RunCancelled(tenant_id="it", case_id=case_id, run_id="run-g", cancelled_by="t"))
+    )
+
+    run = await db.runs.find_one({"_id": "run-g"})
+    assert run is not None
+    assert (run["status"], run["outbox_version"], run["outbox"]) == ("generated", 1, [])
+    assert await stage_events(settings, case_id, "/denialops/llm-worker", 3) == ["documents", "plan"]
+
+
+async def test_llm_worker_skips_a_run_cancelled_before_generation(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    generator = Generator(db, Outbox(db.runs, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    case_id = f"case-{unique}"
+    await generator.on_run_cancelled(
+        received(Topic.RUN_CANCELLED, RunCancelled(tenant_id="it", case_id=case_id, run_id="run-c", cancelled_by="t"))
+    )
+    for stage in run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-c", letter_pages=[LETTER])):
+        await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
+    run = await db.runs.find_one({"_id": "run-c"})
+    assert run is not None
+    assert run["status"] == "cancelled"
+    records = await collect(
+        settings.kafka_bootstrap_servers,
+        Topic.STAGE_COMPLETED.value,
+        lambda r: headers_of(r)["ce_subject"] == case_id and headers_of(r)["ce_source"] == "/denialops/llm-worker",
+        2,
+        wait_seconds=5,
+    )
+    assert [StageCompleted.model_validate_json(r.value).status.value for r in records] == ["cancelled"]

@@ -1,0 +1,90 @@
+"""The outbox on the real database and broker: nothing lost between the write and the publish."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
+
+from denialops_shared.contracts.cloudevents import EncodedEvent, encode
+from denialops_shared.contracts.events import CaseCreated
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.kafka import create_broker
+from denialops_shared.metrics import OUTBOX_PUBLISH_FAILURES
+from denialops_shared.mongo import Document
+from denialops_shared.outbox import Outbox, update_with_events, with_events
+from denialops_shared.settings import ServiceSettings
+from tests.kafka_helpers import collect, headers_of
+
+pytestmark = pytest.mark.integration
+
+
+def events(unique: str, count: int) -> list[EncodedEvent]:
+    return [
+        encode(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=f"case-{unique}-{i}"), source="/it")
+        for i in range(count)
+    ]
+
+
+async def published(settings: ServiceSettings, sent: list[EncodedEvent]) -> set[str]:
+    ids = {e.event_id for e in sent}
+    records = await collect(
+        settings.kafka_bootstrap_servers, Topic.CASE_CREATED.value, lambda r: headers_of(r)["ce_id"] in ids, len(ids)
+    )
+    return {headers_of(r)["ce_id"] for r in records}
+
+
+async def test_flush_publishes_then_clears(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    sent = events(unique, 2)
+    await db.things.insert_one(with_events({"_id": "a"}, sent))
+    await Outbox(db.things, broker, 1.0).flush("a")
+    assert await published(settings, sent) == {e.event_id for e in sent}
+    doc = await db.things.find_one({"_id": "a"})
+    assert doc is not None
+    assert doc["outbox"] == []
+
+
+async def test_events_left_by_a_crash_are_sent_by_the_relay(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    sent = events(unique, 3)
+    # The process "died" right after its write: nobody called flush.
+    await db.things.insert_one(with_events({"_id": "b"}, sent))
+    outbox = Outbox(db.things, broker, sweep_seconds=0.1)
+    await asyncio.sleep(0.2)
+    assert await outbox.sweep_once() == 1
+    assert await published(settings, sent) == {e.event_id for e in sent}
+    assert await outbox.sweep_once() == 0
+
+
+async def test_a_failed_publish_keeps_the_events(
+    db: AsyncDatabase[Document], settings: ServiceSettings, unique: str
+) -> None:
+    sent = events(unique, 1)
+    await db.things.insert_one(with_events({"_id": "c"}, sent))
+    unstarted = create_broker(settings)  # never connected: every publish fails
+    before = OUTBOX_PUBLISH_FAILURES._value.get()
+    await Outbox(db.things, unstarted, 1.0).flush("c")
+    doc = await db.things.find_one({"_id": "c"})
+    assert doc is not None
+    assert len(doc["outbox"]) == 1
+    assert OUTBOX_PUBLISH_FAILURES._value.get() == before + 1
+
+
+async def test_events_added_during_a_flush_are_not_cleared(
+    db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
+) -> None:
+    first, second = events(unique, 2)
+    await db.things.insert_one(with_events({"_id": "d"}, [first]))
+    snapshot = await db.things.find_one({"_id": "d"})
+    await db.things.update_one({"_id": "d"}, update_with_events({"state": "changed"}, [second]))
+    assert snapshot is not None
+    await Outbox(db.things, broker, 1.0)._flush_document(snapshot)
+    doc = await db.things.find_one({"_id": "d"})
+    assert doc is not None
+    assert [item["headers"]["ce_id"] for item in doc["outbox"]] == [first.event_id, second.event_id]
+    assert doc["state"] == "changed"
