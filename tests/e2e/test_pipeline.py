@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 import uuid
@@ -12,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from denialops_intake.text_extraction import extract_pages, sniff_media_type
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
-from denialops_shared.contracts.cloudevents import encode
+from denialops_shared.contracts.cloudevents import EncodedEvent, encode
 from denialops_shared.contracts.events import CaseCreated, DocType, DocumentAdded, Page, auto_run_id
 from denialops_shared.contracts.topics import Topic
 from tests.e2e.conftest import Stack
@@ -86,40 +88,41 @@ def test_every_sample_letter_through_http(client: httpx.Client) -> None:
         assert f"{route}" in json.loads(contents["action_plan.json"])["route"]
 
 
-def test_upstream_events_straight_to_kafka_run_the_case(stack: Stack, client: httpx.Client) -> None:
+def upstream_events(path: Path, tenant: str) -> tuple[str, list[EncodedEvent]]:
+    """What an upstream system publishes for one letter: the document first, then the case, then a duplicate."""
     case_id = f"case-upstream-{uuid.uuid4().hex[:12]}"
-    tenant = "default"
-    text = (LETTERS / "002.txt").read_text(encoding="utf-8")
+    data = path.read_bytes()
+    text = extract_pages(data, sniff_media_type(data))
     document = DocumentAdded(
         tenant_id=tenant,
         case_id=case_id,
         document_id=f"doc-{uuid.uuid4().hex[:12]}",
         doc_type=DocType.DENIAL_LETTER,
-        media_type="text/plain",
-        sha256="0" * 64,
-        pages=[Page(number=1, text=text)],
-        extraction_method="text",
+        media_type=text.media_type,
+        sha256=hashlib.sha256(data).hexdigest(),
+        pages=[Page(number=i, text=page) for i, page in enumerate(text.pages, start=1)],
+        extraction_method=text.method,
     )
     created = CaseCreated(tenant_id=tenant, case_id=case_id, source="clearinghouse")
-    # Document first: events of one case on different topics may arrive in any order.
-    asyncio.run(
-        produce(
-            stack.infra.kafka_bootstrap_servers,
-            [
-                encode(Topic.DOCUMENT_ADDED, document, source="/upstream/capture"),
-                encode(Topic.CASE_CREATED, created, source="/upstream/clearinghouse"),
-                # A duplicate delivery must not start a second run.
-                encode(Topic.CASE_CREATED, created, source="/upstream/clearinghouse"),
-            ],
-        )
-    )
-    task = wait_for_task(client, auto_run_id(case_id))
-    assert task["status"] == "succeeded"
-    case = client.get(f"/api/v1/cases/{case_id}").json()
-    assert case["source"] == "clearinghouse"
-    assert len(case["tasks"]) == 1
-    assert len(case["documents"]) == 1
-    check_artifacts(client, case_id)
+    # Events of one case on different topics may arrive in any order, and more than once.
+    return case_id, [
+        encode(Topic.DOCUMENT_ADDED, document, source="/upstream/capture"),
+        encode(Topic.CASE_CREATED, created, source="/upstream/clearinghouse"),
+        encode(Topic.CASE_CREATED, created, source="/upstream/clearinghouse"),
+    ]
+
+
+def test_every_sample_letter_straight_through_kafka(stack: Stack, client: httpx.Client) -> None:
+    cases = [upstream_events(path, tenant="default") for path in sample_files()]
+    asyncio.run(produce(stack.infra.kafka_bootstrap_servers, [e for _, events in cases for e in events]))
+    for case_id, _ in cases:
+        task = wait_for_task(client, auto_run_id(case_id))
+        assert task["status"] == "succeeded", task
+        case = client.get(f"/api/v1/cases/{case_id}").json()
+        assert case["source"] == "clearinghouse"
+        assert len(case["tasks"]) == 1, "a duplicate case.created started a second run"
+        assert len(case["documents"]) == 1
+        check_artifacts(client, case_id)
 
 
 def test_a_malformed_event_is_dead_lettered_and_the_partition_moves_on(stack: Stack, client: httpx.Client) -> None:
