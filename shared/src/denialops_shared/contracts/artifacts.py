@@ -150,3 +150,115 @@ class ActionPlan(_Frozen):
     disclaimers: list[str] = Field(default_factory=list)
     citations: list[str] = Field(default_factory=list)
     generated_by: str = Field(default="template", pattern="^(llm|template)$")
+
+
+class EobAdjustment(_Frozen):
+    """One adjustment on a claim or line: a CARC with its group (`CO-45`) or a RARC (`M119`)."""
+
+    code: str
+    kind: str = Field(pattern="^(carc|rarc)$")
+    group: str | None = Field(default=None, pattern="^(CO|PR|OA|PI|CR)$")
+    reason: str
+    description: str | None = None
+    amount: float | None = None
+
+
+class EobAmounts(_Frozen):
+    billed: float | None = None
+    allowed: float | None = None
+    paid: float | None = None
+    patient_responsibility: float | None = None
+
+
+class EobLine(_Frozen):
+    """One service line of a claim, with the evidence span of each value read from it."""
+
+    date_of_service: dt.date | None = None
+    procedure_code: str | None = None
+    modifiers: list[str] = Field(default_factory=list)
+    units: int | None = None
+    amounts: EobAmounts = Field(default_factory=EobAmounts)
+    adjustments: list[EobAdjustment] = Field(default_factory=list)
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+
+
+class EobClaim(_Frozen):
+    """One claim on an EOB or remittance; `totals_source` says whether totals were printed or added up."""
+
+    claim_number: str | None = None
+    status: str | None = Field(default=None, pattern="^(paid|denied|partially_denied)$")
+    date_of_service: dt.date | None = None
+    lines: list[EobLine] = Field(default_factory=list)
+    totals: EobAmounts = Field(default_factory=EobAmounts)
+    totals_source: str | None = Field(default=None, pattern="^(printed|sum_of_lines)$")
+    adjustments: list[EobAdjustment] = Field(default_factory=list)
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+
+
+class EobPayment(_Frozen):
+    method: str | None = Field(default=None, pattern="^(check|eft)$")
+    number: str | None = None
+    date: dt.date | None = None
+    amount: float | None = None
+
+
+class EobFacts(_Frozen):
+    """Facts read from an EOB or remittance. `claim_number` names the claim the denial is about (the first
+    claim not paid in full); adjustments not printed on a line belong to their claim."""
+
+    payer_name: str | None = None
+    member_id: str | None = None
+    patient_name: str | None = None
+    provider_name: str | None = None
+    statement_date: dt.date | None = None
+    claim_number: str | None = None
+    claims: list[EobClaim] = Field(default_factory=list)
+    payment: EobPayment = Field(default_factory=EobPayment)
+    denial_codes: list[str] = Field(default_factory=list)
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+
+
+class PlanCitation(_Frozen):
+    """Where a plan rule is written: the plan document (1-based, in the order given), page, section heading,
+    and character offsets into that page's text."""
+
+    document: int = Field(default=1, ge=1)
+    page: int = Field(ge=1)
+    section: str | None = None
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class PlanRule(_Frozen):
+    """One rule quoted from the plan, with the values read from it (days, months, an amount, services)."""
+
+    text: str
+    citation: PlanCitation
+    services: list[str] = Field(default_factory=list)
+    days: int | None = None
+    months: int | None = None
+    amount: float | None = None
+    applies_to: str | None = None
+
+
+class AppealRights(_Frozen):
+    internal_levels: int | None = None
+    internal_appeal_days: int | None = None
+    external_review: bool = False
+    external_review_days: int | None = None
+    external_review_months: int | None = None
+    expedited_available: bool = False
+    rules: list[PlanRule] = Field(default_factory=list)
+
+
+class PlanRules(_Frozen):
+    """Rules read from the member's plan documents (SBC / EOC), each cited by page and section."""
+
+    plan_name: str | None = None
+    prior_authorization: list[PlanRule] = Field(default_factory=list)
+    medical_necessity: PlanRule | None = None
+    exclusions: list[PlanRule] = Field(default_factory=list)
+    appeals: AppealRights = Field(default_factory=AppealRights)
+    timely_filing: PlanRule | None = None
+    deductibles: list[PlanRule] = Field(default_factory=list)
+    out_of_pocket_limits: list[PlanRule] = Field(default_factory=list)

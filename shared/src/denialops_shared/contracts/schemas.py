@@ -12,13 +12,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, EobFacts, PlanRules, RouteDecision
 from denialops_shared.contracts.events import EVENT_MODELS, SCHEMA_VERSION
 
 ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "case_facts": CaseFacts,
     "route": RouteDecision,
     "action_plan": ActionPlan,
+    "eob_facts": EobFacts,
+    "plan_rules": PlanRules,
 }
 
 

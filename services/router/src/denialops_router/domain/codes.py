@@ -69,11 +69,13 @@ US_STATES = frozenset(
 
 # A modifier (`-25`, `-RT`) may follow a procedure code; a longer tail means an ID or a ZIP+4.
 _TAIL = r"(?:-[A-Z0-9]{2})?(?![\w/]|[.,]\d|-\w)"
-_CPT = re.compile(rf"(?<![\w$/.,#-])(\d{{4}}[\dFTU]){_TAIL}")
-_HCPCS = re.compile(rf"(?<![\w$/.#-])([A-EGHJ-MP-V]\d{{4}}){_TAIL}")
+# Each pattern starts with its first character class and checks what precedes it right after
+# (`(?<!X.)`): sre then skips ahead with a fast scan instead of trying the lookbehind everywhere.
+_CPT = re.compile(rf"(\d(?<![\w$/.,#-].)\d{{3}}[\dFTU]){_TAIL}")
+_HCPCS = re.compile(rf"([A-EGHJ-MP-V](?<![\w$/.#-].)\d{{4}}){_TAIL}")
 # A sentence-final period may follow a code; a period followed by more characters may not.
-_ICD_DOTTED = re.compile(r"(?<![\w.-])([A-Z]\d[0-9A-Z])\.([0-9A-Z]{1,4})(?!\w|\.\w|-\w)")
-_ICD_BARE = re.compile(r"(?<![\w.-])([A-Z]\d[0-9A-Z])([0-9A-Z]{1,4})?(?!\w|\.\w|-\w)")
+_ICD_DOTTED = re.compile(r"([A-Z](?<![\w.-].)\d[0-9A-Z])\.([0-9A-Z]{1,4})(?!\w|\.\w|-\w)")
+_ICD_BARE = re.compile(r"([A-Z](?<![\w.-].)\d[0-9A-Z])([0-9A-Z]{1,4})?(?!\w|\.\w|-\w)")
 
 _DX_LABEL = re.compile(
     r"\b(?:(?:diagnos[ie]s|diagnosis(?: code)?s?|dx|icd(?:-?10)?(?:-cm)?(?: codes?)?|reason for (?:the )?visit)\b"

@@ -12,9 +12,10 @@ from denialops_router.domain.text import Doc
 from denialops_shared.contracts.artifacts import DenialCode
 
 _REASON = r"[A-Z]?\d{1,3}"
+# The group comes first and the lookbehind after it, so the pattern starts with a literal (a fast scan).
 _GROUPED = re.compile(
-    rf"(?<![\w-])(CO|PR|OA|PI|CR)\s?[-:/ ]\s?({_REASON})(?![\w]|-\d|[.,]\d)|"
-    rf"(?<![\w-])(CO|PR|OA|PI|CR)({_REASON})(?![\w]|-\d|[.,]\d)"
+    rf"(CO|PR|OA|PI|CR)(?<![\w-]..)\s?[-:/ ]\s?({_REASON})(?![\w]|-\d|[.,]\d)|"
+    rf"(CO|PR|OA|PI|CR)(?<![\w-]..)({_REASON})(?![\w]|-\d|[.,]\d)"
 )
 _CODE_WORDS = (
     r"(?:carc|claim adjustment reason code|adjustment reason code|reason code|denial code|adjustment code|"
@@ -25,7 +26,8 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _GROUP_WORD = re.compile(r"\b[Gg]roup(?: [Cc]ode)?\s*[:=]?\s*(CO|PR|OA|PI|CR)\b[^\n]{0,40}$")
-_RARC = re.compile(r"(?<![\w.-])(MA\d{2,3}|M\d{1,3}|N\d{1,3})(?!\w|\.\w|-\d)")
+# Starts with a literal and checks the character before it afterwards, so sre can skip ahead quickly.
+_RARC = re.compile(r"(M(?<![\w.-].)(?:A\d{2,3}|\d{1,3})|N(?<![\w.-].)\d{1,3})(?!\w|\.\w|-\d)")
 _RARC_CUE = re.compile(r"\b(?:remark|rarc|remarks|remark codes?)\b[^\n]{0,30}$", re.IGNORECASE)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.text import Doc, Span
+from denialops_router.domain.text import at_word as _w
 
 _SERVICE_LABEL = re.compile(
     r"(?:^|(?<=  )|(?<=\|))[ *]*(?i:services?(?: billed)?|procedures?|test|request(?:ed service)?|program|what|"
@@ -44,9 +45,10 @@ _STRIP = re.compile(
     re.IGNORECASE,
 )
 _REASON_CUE = re.compile(
-    r"\bbecause\b|\bdue to\b|not medically necessary|medically necessary|not covered|\bexclu|no authorization|"
-    r"not (?:receive|obtain)|did not receive|\bexpired\b|filing|duplicate|identical claim|coverage (?:ended|"
-    r"terminated)|not enrolled|no (?:spouse|dependent)|maximum|used all|\bmissing\b|not reported|invalid|"
+    rf"{_w('because')}\b|{_w('due')} to\b|not medically necessary|medically necessary|not covered|{_w('exclu')}|"
+    r"no authorization|"
+    rf"not (?:receive|obtain)|did not receive|{_w('expired')}\b|filing|duplicate|identical claim|coverage (?:ended|"
+    rf"terminated)|not enrolled|no (?:spouse|dependent)|maximum|used all|{_w('missing')}\b|not reported|invalid|"
     r"not billable|investigational|experimental|level of care|pays first|primary|approval ended|not part of|"
     r"cosmetic|could not pay|was not needed|no longer needed|does not (?:show|support|cover)"
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from denialops_router.domain.text import Doc, Span
+from denialops_router.domain.text import at_word as _w
 
 _FINAL = re.compile(
     r"final (?:internal )?(?:appeal )?(?:decision|determination|adverse)|(?:second|third|last) and final "
@@ -25,10 +26,11 @@ _APPEAL_DECISION = re.compile(
     r"decision on (?:your )?appeal|appeals? (?:committee|unit|decision)"
 )
 _UPHELD = re.compile(
-    r"\buph[eo]ld|keep the denial|denial (?:stands|remains|is maintained|was maintained)|affirm(?:s|ed)? (?:the|our) "
-    r"(?:denial|decision)|maintain(?:s|ed)? (?:the|our) (?:denial|decision)|decision (?:stands|is unchanged)"
+    rf"{_w('uph')}[eo]ld|keep the denial|denial (?:stands|remains|is maintained|was maintained)|"
+    r"affirm(?:s|ed)? (?:the|our) (?:denial|decision)|maintain(?:s|ed)? (?:the|our) (?:denial|decision)|"
+    r"decision (?:stands|is unchanged)"
 )
-_OVERTURNED = re.compile(r"\boverturn(?:ed|s)?\b|\breversed?\b|approved on appeal")
+_OVERTURNED = re.compile(rf"{_w('overturn')}(?:ed|s)?\b|{_w('reverse')}d?\b|approved on appeal")
 
 # Case matters here: a heading in capitals (`URGENT APPEAL - SECOND LEVEL`).
 _URGENT_HEADING = re.compile(r"^[^a-z\n]*\b(?:URGENT|EXPEDITED)\b[^a-z\n]*$", re.MULTILINE)

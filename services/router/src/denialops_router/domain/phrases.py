@@ -8,11 +8,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from denialops_router.domain.text import at_word as _w  # short: used inside long patterns
 from denialops_shared.contracts.artifacts import Route
 
 
 def _p(pattern: str) -> re.Pattern[str]:
-    """Patterns run on the lower-cased letter (much faster than IGNORECASE)."""
+    """Patterns run on the lower-cased letter (much faster than IGNORECASE).
+
+    Top-level branches start with a literal (not a group or a word boundary) so sre can skip ahead with a fast scan.
+    """
     return re.compile(pattern)
 
 
@@ -38,7 +42,8 @@ PHRASES: dict[Route, list[Phrase]] = {
         ),
         Phrase(
             _p(
-                rf"\b(?:no|without|missing|absent|lack of|did not (?:receive|get|obtain|have))\s+"
+                rf"(?:{_w('no')}|{_w('without')}|{_w('missing')}|{_w('absent')}|{_w('lack')} of|{_w('did')} not "
+                rf"(?:receive|get|obtain|have))\s+"
                 rf"(?:a |an |any |valid |the )?(?:pre-service )?{_AUTH}"
             ),
             2.5,
@@ -57,8 +62,9 @@ PHRASES: dict[Route, list[Phrase]] = {
         ),
         Phrase(
             _p(
-                r"outside (?:of )?(?:what we approved|the (?:approved|authori[sz]ed))|(?:after|beyond) the "
-                r"(?:approval|authori[sz]ation)(?: period)? (?:ended|expired)|not part of the approved"
+                r"outside (?:of )?(?:what we approved|the (?:approved|authori[sz]ed))|"
+                r"after the (?:approval|authori[sz]ation)(?: period)? (?:ended|expired)|"
+                r"beyond the (?:approval|authori[sz]ation)(?: period)? (?:ended|expired)|not part of the approved"
             ),
             2.5,
             "service outside the approved authorization",
@@ -76,17 +82,24 @@ PHRASES: dict[Route, list[Phrase]] = {
     ],
     Route.CLAIM_CORRECTION_RESUBMIT: [
         Phrase(
-            _p(r"corrected claim|replacement claim|resubmi\w+|send a new claim|new claim with|\bfreq(?:uency)? 7"),
+            _p(
+                r"corrected claim|replacement claim|resubmi\w+|send a new claim|new claim with|"
+                rf"{_w('freq')}(?:uency)? 7"
+            ),
             1.5,
             "corrected claim requested",
             ("claim", "resubmi", "freq"),
         ),
-        Phrase(_p(r"\bmodifier\b"), 1.5, "modifier problem", ("modifier",)),
+        Phrase(_p(rf"{_w('modifier')}\b"), 1.5, "modifier problem", ("modifier",)),
         Phrase(
             _p(
-                r"\b(?:missing|invalid|incorrect|incomplete|wrong|not reported|truncated|not billable|"
-                r"non-?billable|empty)\b[^.]{0,40}\b(?:code|modifier|npi|ndc|information|diagnosis|field|data|"
-                r"identifier)"
+                "(?:"
+                + "|".join(
+                    _w(w)
+                    for w in ("missing", "invalid", "incorrect", "incomplete", "wrong", "not reported", "truncated")
+                )
+                + rf"|{_w('not')} billable|{_w('non')}-?billable|{_w('empty')})"
+                r"\b[^.]{0,40}\b(?:code|modifier|npi|ndc|information|diagnosis|field|data|identifier)"
             ),
             2.0,
             "missing or invalid claim data",
@@ -94,14 +107,14 @@ PHRASES: dict[Route, list[Phrase]] = {
         ),
         Phrase(
             _p(
-                r"\b(?:un)?bundl\w*|\bncci\b|mutually exclusive|billing error|coding error|highest level of "
-                r"specificity|code set|could not price|category header|does not match the service"
+                rf"{_w('unbundl')}\w*|{_w('bundl')}\w*|{_w('ncci')}\b|mutually exclusive|billing error|coding error|"
+                r"highest level of specificity|code set|could not price|category header|does not match the service"
             ),
             1.5,
             "coding error",
             ("bundl", "ncci", "exclusive", "error", "specificity", "code set", "price", "header", "match"),
         ),
-        Phrase(_p(r"\brejected\b"), 1.0, "claim rejected before adjudication", ("rejected",)),
+        Phrase(_p(rf"{_w('rejected')}\b"), 1.0, "claim rejected before adjudication", ("rejected",)),
     ],
     Route.MEDICAL_NECESSITY_APPEAL: [
         Phrase(
@@ -131,7 +144,8 @@ PHRASES: dict[Route, list[Phrase]] = {
         Phrase(
             _p(
                 r"clinical (?:review|criteria|guidelines|policy|information|reason|documentation|record)|medical "
-                r"policy|physician (?:advisor|reviewer)|peer[- ]to[- ]peer|coverage determination|\b[ln]cd\b|"
+                r"policy|physician (?:advisor|reviewer)|peer[- ]to[- ]peer|coverage determination|"
+                rf"{_w('lcd')}\b|{_w('ncd')}\b|"
                 r"placement criteria|medical director|laboratory policy"
             ),
             1.0,
@@ -139,7 +153,7 @@ PHRASES: dict[Route, list[Phrase]] = {
             ("clinical", "policy", "physician", "peer", "determination", "lcd", "ncd", "criteria", "director"),
         ),
         Phrase(
-            _p(r"\bfrequency\b|more often than|once every|this many services|too many"),
+            _p(rf"{_w('frequency')}\b|more often than|once every|this many services|too many"),
             1.0,
             "frequency limit",
             ("frequency", "often", "once every", "many"),
@@ -148,16 +162,20 @@ PHRASES: dict[Route, list[Phrase]] = {
     Route.EXCLUSION: [
         Phrase(
             _p(
-                r"\bexclu(?:ded|sion|des)\b|not a covered (?:benefit|service)|non-?covered (?:service|benefit|charge)|"
+                rf"{_w('exclu')}(?:ded|sion|des)\b|not a covered (?:benefit|service)|"
+                r"non-?covered (?:service|benefit|charge)|"
                 r"not covered under (?:your|the|this) (?:plan|policy|benefit)|services we do not cover|"
-                r"expenses not covered|is not a (?:covered )?benefit|\bcosmetic\b"
+                rf"expenses not covered|is not a (?:covered )?benefit|{_w('cosmetic')}\b"
             ),
             2.5,
             "plan exclusion",
             ("exclu", "covered", "cover", "benefit", "cosmetic"),
         ),
         Phrase(
-            _p(r"(?:plan|policy|booklet|benefit package) does not cover|does not cover"),
+            _p(
+                r"plan does not cover|policy does not cover|booklet does not cover|benefit package does not cover|"
+                r"does not cover"
+            ),
             1.5,
             "plan does not cover",
             ("does not cover",),
@@ -171,7 +189,7 @@ PHRASES: dict[Route, list[Phrase]] = {
             ("filing", "filed late"),
         ),
         Phrase(
-            _p(r"\bduplicate\b|identical claim|already (?:been )?(?:received|processed|paid|submitted)"),
+            _p(rf"{_w('duplicate')}\b|identical claim|already (?:been )?(?:received|processed|paid|submitted)"),
             3.0,
             "duplicate claim",
             ("duplicate", "identical", "already"),
@@ -179,7 +197,7 @@ PHRASES: dict[Route, list[Phrase]] = {
         Phrase(
             _p(
                 r"coordination of benefits|other (?:insurance|coverage|payer|health plan)|primary (?:payer|insurer|"
-                r"insurance|plan|carrier)|pays first|secondary payer|\bcob\b|medicare summary notice"
+                rf"insurance|plan|carrier)|pays first|secondary payer|{_w('cob')}\b|medicare summary notice"
             ),
             2.5,
             "another payer is primary",
@@ -197,7 +215,7 @@ PHRASES: dict[Route, list[Phrase]] = {
         Phrase(
             _p(
                 r"coverage (?:ended|terminated|ends|was terminated|lapsed|had ended)|after (?:your|the) coverage|"
-                r"not (?:enrolled|covered) on the date|no (?:active )?coverage|\bnot enrolled\b|no (?:spouse|"
+                rf"not (?:enrolled|covered) on the date|no (?:active )?coverage|{_w('not')} enrolled\b|no (?:spouse|"
                 r"dependents?)|dependent coverage|not an eligible dependent|cannot be identified as|employee-only"
             ),
             2.5,
@@ -206,7 +224,8 @@ PHRASES: dict[Route, list[Phrase]] = {
         ),
         Phrase(
             _p(
-                r"benefit (?:maximum|limit)|(?:visit|annual|lifetime|calendar[- ]year) (?:limit|maximum)|used all "
+                r"benefit (?:maximum|limit)|visit (?:limit|maximum)|annual (?:limit|maximum)|"
+                r"lifetime (?:limit|maximum)|calendar[- ]year (?:limit|maximum)|used all "
                 r"\w+|maximum (?:number|benefit)|limit (?:has been|was) reached|exhausted (?:your|the) benefit"
             ),
             2.5,
@@ -216,7 +235,7 @@ PHRASES: dict[Route, list[Phrase]] = {
     ],
     Route.ESCALATION: [
         Phrase(
-            _p(r"external review|independent review|\biro\b|insurance (?:department|commissioner)"),
+            _p(rf"external review|independent review|{_w('iro')}\b|insurance (?:department|commissioner)"),
             0.5,
             "external review available",
             ("external", "independent", "iro", "insurance"),

@@ -9,9 +9,18 @@ from dataclasses import dataclass
 from denialops_router.domain import letter_kind
 from denialops_router.domain.carc_table import ROUTINE_CARCS, carc_info, rarc_info
 from denialops_router.domain.phrases import NEGATIONS, PHRASES
+from denialops_router.domain.plan_rules import plan_gap, plan_signals
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, make_doc
-from denialops_shared.contracts.artifacts import CaseFacts, Evidence, Route, RouteAlternative, RouteDecision, Signal
+from denialops_shared.contracts.artifacts import (
+    CaseFacts,
+    Evidence,
+    PlanRules,
+    Route,
+    RouteAlternative,
+    RouteDecision,
+    Signal,
+)
 
 CARC_WEIGHT = 4.0
 RARC_WEIGHT = 1.5
@@ -47,10 +56,15 @@ class _Tally:
         return sum(s.weight for s in self.signals if s.route == route)
 
 
-def decide_route(facts: CaseFacts, pages: Sequence[str]) -> RouteDecision:
-    """Choose one of the seven routes. Never raises."""
+def decide_route(facts: CaseFacts, pages: Sequence[str], plan_rules: PlanRules | None = None) -> RouteDecision:
+    """Choose one of the seven routes. Never raises.
+
+    With the member's plan rules (verified mode), a denied service the plan excludes or puts under prior
+    authorization adds a signal, and `verified_mode_would_help` says whether the plan left the route's
+    question open.
+    """
     try:
-        return _decide(facts, make_doc(pages))
+        return _decide(facts, make_doc(pages), plan_rules)
     except Exception:
         return RouteDecision(
             route=Route.MEDICAL_NECESSITY_APPEAL,
@@ -61,8 +75,8 @@ def decide_route(facts: CaseFacts, pages: Sequence[str]) -> RouteDecision:
         )
 
 
-def _decide(facts: CaseFacts, doc: Doc) -> RouteDecision:
-    tally = _Tally(_code_signals(facts) + _phrase_signals(doc))
+def _decide(facts: CaseFacts, doc: Doc, plan_rules: PlanRules | None) -> RouteDecision:
+    tally = _Tally(_code_signals(facts) + _phrase_signals(doc) + plan_signals(facts, plan_rules))
     upheld, final_spans = letter_kind.upheld(doc)
     if facts.is_final_appeal_decision and upheld:
         tally.signals.append(
@@ -93,7 +107,9 @@ def _decide(facts: CaseFacts, doc: Doc) -> RouteDecision:
         signals=own + [s for s in tally.signals if s.route != route],
         alternatives=alternatives,
         urgency=facts.urgency,
-        verified_mode_would_help=route in _NEEDS_PLAN_DOCUMENTS or confidence < 0.6,
+        verified_mode_would_help=(
+            (route in _NEEDS_PLAN_DOCUMENTS or confidence < 0.6) if plan_rules is None else plan_gap(route, plan_rules)
+        ),
     )
 
 

@@ -34,6 +34,16 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.
 _CELL_SPLIT = re.compile(r" {2,}|\s*\|\s*|\s*[*+]\s+|\s+[*+]\s*$|//")
 
 
+def at_word(word: str) -> str:
+    r"""`\bword` spelled so that a pattern built from it still starts with a literal.
+
+    sre skips ahead with a fast scan only when every branch of a pattern starts with a literal; a leading
+    `\b` turns that off and made whole-letter scans several times slower. The lookbehind after the word
+    checks the same boundary.
+    """
+    return rf"{word}(?<!\w{word})"
+
+
 @dataclass(frozen=True)
 class Span:
     start: int
@@ -55,6 +65,7 @@ class Doc:
         self.lower = lower_same_length(self.text)
         self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
         self._dates: list[DateMention] | None = None
+        self._lines: list[Span] | None = None
 
     @property
     def dates(self) -> list[DateMention]:
@@ -90,10 +101,14 @@ class Doc:
         return Span(start, len(self.text) if end < 0 else end)
 
     def lines(self) -> Iterator[Span]:
-        pos = 0
-        for raw in self.text.split("\n"):
-            yield Span(pos, pos + len(raw))
-            pos += len(raw) + 1
+        # Several extractors walk the lines; split the letter once.
+        if self._lines is None:
+            self._lines = []
+            pos = 0
+            for raw in self.text.split("\n"):
+                self._lines.append(Span(pos, pos + len(raw)))
+                pos += len(raw) + 1
+        return iter(self._lines)
 
     def cells(self, line: Span) -> list[Span]:
         """A line cut into cells at runs of 2+ spaces, pipes and box-drawing stars."""
