@@ -17,5 +17,6 @@ class IntakeSettings(ServiceSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_pdf_pages: int = Field(default=50, ge=1)
     max_text_chars: int = Field(default=2_000_000, ge=1000)
-    pdf_parse_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Scans are OCR'd page by page (at most 10 pages, 10 s each), so this bound is generous.
+    pdf_parse_timeout_seconds: float = Field(default=60.0, gt=0)
     run_wait_seconds: float = Field(default=10.0, ge=0)
