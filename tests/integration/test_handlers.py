@@ -17,6 +17,7 @@ from denialops_shared.contracts.events import (
     DocType,
     DocumentAdded,
     EventBody,
+    Mode,
     Page,
     RunCancelled,
     RunRequested,
@@ -160,3 +161,32 @@ async def test_llm_worker_skips_a_run_cancelled_before_generation(
         wait_seconds=5,
     )
     assert [StageCompleted.model_validate_json(r.value).status.value for r in records] == ["cancelled"]
+
+
+async def test_router_reads_the_eob_and_in_verified_mode_the_plan(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    plan_text = (ROOT / "tests" / "unit" / "router" / "fixtures" / "sbc_bluepine.txt").read_text(encoding="utf-8")
+    eob_text = (ROOT / "data" / "samples" / "letters" / "007.txt").read_text(encoding="utf-8")
+    for doc_type, text in ((DocType.EOB, eob_text), (DocType.SBC, plan_text)):
+        extra = letter(case_id).model_copy(
+            update={"document_id": f"doc-{doc_type.value}", "doc_type": doc_type, "pages": [Page(number=1, text=text)]}
+        )
+        await router.on_document_added(received(Topic.DOCUMENT_ADDED, extra))
+    await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
+    await router.on_case_created(
+        received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id, mode=Mode.VERIFIED))
+    )
+    records = await collect(
+        settings.kafka_bootstrap_servers,
+        Topic.STAGE_COMPLETED.value,
+        lambda r: headers_of(r)["ce_subject"] == case_id and headers_of(r)["ce_source"] == "/denialops/router",
+        2,
+        wait_seconds=10,
+    )
+    extract = next(
+        s for s in map(StageCompleted.model_validate_json, (r.value for r in records)) if s.stage == "extract"
+    )
+    assert {a.name for a in extract.artifacts} == {"case_facts.json", "eob_facts.json", "plan_rules.json"}

@@ -8,6 +8,7 @@ outbox, makes sure each run is computed and published once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from pymongo import ASCENDING
@@ -26,6 +27,7 @@ from denialops_shared.contracts.events import (
     DocType,
     DocumentAdded,
     EventBody,
+    Mode,
     RunCancelled,
     RunRequested,
     auto_run_id,
@@ -118,18 +120,29 @@ class Router:
         case = await self.cases.find_one({"_id": case_id})
         if case is None or "mode" not in case:
             return  # case.created has not arrived yet
-        letter = await self.documents.find_one(
-            {"case_id": case_id, "doc_type": DocType.DENIAL_LETTER.value}, sort=[("added_at", ASCENDING)]
-        )
-        if letter is None:
-            return
-        async for run in self.runs.find({"case_id": case_id, "status": "pending"}, {"_id": 1, "tenant_id": 1}):
-            await self._start(case, letter, str(run["_id"]))
+        documents = await self.documents.find({"case_id": case_id}).sort("added_at", ASCENDING).to_list()
+        def pages_of(*doc_types: DocType) -> list[list[str]]:
+            wanted = {t.value for t in doc_types}
+            return [doc["pages"] for doc in documents if doc["doc_type"] in wanted]
 
-    async def _start(self, case: Document, letter: Document, run_id: str) -> None:
-        stages = run_stages(
-            RunInput(tenant_id=case["tenant_id"], case_id=case["_id"], run_id=run_id, letter_pages=letter["pages"])
+        letters = pages_of(DocType.DENIAL_LETTER)
+        if not letters:
+            return
+        run_input = RunInput(
+            tenant_id=case["tenant_id"],
+            case_id=case_id,
+            run_id="",
+            letter_pages=letters[0],
+            eob_pages=pages_of(DocType.EOB),
+            plan_pages=pages_of(DocType.SBC, DocType.EOC),
+            verified=case["mode"] == Mode.VERIFIED.value,
         )
+        async for run in self.runs.find({"case_id": case_id, "status": "pending"}, {"_id": 1}):
+            await self._start(dataclasses.replace(run_input, run_id=str(run["_id"])))
+
+    async def _start(self, run_input: RunInput) -> None:
+        run_id = run_input.run_id
+        stages = run_stages(run_input)
         events: list[EncodedEvent] = [
             encode(
                 Topic.STAGE_COMPLETED,
