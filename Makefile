@@ -16,7 +16,8 @@ help: ## list the commands
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
 
-setup: $(UV) ## create .venv with every service, the CLI and the dev tools (from uv.lock)
+setup: $(UV) ## install system packages (Tesseract) and create .venv with everything, from uv.lock
+	deploy/local/system-packages.sh
 	$(UV) sync --frozen --all-packages
 
 infra-up: ## start Kafka (KRaft) and FerretDB in the background

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs beyond Python: Tesseract for OCR of scanned PDFs.
+# Idempotent: does nothing when everything is present.
+set -euo pipefail
+
+missing=()
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+((${#missing[@]} == 0)) && exit 0
+
+if ! command -v apt-get >/dev/null; then
+  echo "system-packages: install ${missing[*]} with your package manager" >&2
+  exit 1
+fi
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+echo "system-packages: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
