@@ -121,6 +121,7 @@ class Router:
         if case is None or "mode" not in case:
             return  # case.created has not arrived yet
         documents = await self.documents.find({"case_id": case_id}).sort("added_at", ASCENDING).to_list()
+
         def pages_of(*doc_types: DocType) -> list[list[str]]:
             wanted = {t.value for t in doc_types}
             return [doc["pages"] for doc in documents if doc["doc_type"] in wanted]
