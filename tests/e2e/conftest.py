@@ -15,8 +15,9 @@ import pytest
 from tests.infra import ROOT, Endpoints
 
 SERVICES_SCRIPT = ROOT / "deploy" / "local" / "services.sh"
-# Ports away from the defaults so a developer's running stack is left alone.
-PORTS = {"intake": 18000, "router": 18001, "llm-worker": 18002, "health": 18003}
+# Ports away from the defaults so a developer's running stack is left alone; E2E_PORT_BASE moves them.
+_BASE = int(os.environ.get("E2E_PORT_BASE", "18000"))
+PORTS = {"intake": _BASE, "router": _BASE + 1, "llm-worker": _BASE + 2, "health": _BASE + 3}
 
 
 @dataclass(frozen=True)
