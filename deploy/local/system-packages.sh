@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages the project needs beyond Python: Tesseract for OCR of scanned PDFs.
+# Install the Debian packages the project needs beyond Python: Tesseract for OCR of scanned PDFs, and
+# promtool (package prometheus) to check and unit-test the alert rules in deploy/prometheus.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
 missing=()
 command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+command -v promtool >/dev/null || missing+=(prometheus)
 ((${#missing[@]} == 0)) && exit 0
 
 if ! command -v apt-get >/dev/null; then

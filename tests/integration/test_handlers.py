@@ -190,3 +190,55 @@ async def test_router_reads_the_eob_and_in_verified_mode_the_plan(
         s for s in map(StageCompleted.model_validate_json, (r.value for r in records)) if s.stage == "extract"
     )
     assert {a.name for a in extract.artifacts} == {"case_facts.json", "eob_facts.json", "plan_rules.json"}
+
+
+async def router_stages(settings: ServiceSettings, case_id: str, count: int) -> list[StageCompleted]:
+    records = await collect(
+        settings.kafka_bootstrap_servers,
+        Topic.STAGE_COMPLETED.value,
+        lambda r: headers_of(r)["ce_subject"] == case_id and headers_of(r)["ce_source"] == "/denialops/router",
+        count,
+        wait_seconds=10,
+    )
+    return [StageCompleted.model_validate_json(r.value) for r in records]
+
+
+async def test_a_run_cancelled_before_it_starts_never_starts_and_says_so(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    run_id = auto_run_id(case_id)
+    await router.on_run_cancelled(
+        received(Topic.RUN_CANCELLED, RunCancelled(tenant_id="it", case_id=case_id, run_id=run_id, cancelled_by="t"))
+    )
+    await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
+    await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
+    run = await db.runs.find_one({"_id": run_id})
+    assert run is not None
+    assert run["status"] == "cancelled"
+    stages = await router_stages(settings, case_id, 2)
+    assert [(s.stage.value, s.status.value) for s in stages] == [("extract", "cancelled")]
+
+
+async def test_a_run_whose_extraction_keeps_failing_fails_with_a_safe_error(
+    db: AsyncDatabase[Document],
+    broker: KafkaBroker,
+    settings: ServiceSettings,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(_: object) -> list[StageCompleted]:
+        raise ValueError("a parser bug, with internals: /srv/secret/path")
+
+    monkeypatch.setattr("denialops_router.handlers.run_stages", broken)
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
+    await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
+    stages = await router_stages(settings, case_id, 2)
+    assert [(s.stage.value, s.status.value) for s in stages] == [("extract", "failed")]
+    error = stages[0].error
+    assert error is not None
+    assert error.code == "extraction_failed"
+    assert "secret" not in error.message

@@ -25,10 +25,11 @@ from faststream.message import StreamMessage
 from faststream.security import SASLScram512
 from pymongo.errors import ConnectionFailure
 
+from denialops_shared import tracing
 from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, ReceivedEvent, decode
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
-from denialops_shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
+from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
 from denialops_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ async def _dead_letter(
     key = record.key if isinstance(record.key, bytes) else None
     await broker.publish(message.body, topic.dead_letter, key=key, headers=headers)
     EVENTS_PUBLISHED.labels(topic=topic.dead_letter).inc()
+    DEAD_LETTERS.labels(topic=topic.value, error_class=error_class).inc()
     log.warning(
         "kafka.event.dead_lettered",
         extra={"topic": topic.value, "error_class": error_class, "attempts": attempts},
@@ -142,8 +144,13 @@ def subscribe(broker: KafkaBroker, group_id: str, handlers: Mapping[Topic, Handl
     )
     async def consume(message: KafkaMessage) -> None:
         topic = Topic(message.raw_message.topic)  # type: ignore[union-attr]
+        headers = _headers(message)
+        with tracing.consumer_span(topic.value, headers):
+            await _consume(topic, headers, message)
+
+    async def _consume(topic: Topic, headers: dict[str, str], message: KafkaMessage) -> None:
         try:
-            event = decode(topic, _headers(message), message.body)
+            event = decode(topic, headers, message.body)
         except InvalidEvent as exc:
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="invalid").inc()
             await _dead_letter(broker, topic, message, exc.code, exc.detail, attempts=0)

@@ -27,7 +27,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.routing import Match
 
-from denialops_shared import mongo
+from denialops_shared import mongo, tracing
+from denialops_shared.config_view import configuration_report
 from denialops_shared.kafka import create_broker, ensure_topics
 from denialops_shared.logging import configure_logging
 from denialops_shared.metrics import DEPENDENCY_UP, HTTP_REQUESTS, HTTP_SECONDS
@@ -156,6 +157,11 @@ def create_app(
         ok = all(checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
 
+    @app.get("/health/config", tags=["health"])
+    async def config() -> dict[str, Any]:
+        """This service's settings with every secret masked, for operators (the health service shows them)."""
+        return configuration_report(ctx.settings.service_name, version, ctx.settings)
+
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -181,11 +187,15 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     # Uvicorn drains on SIGTERM, then re-raises the signal under the handler it found at start:
     # this one makes that planned stop exit 0 instead of dying by the signal.
     signal.signal(signal.SIGTERM, _stopped_by_signal)
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-    )
+    tracer_provider = tracing.configure(settings.service_name)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        )
+    finally:
+        tracer_provider.shutdown()  # exports the spans still buffered

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +35,8 @@ from tests.unit.deploy.stack import (
 )
 
 SCHEMA_FILE = ROOT / "tests" / "fixtures" / "compose" / "compose-spec.json"
-PROMETHEUS_CONFIG = ROOT / "deploy" / "compose" / "prometheus.yml"
+PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
+GRAFANA_DIR = ROOT / "deploy" / "grafana"
 CORE_STACK = {"kafka", "mongodb", *APP_PORTS}
 OBSERVABILITY = {"prometheus", "grafana"}
 SETTINGS: dict[str, type[ServiceSettings]] = {
@@ -243,10 +245,23 @@ def test_health_service_aggregates_the_other_three(
 # ---- observability profile ----------------------------------------------------------------------
 
 
-def test_prometheus_scrapes_every_service(services: dict[str, dict[str, Any]]) -> None:
-    mount = next(volume for volume in services["prometheus"]["volumes"] if volume.endswith("prometheus.yml:ro"))
-    assert (ROOT / mount.split(":", 1)[0]).resolve() == PROMETHEUS_CONFIG
-    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
+def bind_mounts(service: dict[str, Any]) -> dict[str, Path]:
+    """Container path -> host path of a service's bind mounts."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source.startswith((".", "/")):
+            mounts[target] = (ROOT / source).resolve()
+    return mounts
+
+
+def test_prometheus_scrapes_every_service_and_loads_the_alert_rules(services: dict[str, dict[str, Any]]) -> None:
+    prometheus = services["prometheus"]
+    assert bind_mounts(prometheus)["/etc/prometheus"] == PROMETHEUS_DIR
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text(encoding="utf-8"))
+    assert config["rule_files"] == ["alerts.yml"]
+    assert (PROMETHEUS_DIR / "alerts.yml").is_file()
     scraped = {
         (target, job.get("metrics_path", "/metrics"))
         for job in config["scrape_configs"]
@@ -265,7 +280,7 @@ def test_bind_mounts_exist(services: dict[str, dict[str, Any]]) -> None:
 
 
 def test_grafana_uses_the_prometheus_datasource(services: dict[str, dict[str, Any]]) -> None:
-    provisioning = ROOT / "deploy" / "compose" / "grafana" / "provisioning" / "datasources"
+    provisioning = GRAFANA_DIR / "provisioning" / "datasources"
     datasources = [
         source
         for path in sorted(provisioning.glob("*.yml"))
@@ -273,3 +288,15 @@ def test_grafana_uses_the_prometheus_datasource(services: dict[str, dict[str, An
     ]
     assert [(source["type"], source["url"]) for source in datasources] == [("prometheus", "http://prometheus:9090")]
     assert services["grafana"]["depends_on"]["prometheus"]["condition"] == "service_healthy"
+
+
+def test_grafana_loads_the_provisioned_dashboards(services: dict[str, dict[str, Any]]) -> None:
+    mounts = bind_mounts(services["grafana"])
+    assert mounts["/etc/grafana/provisioning"] == GRAFANA_DIR / "provisioning"
+    providers = [
+        provider
+        for path in sorted((GRAFANA_DIR / "provisioning" / "dashboards").glob("*.yml"))
+        for provider in yaml.safe_load(path.read_text(encoding="utf-8"))["providers"]
+    ]
+    dashboard_dirs = {Path(provider["options"]["path"]) for provider in providers}
+    assert {mounts[str(path)] for path in dashboard_dirs} == {GRAFANA_DIR / "dashboards"}

@@ -1,4 +1,4 @@
-"""Polls every service's readiness and the consumer lag, and keeps the latest picture."""
+"""Polls every service's readiness and masked configuration, and the consumer lag; keeps the latest picture."""
 
 from __future__ import annotations
 
@@ -6,22 +6,24 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
-from prometheus_client import Gauge
 
 from denialops_health.lag import PartitionLag, consumer_lag
+from denialops_health.metrics import CONSUMER_LAG, SERVICE_UP
 from denialops_health.settings import HealthSettings
 
 log = logging.getLogger(__name__)
 
-SERVICE_UP = Gauge("denialops_service_up", "1 when the service's /health/ready answered 200.", ["service"])
-CONSUMER_LAG = Gauge("denialops_consumer_lag_messages", "Records not yet consumed.", ["group", "topic", "partition"])
+REQUEST_TIMEOUT_SECONDS = 2.0
+LAG_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
 class SystemStatus:
     services: dict[str, dict[str, object]] = field(default_factory=dict)
+    configuration: dict[str, dict[str, Any]] = field(default_factory=dict)
     lag: list[PartitionLag] = field(default_factory=list)
     checked_at: dt.datetime | None = None
 
@@ -30,24 +32,43 @@ class SystemStatus:
         return bool(self.services) and all(s.get("ready") is True for s in self.services.values())
 
 
+def _json(response: httpx.Response) -> Any:
+    return response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+
+
 async def check_service(client: httpx.AsyncClient, base_url: str) -> dict[str, object]:
     try:
-        response = await client.get(f"{base_url}/health/ready", timeout=2.0)
+        response = await client.get(f"{base_url}/health/ready", timeout=REQUEST_TIMEOUT_SECONDS)
     except httpx.HTTPError as exc:
         return {"ready": False, "error": type(exc).__name__}
-    detail: object = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    return {"ready": response.status_code == 200, "detail": detail}
+    return {"ready": response.status_code == 200, "detail": _json(response)}
+
+
+async def fetch_configuration(client: httpx.AsyncClient, base_url: str) -> dict[str, Any] | None:
+    """The service's settings as it reports them, secrets already masked by the service itself."""
+    try:
+        response = await client.get(f"{base_url}/health/config", timeout=REQUEST_TIMEOUT_SECONDS)
+    except httpx.HTTPError:
+        return None
+    body = _json(response) if response.status_code == 200 else None
+    return body if isinstance(body, dict) else None
 
 
 async def poll_once(settings: HealthSettings, status: SystemStatus, client: httpx.AsyncClient) -> None:
     names = list(settings.health_targets)
-    results = await asyncio.gather(*(check_service(client, settings.health_targets[n]) for n in names))
-    status.services = dict(zip(names, results, strict=True))
+    urls = [settings.health_targets[n] for n in names]
+    checks, configs = await asyncio.gather(
+        asyncio.gather(*(check_service(client, url) for url in urls)),
+        asyncio.gather(*(fetch_configuration(client, url) for url in urls)),
+    )
+    status.services = dict(zip(names, checks, strict=True))
+    # A service that does not answer keeps the configuration it last reported.
+    status.configuration.update({n: c for n, c in zip(names, configs, strict=True) if c is not None})
     for name, result in status.services.items():
         SERVICE_UP.labels(service=name).set(1 if result["ready"] else 0)
     try:
         status.lag = await asyncio.wait_for(
-            consumer_lag(settings.kafka_bootstrap_servers, settings.consumer_groups), timeout=5
+            consumer_lag(settings.kafka_bootstrap_servers, settings.consumer_groups), timeout=LAG_TIMEOUT_SECONDS
         )
     except Exception as exc:
         log.warning("health.lag.failed", extra={"error_class": type(exc).__name__})

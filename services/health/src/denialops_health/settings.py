@@ -19,7 +19,12 @@ class HealthSettings(ServiceSettings):
             "llm-worker": "http://127.0.0.1:8002",
         }
     )
-    consumer_groups: list[str] = Field(
-        default_factory=lambda: ["denialops-intake", "denialops-router", "denialops-llm-worker"]
-    )
+    # Groups whose lag is reported; empty means the three consuming services under kafka_group_prefix.
+    lag_groups: list[str] = Field(default_factory=list)
+
+    @property
+    def consumer_groups(self) -> list[str]:
+        services = ("intake", "router", "llm-worker")
+        return self.lag_groups or [f"{self.kafka_group_prefix}-{name}" for name in services]
+
     poll_seconds: float = Field(default=5.0, gt=0)

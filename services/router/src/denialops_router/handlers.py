@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
+import orjson
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
+from denialops_router.metrics import ROUTES_CHOSEN
 from denialops_router.pipeline import RunInput, run_stages
 from denialops_shared.contracts.cloudevents import (
     EncodedEvent,
@@ -30,13 +34,20 @@ from denialops_shared.contracts.events import (
     Mode,
     RunCancelled,
     RunRequested,
+    SafeError,
+    Stage,
+    StageCompleted,
+    StageStatus,
     auto_run_id,
+    terminal_stage,
 )
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
-from denialops_shared.outbox import Outbox, update_with_events
+from denialops_shared.outbox import Outbox, update_with_events, with_events
 
 SOURCE = "/denialops/router"
+
+log = logging.getLogger(__name__)
 
 
 class Router:
@@ -94,15 +105,19 @@ class Router:
         body = event.body
         assert isinstance(body, RunCancelled)
         await self._check_tenant(body)
-        # A run not started yet never starts; one already done is finished by the later stages' owners.
-        await self.runs.update_one(
-            {"_id": body.run_id},
-            {
-                "$set": {"status": "cancelled"},
-                "$setOnInsert": {"case_id": body.case_id, "tenant_id": body.tenant_id},
-            },
-            upsert=True,
-        )
+        # A run not started yet never starts, and says so; one already done is left to the later stages.
+        cancelled = terminal_stage(body, Stage.EXTRACT, StageStatus.CANCELLED, dt.datetime.now(dt.UTC))
+        events = [_encode(cancelled)]
+        run = {"_id": body.run_id, "case_id": body.case_id, "tenant_id": body.tenant_id, "status": "cancelled"}
+        try:
+            await self.runs.insert_one(with_events(run, events))
+        except DuplicateKeyError:
+            result = await self.runs.update_one(
+                {"_id": body.run_id, "status": "pending"}, update_with_events({"status": "cancelled"}, events)
+            )
+            if not result.modified_count:
+                return
+        await self.outbox.flush(body.run_id)
 
     async def _check_tenant(self, body: EventBody) -> None:
         case = await self.cases.find_one({"_id": body.case_id}, {"tenant_id": 1})
@@ -143,19 +158,39 @@ class Router:
 
     async def _start(self, run_input: RunInput) -> None:
         run_id = run_input.run_id
-        stages = run_stages(run_input)
-        events: list[EncodedEvent] = [
-            encode(
-                Topic.STAGE_COMPLETED,
-                stage,
-                source=SOURCE,
-                event_id=deterministic_event_id(run_id, stage.stage.value, str(stage.attempt)),
-            )
-            for stage in stages
-        ]
+        try:
+            stages = run_stages(run_input)
+        except Exception as exc:
+            # The same input would fail again: end the run with a safe error instead of retrying it.
+            log.error("router.run.failed", extra={"run_id": run_id, "error_class": type(exc).__name__})
+            stages = [_failed_extraction(run_input)]
         started = await self.runs.update_one(
             {"_id": run_id, "status": "pending"},
-            update_with_events({"status": "done", "done_at": dt.datetime.now(dt.UTC)}, events),
+            update_with_events({"status": "done", "done_at": dt.datetime.now(dt.UTC)}, [_encode(s) for s in stages]),
         )
         if started.modified_count:
+            if stages[0].status is StageStatus.SUCCEEDED:
+                ROUTES_CHOSEN.labels(route=_route_of(stages)).inc()
             await self.outbox.flush(run_id)
+
+
+def _encode(stage: StageCompleted) -> EncodedEvent:
+    """Stage events get ids derived from what they report, so a repeated step publishes the same event."""
+    event_id = deterministic_event_id(stage.run_id, stage.stage.value, stage.status.value, str(stage.attempt))
+    return encode(Topic.STAGE_COMPLETED, stage, source=SOURCE, event_id=event_id)
+
+
+def _failed_extraction(run_input: RunInput) -> StageCompleted:
+    error = SafeError(
+        code="extraction_failed",
+        message="The letter could not be read. Upload a clearer copy or contact support with the task id.",
+    )
+    run = RunRequested(
+        tenant_id=run_input.tenant_id, case_id=run_input.case_id, run_id=run_input.run_id, requested_by="router"
+    )
+    return terminal_stage(run, Stage.EXTRACT, StageStatus.FAILED, dt.datetime.now(dt.UTC), error)
+
+
+def _route_of(stages: list[StageCompleted]) -> str:
+    route = next(a.content for s in stages if s.stage is Stage.ROUTE for a in s.artifacts if a.name == "route.json")
+    return str(orjson.loads(route)["route"])

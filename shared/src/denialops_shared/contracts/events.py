@@ -145,6 +145,26 @@ def auto_run_id(case_id: str) -> str:
     return "run-" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"denialops:auto-run:{case_id}"))
 
 
+def terminal_stage(
+    run: RunRequested | RunCancelled | StageCompleted,
+    stage: Stage,
+    status: StageStatus,
+    at: dt.datetime,
+    error: SafeError | None = None,
+) -> StageCompleted:
+    """A stage that ends `run` without output: cancelled, or failed with a safe error."""
+    return StageCompleted(
+        tenant_id=run.tenant_id,
+        case_id=run.case_id,
+        run_id=run.run_id,
+        stage=stage,
+        status=status,
+        started_at=at,
+        finished_at=at,
+        error=error,
+    )
+
+
 EVENT_MODELS: dict[Topic, type[EventBody]] = {
     Topic.CASE_CREATED: CaseCreated,
     Topic.DOCUMENT_ADDED: DocumentAdded,

@@ -1,0 +1,16 @@
+"""Intake's own metrics (the shared ones are in denialops_shared.metrics)."""
+
+from denialops_shared.metrics import LATENCY_BUCKETS, histogram
+
+RUN_SECONDS = histogram(
+    "denialops_run_duration_seconds",
+    "End-to-end run latency, from the run's creation to its final stage, by final status.",
+    ["status"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30, 60),
+)
+STAGE_SECONDS = histogram(
+    "denialops_stage_duration_seconds",
+    "Time the owning service's handler spent on one pipeline stage, by stage and status.",
+    ["stage", "status"],
+    buckets=LATENCY_BUCKETS,
+)
