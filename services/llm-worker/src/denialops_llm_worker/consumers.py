@@ -6,14 +6,13 @@ from denialops_llm_worker.handlers import Generator
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.kafka import subscribe
 
-GROUP_ID = "denialops-llm-worker"
 
-
-def register(broker: KafkaBroker, generator: Generator) -> None:
+def register(broker: KafkaBroker, group_id: str, generator: Generator) -> None:
     subscribe(
         broker,
-        GROUP_ID,
+        group_id,
         {
+            Topic.DOCUMENT_ADDED: generator.on_document_added,
             Topic.STAGE_COMPLETED: generator.on_stage_completed,
             Topic.RUN_CANCELLED: generator.on_run_cancelled,
         },

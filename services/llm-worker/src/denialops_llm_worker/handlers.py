@@ -7,28 +7,63 @@ from collections.abc import Callable
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
+from denialops_llm_worker.llm.assistant import Assistant
 from denialops_llm_worker.pipeline import GenerationInput, cancelled_stage, run_stages
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
-from denialops_shared.contracts.cloudevents import ReceivedEvent, deterministic_event_id, encode
-from denialops_shared.contracts.events import EventBody, RunCancelled, Stage, StageCompleted, StageStatus
-from denialops_shared.contracts.topics import Topic
+from denialops_shared.contracts.cloudevents import ReceivedEvent, encode_stage
+from denialops_shared.contracts.events import (
+    DocType,
+    DocumentAdded,
+    EventBody,
+    Page,
+    RunCancelled,
+    Stage,
+    StageCompleted,
+    StageStatus,
+)
 from denialops_shared.mongo import Document
-from denialops_shared.outbox import Outbox, update_with_events
+from denialops_shared.outbox import Outbox, with_events
 
 SOURCE = "/denialops/llm-worker"
 INPUT_ARTIFACTS = {Stage.EXTRACT: ("case_facts.json", "facts"), Stage.ROUTE: ("route.json", "decision")}
-FINISHED = ["generated", "cancelled"]
 
 
 class Generator:
-    def __init__(self, db: AsyncDatabase[Document], outbox: Outbox, today: Callable[[], dt.date]) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        outbox: Outbox,
+        today: Callable[[], dt.date],
+        assistant: Assistant | None = None,
+    ) -> None:
+        # A run's inputs (facts, route) collect in `runs`; its outcome, once, in `outcomes` (with the outbox).
         self.runs = db["runs"]
+        self.outcomes = db["outcomes"]
+        # The denial letter's pages, kept only while an LLM is configured (it reads them to refine facts).
+        self.letters = db["letters"]
         self.outbox = outbox
         self.today = today
+        self.assistant = assistant
+
+    async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        assert isinstance(body, DocumentAdded)
+        if self.assistant is None or body.doc_type is not DocType.DENIAL_LETTER:
+            return
+        await self.letters.update_one(
+            {"_id": f"{body.tenant_id}:{body.case_id}"},
+            {"$set": {"pages": [page.model_dump() for page in body.pages], "document_id": body.document_id}},
+            upsert=True,
+        )
+
+    async def _letter(self, tenant_id: str, case_id: str) -> list[Page]:
+        found = await self.letters.find_one({"_id": f"{tenant_id}:{case_id}"})
+        return [Page.model_validate(page) for page in found["pages"]] if found else []
 
     async def create_indexes(self) -> None:
-        await self.runs.create_index([("outbox_at", ASCENDING)])
+        await self.outcomes.create_index([("outbox_at", ASCENDING)])
 
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -50,18 +85,26 @@ class Generator:
             return_document=ReturnDocument.AFTER,
         )
         assert run is not None  # upsert always returns a document
-        if run["status"] == "waiting" and "facts" in run and "decision" in run:
+        if "facts" in run and "decision" in run and await self.outcomes.find_one({"_id": body.run_id}) is None:
             await self._generate(run)
 
     async def _generate(self, run: Document) -> None:
+        facts = CaseFacts.model_validate_json(run["facts"])
+        decision = RouteDecision.model_validate_json(run["decision"])
+        today = self.today()
+        wording = None
+        if self.assistant is not None:
+            letter = await self._letter(run["tenant_id"], run["case_id"])
+            facts, wording = await self.assistant.prepare(facts, decision, today, letter)
         stages = run_stages(
             GenerationInput(
                 tenant_id=run["tenant_id"],
                 case_id=run["case_id"],
                 run_id=str(run["_id"]),
-                facts=CaseFacts.model_validate_json(run["facts"]),
-                decision=RouteDecision.model_validate_json(run["decision"]),
-                today=self.today(),
+                facts=facts,
+                decision=decision,
+                today=today,
+                wording=wording,
             )
         )
         await self._finish(run["_id"], "generated", stages)
@@ -69,27 +112,14 @@ class Generator:
     async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, RunCancelled)
-        await self.runs.update_one(
-            {"_id": body.run_id},
-            {"$setOnInsert": {"tenant_id": body.tenant_id, "case_id": body.case_id, "status": "waiting"}},
-            upsert=True,
-        )
         stage = cancelled_stage(body.tenant_id, body.case_id, body.run_id, dt.datetime.now(dt.UTC))
         await self._finish(body.run_id, "cancelled", [stage])
 
     async def _finish(self, run_id: str, status: str, stages: list[StageCompleted]) -> None:
-        """Record the outcome and its events in one write, unless the run already finished."""
-        events = [
-            encode(
-                Topic.STAGE_COMPLETED,
-                stage,
-                source=SOURCE,
-                event_id=deterministic_event_id(run_id, stage.stage.value, stage.status.value),
-            )
-            for stage in stages
-        ]
-        updated = await self.runs.update_one(
-            {"_id": run_id, "status": {"$nin": FINISHED}}, update_with_events({"status": status}, events)
-        )
-        if updated.modified_count:
-            await self.outbox.flush(run_id)
+        """Record the outcome with its events; inserting it is the claim, so a run finishes once."""
+        outcome = {"_id": run_id, "status": status, "finished_at": dt.datetime.now(dt.UTC)}
+        try:
+            await self.outcomes.insert_one(with_events(outcome, [encode_stage(s, SOURCE) for s in stages]))
+        except DuplicateKeyError:
+            return  # generated or cancelled already
+        self.outbox.flush_soon(run_id)

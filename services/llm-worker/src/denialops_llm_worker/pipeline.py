@@ -14,6 +14,8 @@ from denialops_llm_worker.domain import (
     check_grounding,
     render_action_plan_markdown,
 )
+from denialops_llm_worker.domain.wording import Wording, apply_wording
+from denialops_llm_worker.llm.metrics import FALLBACKS
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus, make_artifact
 
@@ -28,6 +30,8 @@ class GenerationInput:
     facts: CaseFacts
     decision: RouteDecision
     today: dt.date
+    # The model's wording of the plan, when the LLM answered; None means the templates' own.
+    wording: Wording | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +43,39 @@ class GeneratedPack:
     ungrounded: dict[str, list[str]]
 
 
-def generate(facts: CaseFacts, decision: RouteDecision, today: dt.date) -> GeneratedPack:
-    """The plan and the document pack, each document checked for grounding against the facts."""
-    plan = build_action_plan(facts, decision, today)
-    plan_markdown = render_action_plan_markdown(plan, facts)
-    documents = build_document_pack(facts, decision, plan)
+def _pack(facts: CaseFacts, decision: RouteDecision, plan: ActionPlan, wording: Wording | None) -> GeneratedPack:
+    plan_markdown = render_action_plan_markdown(plan, facts, wording.outlook if wording else None)
+    documents = build_document_pack(facts, decision, plan, wording.letter_paragraph if wording else None)
     checked = {"action_plan.md": plan_markdown, **documents}
     ungrounded = {name: check_grounding(text, facts, plan).ungrounded for name, text in checked.items()}
     return GeneratedPack(plan, plan_markdown, documents, ungrounded)
+
+
+def generate(
+    facts: CaseFacts, decision: RouteDecision, today: dt.date, wording: Wording | None = None
+) -> GeneratedPack:
+    """The plan and the document pack, each document checked for grounding against the facts.
+
+    With `wording`, the model's texts are used only if every document stays grounded; otherwise
+    the pack is exactly the templates' one.
+    """
+    plan = build_action_plan(facts, decision, today)
+    if wording is not None:
+        worded = _pack(facts, decision, apply_wording(plan, wording), wording)
+        if not any(worded.ungrounded.values()):
+            return worded
+        FALLBACKS.labels(use="compose", reason="ungrounded").inc()
+        log.warning(
+            "llm_worker.llm.ungrounded", extra={"documents": sorted(k for k, v in worded.ungrounded.items() if v)}
+        )
+    return _pack(facts, decision, plan, None)
+
+
+def provenance(plan: ActionPlan) -> str:
+    """A Markdown comment saying what wrote a document (invisible when rendered)."""
+    if plan.generated_by == "llm":
+        return f"\n<!-- generated_by: llm; model: {plan.model}; prompt_version: {plan.prompt_version} -->\n"
+    return "\n<!-- generated_by: template -->\n"
 
 
 def run_stages(
@@ -54,7 +83,7 @@ def run_stages(
 ) -> list[StageCompleted]:
     plan_started = clock()
     t0 = time.perf_counter()
-    pack = generate(run.facts, run.decision, run.today)
+    pack = generate(run.facts, run.decision, run.today, run.wording)
     if any(pack.ungrounded.values()):
         # Templates only use facts; an ungrounded one is a bug to see in the logs, never PHI in them.
         log.error(
@@ -62,7 +91,7 @@ def run_stages(
         )
     plan_artifacts = [
         make_artifact("action_plan.json", pack.plan.model_dump_json(indent=2)),
-        make_artifact("action_plan.md", pack.plan_markdown),
+        make_artifact("action_plan.md", pack.plan_markdown + provenance(pack.plan)),
     ]
     # One generation pass serves both stages; its time is split evenly between them.
     half = dt.timedelta(seconds=(time.perf_counter() - t0) / 2)
@@ -84,7 +113,9 @@ def run_stages(
             status=StageStatus.SUCCEEDED,
             started_at=plan_finished,
             finished_at=documents_finished,
-            artifacts=[make_artifact(name, content) for name, content in sorted(pack.documents.items())],
+            artifacts=[
+                make_artifact(name, content + provenance(pack.plan)) for name, content in sorted(pack.documents.items())
+            ],
         ),
     ]
 

@@ -150,6 +150,9 @@ class ActionPlan(_Frozen):
     disclaimers: list[str] = Field(default_factory=list)
     citations: list[str] = Field(default_factory=list)
     generated_by: str = Field(default="template", pattern="^(llm|template)$")
+    # For `llm` output: the model and the prompt set (`v1`...) that wrote the plan's texts.
+    model: str | None = None
+    prompt_version: str | None = None
 
 
 class EobAdjustment(_Frozen):

@@ -43,7 +43,8 @@ def _timeline(plan: ActionPlan) -> str:
     )
 
 
-def render_action_plan_markdown(plan: ActionPlan, facts: CaseFacts) -> str:
+def render_action_plan_markdown(plan: ActionPlan, facts: CaseFacts, outlook: str | None = None) -> str:
+    """The plan as Markdown; `outlook` is the model's success prediction (LLM path only)."""
     title = playbook_for(plan.route, facts).title
     questions = plan.missing_info_questions or ["Nothing is missing for this route."]
     return document(
@@ -54,6 +55,7 @@ def render_action_plan_markdown(plan: ActionPlan, facts: CaseFacts) -> str:
         section("Steps", "\n".join(_step(step) for step in plan.steps)),
         section("Evidence checklist", fmt.checkboxes(plan.evidence_checklist)),
         section("Missing information", fmt.bullets(questions)),
+        section("Outlook (a model's estimate)", outlook) if outlook else "",
         assumptions_section(plan.assumptions),
         section("Citations", fmt.bullets(plan.citations)) if plan.citations else "",
         disclaimer_footer(plan.disclaimers),

@@ -33,7 +33,9 @@ ROUTE_DOCUMENTS: dict[Route, dict[str, Builder]] = {
 }
 
 
-def build_document_pack(facts: CaseFacts, decision: RouteDecision, plan: ActionPlan) -> dict[str, str]:
-    pack = PackInput(facts=facts, decision=decision, plan=plan)
+def build_document_pack(
+    facts: CaseFacts, decision: RouteDecision, plan: ActionPlan, letter_paragraph: str | None = None
+) -> dict[str, str]:
+    pack = PackInput(facts=facts, decision=decision, plan=plan, letter_paragraph=letter_paragraph)
     builders = {"call_script.md": call_script, **ROUTE_DOCUMENTS[decision.route]}
     return {name: build(pack) for name, build in builders.items()}

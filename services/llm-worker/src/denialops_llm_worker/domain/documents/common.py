@@ -31,6 +31,8 @@ class PackInput:
     facts: CaseFacts
     decision: RouteDecision
     plan: ActionPlan
+    # The model's paragraph for letters (LLM path only), placed after the opening paragraph.
+    letter_paragraph: str | None = None
 
     @cached_property
     def context(self) -> dict[str, str]:
@@ -76,6 +78,8 @@ def letter(
 ) -> str:
     """A letter to send: recipient, case reference, body (expedited notice first), enclosures."""
     body = [pack.fill(paragraph) for paragraph in paragraphs]
+    if pack.letter_paragraph:
+        body.insert(1, pack.letter_paragraph.strip())
     if pack.urgent:
         body.insert(0, EXPEDITED_PARAGRAPH)
     return document(
