@@ -26,8 +26,9 @@ infra-up: ## start Kafka (KRaft) and FerretDB in the background
 infra-down: ## stop Kafka and FerretDB
 	$(INFRA) stop
 
-up: setup infra-up ## start the infrastructure and all four services; returns when all are ready
+up: setup infra-up ## start the infrastructure and all four services, and a development API key in .local/api-key
 	$(SERVICES) start
+	deploy/local/dev-tenant.sh
 
 down: ## stop everything `make up` started
 	-$(SERVICES) stop

@@ -113,7 +113,7 @@ def upstream_events(path: Path, tenant: str) -> tuple[str, list[EncodedEvent]]:
 
 
 def test_every_sample_letter_straight_through_kafka(stack: Stack, client: httpx.Client) -> None:
-    cases = [upstream_events(path, tenant="default") for path in sample_files()]
+    cases = [upstream_events(path, tenant=stack.tenant) for path in sample_files()]
     asyncio.run(produce(stack.infra.kafka_bootstrap_servers, [e for _, events in cases for e in events]))
     for case_id, _ in cases:
         task = wait_for_task(client, auto_run_id(case_id))

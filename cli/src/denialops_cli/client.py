@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,9 @@ import httpx
 
 MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain"}
 TERMINAL = {"succeeded", "failed", "cancelled"}
+# Where `make up` writes the development tenant's key.
+API_KEY_FILE = Path(".local") / "api-key"
+NO_KEY_HINT = "set DENIALOPS_API_KEY, or run `make up`, which writes a development key to .local/api-key"
 
 
 class ApiError(RuntimeError):
@@ -39,6 +43,18 @@ def letter_files(target: Path) -> list[Path]:
     return [chosen[stem] for stem in sorted(chosen)]
 
 
+def api_key() -> str | None:
+    """The key to send: DENIALOPS_API_KEY, else the one `make up` wrote to .local/api-key."""
+    if key := os.environ.get("DENIALOPS_API_KEY", "").strip():
+        return key
+    state_dir = os.environ.get("DENIALOPS_STATE_DIR")
+    path = Path(state_dir) / "api-key" if state_dir else API_KEY_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def _check(response: httpx.Response) -> dict[str, Any]:
     if response.status_code >= 400:
         try:
@@ -46,14 +62,18 @@ def _check(response: httpx.Response) -> dict[str, Any]:
             message = f"{error['code']}: {error['message']} (request {error['request_id']})"
         except (ValueError, KeyError, TypeError):
             message = f"HTTP {response.status_code}"
+        if response.status_code == 401:
+            message = f"{message}; {NO_KEY_HINT}"
         raise ApiError(message)
     body: dict[str, Any] = response.json()
     return body
 
 
 class IntakeClient:
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout)
+    def __init__(self, base_url: str, timeout: float = 30.0, key: str | None = None) -> None:
+        key = key or api_key()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout, headers=headers)
 
     def __enter__(self) -> IntakeClient:
         return self

@@ -14,12 +14,17 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from denialops_cli import dlq, keys, status, watch
 from denialops_cli.client import ApiError, CaseResult, IntakeClient, letter_files
 from denialops_cli.evaluation import evaluate, format_report, run_folder
 from denialops_llm_worker.pipeline import generate
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
 
 app = typer.Typer(help="DenialOps: claim denials in, decisions and document packs out.", no_args_is_help=True)
+app.add_typer(keys.app, name="keys")
+app.add_typer(dlq.app, name="dlq")
+app.command()(watch.watch)
+app.command()(status.status)
 console = Console()
 
 ApiUrl = Annotated[str, typer.Option(envvar="DENIALOPS_API_URL", help="Base URL of the intake service.")]

@@ -1,11 +1,27 @@
-"""Settings common to every service, read from the environment by pydantic-settings."""
+"""Settings common to every service, read from the environment by pydantic-settings.
+
+`ENVIRONMENT=production` makes a service refuse to start unless Kafka is reached over SASL_SSL with
+SCRAM credentials and MongoDB with credentials over TLS, all from the environment: no setting has a
+default secret.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KAFKA_SASL_MECHANISM = "SCRAM-SHA-512"
+_TRUE = {"true", "1", "yes"}
+
+
+class InsecureConfiguration(RuntimeError):
+    """Production settings without credentials. The message names settings, never their values.
+
+    Not a ValueError on purpose: pydantic would wrap a ValueError with the input, secrets included.
+    """
 
 
 class ServiceSettings(BaseSettings):
@@ -22,12 +38,15 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = "localhost:9092"
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    # Consumer groups are "<prefix>-<service>": stacks sharing one broker keep their own offsets.
+    kafka_group_prefix: str = Field(default="denialops", pattern=r"^[A-Za-z0-9._-]+$")
     kafka_topic_partitions: int = Field(default=3, ge=1, le=256)
     kafka_replication_factor: int = Field(default=1, ge=1, le=5)
 
+    # In production: mongodb://USER:PASSWORD@HOST/?tls=true (or mongodb+srv://, TLS by default).
     mongodb_uri: SecretStr = SecretStr("mongodb://localhost:27017")
     mongodb_database: str = "denialops"
 
@@ -35,3 +54,48 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     # How often the outbox relay sweeps for events a crashed process left unsent.
     outbox_sweep_seconds: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _production_needs_credentials(self) -> Self:
+        if self.environment == "production" and (problems := self.production_problems()):
+            raise InsecureConfiguration(f"{self.service_name} refuses to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.kafka_group_prefix}-{self.service_name}"
+
+    def production_problems(self) -> list[str]:
+        """What keeps these settings from being safe in production (subclasses add their own)."""
+        return [*_kafka_problems(self), *_mongodb_problems(self.mongodb_uri.get_secret_value())]
+
+
+def _kafka_problems(settings: ServiceSettings) -> list[str]:
+    problems = []
+    if settings.kafka_security_protocol != "SASL_SSL":
+        problems.append("KAFKA_SECURITY_PROTOCOL must be SASL_SSL")
+    if settings.kafka_sasl_mechanism != KAFKA_SASL_MECHANISM:
+        problems.append(f"KAFKA_SASL_MECHANISM must be {KAFKA_SASL_MECHANISM}")
+    if not settings.kafka_sasl_username:
+        problems.append("KAFKA_SASL_USERNAME is not set")
+    if settings.kafka_sasl_password is None or not settings.kafka_sasl_password.get_secret_value():
+        problems.append("KAFKA_SASL_PASSWORD is not set")
+    return problems
+
+
+def _mongodb_problems(uri: str) -> list[str]:
+    try:
+        parts = urlsplit(uri)
+        username, password = parts.username, parts.password
+    except ValueError:
+        return ["MONGODB_URI is not a valid URI"]
+    problems = []
+    if not username or not password:
+        problems.append("MONGODB_URI has no username and password")
+    options = {key.lower(): values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    tls = options.get("tls", options.get("ssl"))
+    if not (tls in _TRUE or (parts.scheme == "mongodb+srv" and tls is None)):
+        problems.append("MONGODB_URI does not enable TLS (tls=true)")
+    if any(options.get(flag) in _TRUE for flag in ("tlsinsecure", "tlsallowinvalidcertificates")):
+        problems.append("MONGODB_URI disables TLS certificate checks")
+    return problems

@@ -1,41 +1,69 @@
-"""The intake HTTP API (`/api/v1`). Errors always have the shape {"error": {code, message, request_id}}."""
+"""The intake HTTP API (`/api/v1`). Errors always have the shape {"error": {code, message, request_id}}.
 
-from __future__ import annotations
+Every route acts for the tenant of the request's credential (`Tenant`), bound by the authentication
+middleware; every read and write is scoped by it, so another tenant's case, document, task or artifact
+is simply not found.
+"""
 
 import asyncio
-import logging
-import uuid
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi.encoders import jsonable_encoder
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import HTTPConnection
 
-from denialops_intake.handlers import Conflict, Intake, NotFound, stage_progress
+from denialops_intake.errors import ApiError, request_id_of
+from denialops_intake.handlers import DocumentTooLarge, Intake, stage_progress
+from denialops_intake.progress import task_updates
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.text_extraction import UnreadableDocument, extract_pages, sniff_media_type
 from denialops_shared.contracts.events import DocType, Mode
 from denialops_shared.mongo import Document
 
-log = logging.getLogger(__name__)
-
 UPLOAD_CHUNK_BYTES = 64 * 1024
 ARTIFACT_MEDIA_TYPES = {".json": "application/json", ".md": "text/markdown; charset=utf-8"}
+# Artifact names are ours (`case_facts.json`, `appeal_letter.md`): anything else, `../` included, is not found.
+ARTIFACT_NAME = re.compile(r"[a-z0-9_]{1,64}\.(?:json|md)")
+# WebSocket close code for "no such case" (4000-4999 are the application's own).
+WS_NOT_FOUND = 4404
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# Documented on every route so that clients (and schemathesis) can check every error answer's shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        401: "Missing, invalid or revoked credentials",
+        404: "No such resource for this tenant",
+        409: "Conflict",
+        413: "Body too large",
+        422: "Invalid request",
+        429: "Rate limited (see Retry-After)",
+    }.items()
+}
 
 
 class CreateCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     mode: Mode = Mode.FAST
     auto_run: bool = True
-    user_context: dict[str, Annotated[str, Field(max_length=1000)]] = Field(default_factory=dict, max_length=32)
+    user_context: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=dict, max_length=32
+    )
 
 
 def _case_view(case: Document) -> dict[str, Any]:
@@ -84,24 +112,25 @@ def _artifact_view(artifact: Document) -> dict[str, Any]:
     }
 
 
-def current_tenant(request: Request) -> str:
-    """The tenant the request acts for (set once per request by the router's dependency)."""
-    return str(request.state.tenant_id)
-
-
-def _bind_tenant(tenant_id: str) -> Callable[[Request], None]:
-    # Until authentication lands every request acts for the configured default tenant.
-    def bind(request: Request) -> None:
-        request.state.tenant_id = tenant_id
-
-    return bind
+def current_tenant(connection: HTTPConnection) -> str:
+    """The tenant of the request's credential, bound by the authentication middleware."""
+    tenant_id = connection.scope.get("state", {}).get("tenant_id")
+    if not tenant_id:
+        # Only reachable by a route mounted outside /api/v1: refuse rather than act for nobody.
+        raise ApiError(401, "unauthorized", "missing credentials")
+    return str(tenant_id)
 
 
 Tenant = Annotated[str, Depends(current_tenant)]
 
 
 def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", dependencies=[Depends(_bind_tenant(settings.default_tenant))])
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_tenant)], responses=ERROR_RESPONSES)
+
+    async def tenant_case(case_id: str, tenant_id: Tenant) -> Document:
+        return await _case_or_404(intake, tenant_id, case_id)
+
+    TenantCase = Annotated[Document, Depends(tenant_case)]
 
     @router.post("/cases", status_code=201, tags=["cases"])
     async def create_case(body: CreateCase, tenant_id: Tenant) -> dict[str, Any]:
@@ -112,16 +141,15 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
     async def list_cases(
         tenant_id: Tenant,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
         cases = await intake.repo.list_cases(tenant_id, limit, offset)
         return {"items": [_case_view(c) for c in cases], "limit": limit, "offset": offset}
 
     @router.get("/cases/{case_id}", tags=["cases"])
-    async def get_case(case_id: str, tenant_id: Tenant) -> dict[str, Any]:
-        case = await _case_or_404(intake, tenant_id, case_id)
-        documents = await intake.repo.case_documents(tenant_id, case_id)
-        runs = await intake.repo.case_runs(tenant_id, case_id)
+    async def get_case(case: TenantCase, tenant_id: Tenant) -> dict[str, Any]:
+        documents = await intake.repo.case_documents(tenant_id, case["_id"])
+        runs = await intake.repo.case_runs(tenant_id, case["_id"])
         return {
             **_case_view(case),
             "documents": [_document_view(d) for d in documents],
@@ -130,12 +158,11 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
 
     @router.post("/cases/{case_id}/documents", status_code=201, tags=["documents"])
     async def upload_document(
-        case_id: str,
+        case: TenantCase,
         tenant_id: Tenant,
-        file: Annotated[UploadFile, File(description="The letter: PDF or UTF-8 text")],
+        file: Annotated[UploadFile, File(description="The letter: PDF or UTF-8 text (the file name is ignored)")],
         doc_type: Annotated[DocType, Form()] = DocType.DENIAL_LETTER,
     ) -> dict[str, Any]:
-        await _case_or_404(intake, tenant_id, case_id)
         data = await _read_bounded(file, settings.max_upload_bytes)
         try:
             media_type = sniff_media_type(data)
@@ -153,17 +180,20 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
             raise ApiError(422, "unreadable_document", str(exc)) from exc
         except TimeoutError as exc:
             raise ApiError(422, "unreadable_document", "the document took too long to parse") from exc
-        doc, run_id = await intake.add_document(tenant_id, case_id, doc_type, data, text)
-        return {**_document_view(doc), "case_id": case_id, "task_id": run_id}
+        try:
+            doc, run_id = await intake.add_document(tenant_id, case["_id"], doc_type, data, text)
+        except DocumentTooLarge as exc:
+            raise ApiError(413, "document_too_large", "the document's text is too large") from exc
+        return {**_document_view(doc), "case_id": case["_id"], "task_id": run_id}
 
     @router.post("/cases/{case_id}/run/async", status_code=202, tags=["tasks"])
-    async def run_async(case_id: str, tenant_id: Tenant) -> dict[str, Any]:
-        run = await intake.request_run(tenant_id, case_id, requested_by="api")
+    async def run_async(case: TenantCase, tenant_id: Tenant) -> dict[str, Any]:
+        run = await intake.request_run(tenant_id, case["_id"], requested_by="api")
         return _task_view(run)
 
-    @router.post("/cases/{case_id}/run", tags=["tasks"])
-    async def run_and_wait(case_id: str, tenant_id: Tenant, response: Response) -> dict[str, Any]:
-        run = await intake.request_run(tenant_id, case_id, requested_by="api")
+    @router.post("/cases/{case_id}/run", tags=["tasks"], responses={202: {"description": "Still running"}})
+    async def run_and_wait(case: TenantCase, tenant_id: Tenant, response: Response) -> dict[str, Any]:
+        run = await intake.request_run(tenant_id, case["_id"], requested_by="api")
         finished = await intake.wait_for_run(tenant_id, run["_id"], settings.run_wait_seconds)
         view = _task_view(finished or run)
         response.status_code = 200 if view["status"] in ("succeeded", "failed", "cancelled") else 202
@@ -173,7 +203,7 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
     async def list_tasks(
         tenant_id: Tenant,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> dict[str, Any]:
         runs = await intake.repo.list_runs(tenant_id, limit, offset)
         return {"items": [_task_view(r) for r in runs], "limit": limit, "offset": offset}
@@ -186,21 +216,60 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
         return _task_view(run)
 
     @router.get("/cases/{case_id}/artifacts", tags=["artifacts"])
-    async def list_artifacts(case_id: str, tenant_id: Tenant, task_id: str | None = None) -> dict[str, Any]:
-        run_id = await _artifact_run(intake, tenant_id, case_id, task_id)
+    async def list_artifacts(case: TenantCase, tenant_id: Tenant, task_id: str | None = None) -> dict[str, Any]:
+        run_id = await _artifact_run(intake, tenant_id, case["_id"], task_id)
         if run_id is None:
             return {"task_id": None, "items": []}
         artifacts = await intake.repo.run_artifacts(tenant_id, run_id, with_content=False)
         return {"task_id": run_id, "items": [_artifact_view(a) for a in artifacts]}
 
     @router.get("/cases/{case_id}/artifacts/{name}", tags=["artifacts"])
-    async def get_artifact(case_id: str, name: str, tenant_id: Tenant, task_id: str | None = None) -> Response:
-        run_id = await _artifact_run(intake, tenant_id, case_id, task_id)
-        artifact = await intake.repo.get_artifact(tenant_id, run_id, name) if run_id else None
+    async def get_artifact(case: TenantCase, name: str, tenant_id: Tenant, task_id: str | None = None) -> Response:
+        run_id = await _artifact_run(intake, tenant_id, case["_id"], task_id)
+        valid = ARTIFACT_NAME.fullmatch(name) is not None
+        artifact = await intake.repo.get_artifact(tenant_id, run_id, name) if run_id and valid else None
         if artifact is None:
             raise ApiError(404, "not_found", "no such artifact")
         suffix = name[name.rfind(".") :]
-        return Response(artifact["content"], media_type=ARTIFACT_MEDIA_TYPES.get(suffix, "text/plain"))
+        return Response(artifact["content"], media_type=ARTIFACT_MEDIA_TYPES[suffix])
+
+    def updates(tenant_id: str, case_id: str) -> AsyncIterator[dict[str, Any]]:
+        async def tasks() -> list[dict[str, Any]]:
+            return [_task_view(r) for r in await intake.repo.case_runs(tenant_id, case_id)]
+
+        return task_updates(
+            intake.progress,
+            tenant_id,
+            case_id,
+            tasks,
+            poll_seconds=settings.progress_poll_seconds,
+            max_seconds=settings.progress_max_seconds,
+        )
+
+    @router.get("/cases/{case_id}/events", response_class=EventSourceResponse, tags=["progress"])
+    async def case_events(case: TenantCase, tenant_id: Tenant) -> AsyncIterable[ServerSentEvent]:
+        """Server-sent events: `task` (a task's status and stage progress) whenever it changes, then `end`
+        once every task of the case has finished."""
+        async for task in updates(tenant_id, case["_id"]):
+            yield ServerSentEvent(event="task", data=jsonable_encoder(task))
+        yield ServerSentEvent(event="end", data={"case_id": case["_id"]})
+
+    @router.websocket("/cases/{case_id}/ws")
+    async def case_socket(websocket: WebSocket, case_id: str, tenant_id: Tenant) -> None:
+        """The same progress as the `events` stream, as JSON messages {"type": "task" | "end" | "error"}."""
+        await websocket.accept()
+        try:
+            if await intake.repo.get_case(tenant_id, case_id) is None:
+                error = {"code": "not_found", "message": "no such case", "request_id": request_id_of(websocket.scope)}
+                await websocket.send_json({"type": "error", "error": error})
+                await websocket.close(code=WS_NOT_FOUND)
+                return
+            async for task in updates(tenant_id, case_id):
+                await websocket.send_json({"type": "task", "task": jsonable_encoder(task)})
+            await websocket.send_json({"type": "end", "case_id": case_id})
+            await websocket.close()
+        except WebSocketDisconnect:
+            return
 
     return router
 
@@ -214,7 +283,6 @@ async def _case_or_404(intake: Intake, tenant_id: str, case_id: str) -> Document
 
 async def _artifact_run(intake: Intake, tenant_id: str, case_id: str, task_id: str | None) -> str | None:
     """The run whose artifacts to show: the one asked for, else the newest succeeded, else the newest."""
-    await _case_or_404(intake, tenant_id, case_id)
     runs = await intake.repo.case_runs(tenant_id, case_id)
     if task_id is not None:
         return task_id if any(r["_id"] == task_id for r in runs) else None
@@ -230,50 +298,6 @@ async def _read_bounded(file: UploadFile, limit: int) -> bytes:
     while chunk := await file.read(UPLOAD_CHUNK_BYTES):
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "upload_too_large", f"the file is larger than {limit} bytes")
+            raise ApiError(413, "payload_too_large", "the file is too large")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    def error(request: Request, status: int, code: str, message: str) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", "")
-        return JSONResponse(
-            {"error": {"code": code, "message": message, "request_id": request_id}},
-            status_code=status,
-            headers={"X-Request-ID": request_id},
-        )
-
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = str(uuid.uuid4())
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("intake.request.failed", extra={"request_id": request.state.request_id})
-            return error(request, 500, "internal_error", "something went wrong; try again later")
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error(request, exc.status, exc.code, exc.message)
-
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, _: NotFound) -> JSONResponse:
-        return error(request, 404, "not_found", "no such case")
-
-    @app.exception_handler(Conflict)
-    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return error(request, 409, "conflict", str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Locations and types only: echoing the input could echo PHI.
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        return error(request, 422, "invalid_request", f"invalid request: {fields}")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error(request, exc.status_code, code, str(exc.detail))

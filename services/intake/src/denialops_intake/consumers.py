@@ -6,13 +6,11 @@ from denialops_intake.handlers import Intake
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.kafka import subscribe
 
-GROUP_ID = "denialops-intake"
 
-
-def register(broker: KafkaBroker, intake: Intake) -> None:
+def register(broker: KafkaBroker, group_id: str, intake: Intake) -> None:
     subscribe(
         broker,
-        GROUP_ID,
+        group_id,
         {
             Topic.CASE_CREATED: intake.on_case_created,
             Topic.DOCUMENT_ADDED: intake.on_document_added,

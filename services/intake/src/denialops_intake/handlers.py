@@ -12,9 +12,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
+from denialops_intake.metrics import RUN_SECONDS, STAGE_SECONDS
+from denialops_intake.progress import ProgressHub
 from denialops_intake.repository import IntakeRepository
+from denialops_intake.tenants import TenantStore
 from denialops_intake.text_extraction import ExtractedText
-from denialops_shared.contracts.cloudevents import ReceivedEvent, encode
+from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode
 from denialops_shared.contracts.events import (
     FINAL_STAGE,
     PIPELINE,
@@ -42,6 +45,15 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     pass
+
+
+class DocumentTooLarge(Exception):
+    """The document's event would exceed what Kafka accepts in one record."""
+
+
+# Kafka's default record limit is 1 MiB (broker `message.max.bytes`, producer `max_request_size`): an
+# event larger than this could never be published and would sit in the outbox forever.
+MAX_EVENT_BYTES = 900 * 1024
 
 
 def new_id(prefix: str) -> str:
@@ -75,7 +87,9 @@ class Intake:
     case_outbox: Outbox
     document_outbox: Outbox
     run_outbox: Outbox
+    tenants: TenantStore
     watcher: RunWatcher = field(default_factory=RunWatcher)
+    progress: ProgressHub = field(default_factory=ProgressHub)
 
     # -- commands from HTTP ---------------------------------------------------------------------
 
@@ -109,12 +123,16 @@ class Intake:
         )
         doc = _document_document(body, created_at=now())
         event = encode(Topic.DOCUMENT_ADDED, body, source=SOURCE)
+        if len(event.value) > MAX_EVENT_BYTES:
+            raise DocumentTooLarge
         run_id = None
         if doc_type is DocType.DENIAL_LETTER and case["auto_run"]:
             run_id = auto_run_id(case_id)
             await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
         await self.repo.insert_with_events(self.repo.documents, doc, [event])
         await self.document_outbox.flush(document_id)
+        if run_id is not None:
+            self.progress.notify(tenant_id, case_id)
         return doc, run_id
 
     async def request_run(self, tenant_id: str, case_id: str, requested_by: str) -> Document:
@@ -129,6 +147,7 @@ class Intake:
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
         await self.repo.insert_with_events(self.repo.runs, run, [encode(Topic.RUN_REQUESTED, body, source=SOURCE)])
         await self.run_outbox.flush(run_id)
+        self.progress.notify(tenant_id, case_id)
         return run
 
     async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
@@ -152,21 +171,37 @@ class Intake:
             self.watcher.forget(run_id)
 
     # -- projections of events from Kafka ------------------------------------------------------------
+    # Intake owns the set of tenants: an event of an unknown tenant, or naming another tenant's case or
+    # run, is refused (InvalidEvent sends it to the dead-letter topic), so it never enters the read model.
+
+    async def _check_tenant(self, body: EventBody, run_id: str | None = None) -> None:
+        if not await self.tenants.exists(body.tenant_id):
+            raise InvalidEvent("unknown_tenant", "the event's tenant is not registered")
+        owners = [await self.repo.owner(self.repo.cases, body.case_id)]
+        if run_id is not None:
+            owners.append(await self.repo.owner(self.repo.runs, run_id))
+        if any(owner not in (None, body.tenant_id) for owner in owners):
+            raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
 
     async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, CaseCreated)
+        await self._check_tenant(body)
         await self.repo.upsert_case(_case_document(body, created_at=event.time))
 
     async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, DocumentAdded)
+        await self._check_tenant(body)
         await self.repo.upsert_document(_document_document(body, created_at=event.time))
 
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, StageCompleted)
+        await self._check_tenant(body, body.run_id)
         received = now()
+        stage_seconds = (body.finished_at - body.started_at).total_seconds()
+        STAGE_SECONDS.labels(stage=body.stage.value, status=body.status.value).observe(stage_seconds)
         for artifact in body.artifacts:
             await self.repo.upsert_artifact(
                 {
@@ -187,7 +222,7 @@ class Intake:
             "attempt": body.attempt,
             "started_at": body.started_at,
             "finished_at": body.finished_at,
-            "duration_ms": round((body.finished_at - body.started_at).total_seconds() * 1000, 3),
+            "duration_ms": round(stage_seconds * 1000, 3),
             "artifacts": [a.name for a in body.artifacts],
             "error": body.error.model_dump() if body.error else None,
         }
@@ -199,9 +234,11 @@ class Intake:
             fields: Document = {"updated_at": received}
             if status in TERMINAL_STATUSES:
                 fields["finished_at"] = received
+                RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
             await self.repo.set_run_status(body.run_id, status, fields)
         if status in TERMINAL_STATUSES:
             self.watcher.finished(body.run_id)
+        self.progress.notify(body.tenant_id, body.case_id)
 
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})

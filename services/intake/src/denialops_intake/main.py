@@ -5,12 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from denialops_intake import __version__, consumers
-from denialops_intake.api import build_router, install_error_handlers
+from denialops_intake.api import build_router
+from denialops_intake.auth import Authenticator, JwtVerifier
+from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake
+from denialops_intake.middleware import Authentication, BodyLimit, RequestContext
+from denialops_intake.ratelimit import TenantRateLimiter
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.settings import IntakeSettings
+from denialops_intake.summary_stream import build_summary_router
+from denialops_intake.tenants import TenantStore
 from denialops_shared.outbox import Outbox
 from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
+from denialops_shared.settings import InsecureConfiguration
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
@@ -21,11 +28,13 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     def outbox(collection_name: str) -> Outbox:
         return Outbox(ctx.db[collection_name], ctx.broker, settings.outbox_sweep_seconds)
 
-    intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"))
-    consumers.register(ctx.broker, intake)
+    tenants = TenantStore(ctx.db)
+    intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants)
+    consumers.register(ctx.broker, settings.consumer_group, intake)
 
     async def create_indexes(_: ServiceContext) -> None:
         await repo.create_indexes()
+        await tenants.create_indexes()
 
     app = create_app(
         ctx,
@@ -40,11 +49,28 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(build_router(intake, settings))
+    app.include_router(build_summary_router(repo, settings.llm))
+    install_security(app, Authenticator(tenants, JwtVerifier.from_settings(settings)), settings)
     return app
 
 
+def install_security(app: FastAPI, authenticator: Authenticator, settings: IntakeSettings) -> None:
+    """Body limits, then authentication and rate limits, then request ids (the outermost layer)."""
+    # Multipart framing around the file: boundaries, part headers and the doc_type field.
+    upload_limit = settings.max_upload_bytes + 64 * 1024
+    app.add_middleware(
+        BodyLimit, default_limit=settings.max_json_bytes, limits=[(r"/api/v1/cases/[^/]+/documents", upload_limit)]
+    )
+    app.add_middleware(Authentication, authenticator=authenticator, limiter=TenantRateLimiter(settings.rate_limit))
+    app.add_middleware(RequestContext)
+
+
 def main() -> None:
-    settings = IntakeSettings()
+    try:
+        settings = IntakeSettings()
+    except InsecureConfiguration as exc:
+        # The message names the missing settings only; exit without a traceback.
+        raise SystemExit(str(exc)) from None
     serve(bootstrap(settings), settings)
 
 

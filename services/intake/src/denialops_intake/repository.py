@@ -93,6 +93,11 @@ class IntakeRepository:
 
     # -- reads, always scoped by tenant ---------------------------------------------------------
 
+    async def owner(self, collection: AsyncCollection[Document], doc_id: str) -> str | None:
+        """The tenant a case or run belongs to (None when it does not exist yet)."""
+        found = await collection.find_one({"_id": doc_id}, {"tenant_id": 1})
+        return None if found is None else found.get("tenant_id")
+
     async def get_case(self, tenant_id: str, case_id: str) -> Document | None:
         return await self.cases.find_one({"_id": case_id, "tenant_id": tenant_id}, {"outbox": 0})
 

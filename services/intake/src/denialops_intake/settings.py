@@ -1,8 +1,14 @@
 """Intake settings (environment variables; `INTAKE_PORT` etc. override the shared names)."""
 
-from pydantic import AliasChoices, Field
+from typing import Self
 
-from denialops_shared.settings import ServiceSettings
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+
+from denialops_shared.llm import LlmSettings
+from denialops_shared.settings import InsecureConfiguration, ServiceSettings
+
+# Algorithms a JWT may be signed with; "none" is never accepted, whatever the configuration says.
+JWT_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA", "HS256")
 
 
 class IntakeSettings(ServiceSettings):
@@ -12,11 +18,56 @@ class IntakeSettings(ServiceSettings):
         default="denialops_intake",
         validation_alias=AliasChoices("INTAKE_MONGODB_DATABASE", "MONGODB_DATABASE"),
     )
-    # Until authentication lands every request acts for this tenant.
-    default_tenant: str = "default"
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Every body that is not an upload (JSON) is at most this large.
+    max_json_bytes: int = Field(default=64 * 1024, ge=1024)
     max_pdf_pages: int = Field(default=50, ge=1)
-    max_text_chars: int = Field(default=2_000_000, ge=1000)
+    # A denial letter is a few thousand characters; the event carrying the text must also fit one Kafka
+    # record (see handlers.MAX_EVENT_BYTES), which refuses larger ones whatever this says.
+    max_text_chars: int = Field(default=500_000, ge=1000)
     # Scans are OCR'd page by page (at most 10 pages, 10 s each), so this bound is generous.
     pdf_parse_timeout_seconds: float = Field(default=60.0, gt=0)
     run_wait_seconds: float = Field(default=10.0, ge=0)
+
+    # Requests per tenant, in the `limits` notation ("200/second", "1000/minute;50/second").
+    rate_limit: str = Field(default="200/second", validation_alias=AliasChoices("INTAKE_RATE_LIMIT", "RATE_LIMIT"))
+    # Live progress: how often a stream re-reads its case's tasks when nothing woke it (runs advanced by
+    # another replica), and how long one stream may stay open.
+    progress_poll_seconds: float = Field(default=1.0, gt=0)
+    progress_max_seconds: float = Field(default=600.0, gt=0)
+
+    # Optional OAuth2 bearer JWTs, next to API keys: on when JWT_KEY is set (an HMAC secret or a public
+    # key in PEM). The tenant is the `JWT_TENANT_CLAIM` claim and must be a registered tenant.
+    jwt_key: SecretStr | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    jwt_tenant_claim: str = "tenant_id"
+    jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+
+    # The model that streams the personalised summary (`LLM_*`); without a key the template summary streams.
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return self.jwt_key is not None and bool(self.jwt_key.get_secret_value())
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _known_algorithms(cls, algorithms: list[str]) -> list[str]:
+        unknown = sorted(set(algorithms) - set(JWT_ALGORITHMS))
+        if unknown or not algorithms:
+            raise ValueError(f"JWT_ALGORITHMS must be a non-empty subset of {', '.join(JWT_ALGORITHMS)}")
+        return algorithms
+
+    @model_validator(mode="after")
+    def _jwt_checks_issuer_and_audience(self) -> Self:
+        if self.jwt_enabled and not (self.jwt_issuer and self.jwt_audience):
+            raise InsecureConfiguration("JWT_KEY is set: JWT_ISSUER and JWT_AUDIENCE must be set too")
+        return self
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.jwt_enabled and "HS256" in self.jwt_algorithms:
+            problems.append("JWT_ALGORITHMS must not allow HS256 (a shared secret) in production")
+        return problems

@@ -42,10 +42,27 @@ class ExtractedText:
     method: str
 
 
+# Formats people upload by mistake, named so the error can say what was received.
+_OTHER_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+    b"PK\x03\x04": "a ZIP archive or an Office document",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
+    b"\x7fELF": "a program",
+}
+
+
 def sniff_media_type(data: bytes) -> str:
     """The media type by magic bytes, never by the declared name or header."""
     if data.startswith(PDF_MAGIC):
         return PDF_MEDIA_TYPE
+    for magic, kind in _OTHER_MAGIC.items():
+        if data.startswith(magic):
+            raise UnreadableDocument(f"the file is {kind}; upload a PDF or a UTF-8 text file")
     if b"\x00" in data[:4096]:
         raise UnreadableDocument("the file is binary; upload a PDF or a UTF-8 text file")
     return TEXT_MEDIA_TYPE
@@ -68,7 +85,7 @@ def extract_pages(
     except UnicodeDecodeError as exc:
         raise UnreadableDocument("the text file is not valid UTF-8") from exc
     if len(text) > max_chars:
-        raise UnreadableDocument(f"the text is longer than {max_chars} characters")
+        raise UnreadableDocument("the text is too long")
     return ExtractedText(media_type=TEXT_MEDIA_TYPE, pages=[text], method="text")
 
 
@@ -76,7 +93,7 @@ def _pdf_pages(data: bytes, max_pages: int, max_chars: int, ocr_page_timeout_s: 
     try:
         reader = PdfReader(io.BytesIO(data))
         if len(reader.pages) > max_pages:
-            raise UnreadableDocument(f"the PDF has more than {max_pages} pages")
+            raise UnreadableDocument("the PDF has too many pages")
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableDocument:
         raise
@@ -84,7 +101,7 @@ def _pdf_pages(data: bytes, max_pages: int, max_chars: int, ocr_page_timeout_s: 
         raise UnreadableDocument("the PDF could not be parsed") from exc
     scanned = [i for i, text in enumerate(pages) if not text.strip()]
     if len(scanned) > MAX_OCR_PAGES:
-        raise UnreadableDocument(f"the PDF has more than {MAX_OCR_PAGES} scanned pages without a text layer")
+        raise UnreadableDocument("the PDF has too many scanned pages without a text layer")
     method = "pdf_text"
     if scanned:
         for i, text in zip(scanned, _ocr(data, scanned, ocr_page_timeout_s), strict=True):
@@ -93,7 +110,7 @@ def _pdf_pages(data: bytes, max_pages: int, max_chars: int, ocr_page_timeout_s: 
     if not any(p.strip() for p in pages):
         raise UnreadableDocument("the PDF has no text layer and no text could be recognised in it")
     if sum(map(len, pages)) > max_chars:
-        raise UnreadableDocument(f"the text is longer than {max_chars} characters")
+        raise UnreadableDocument("the text is too long")
     return ExtractedText(media_type=PDF_MEDIA_TYPE, pages=pages, method=method)
 
 

@@ -1,0 +1,63 @@
+"""Live progress: a case's tasks are sent when they change, woken by the consumer or found by polling."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from denialops_intake.progress import ProgressHub, task_updates
+
+
+def task(status: str, *stages: str) -> dict[str, Any]:
+    return {
+        "task_id": "run-1",
+        "status": status,
+        "stages": [{"stage": f"s{i}", "status": s} for i, s in enumerate(stages)],
+    }
+
+
+class Tasks:
+    def __init__(self) -> None:
+        self.current: list[dict[str, Any]] = []
+        self.reads = 0
+
+    async def __call__(self) -> list[dict[str, Any]]:
+        self.reads += 1
+        return list(self.current)
+
+
+async def test_changes_are_sent_once_each_and_the_stream_ends_when_all_tasks_finished() -> None:
+    hub, tasks = ProgressHub(), Tasks()
+    tasks.current = [task("queued", "pending")]
+    stream = task_updates(hub, "t", "c", tasks, poll_seconds=60, max_seconds=30)
+    assert (await anext(stream))["status"] == "queued"
+    waiting = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.05)
+    assert not waiting.done(), "nothing changed: nothing is sent"
+    tasks.current = [task("running", "succeeded")]
+    hub.notify("t", "other-case")
+    hub.notify("other-tenant", "c")
+    await asyncio.sleep(0.05)
+    assert not waiting.done(), "another case's or tenant's progress does not wake this stream"
+    hub.notify("t", "c")
+    assert (await asyncio.wait_for(waiting, 1))["stages"][0]["status"] == "succeeded"
+    tasks.current = [task("succeeded", "succeeded")]
+    hub.notify("t", "c")
+    assert (await anext(stream))["status"] == "succeeded"
+    assert [t async for t in stream] == []
+    assert hub.listener_count() == 0
+
+
+async def test_progress_from_another_replica_is_found_by_polling() -> None:
+    hub, tasks = ProgressHub(), Tasks()
+    stream = task_updates(hub, "t", "c", tasks, poll_seconds=0.05, max_seconds=5)
+    later = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.1)
+    tasks.current = [task("succeeded", "succeeded")]  # nobody notifies
+    assert (await asyncio.wait_for(later, 1))["status"] == "succeeded"
+
+
+async def test_a_stream_is_bounded_in_time() -> None:
+    tasks = Tasks()
+    stream = task_updates(ProgressHub(), "t", "c", tasks, poll_seconds=0.02, max_seconds=0.1)
+    assert await asyncio.wait_for(asyncio.gather(*[anext(stream, None)]), 1) == [None]
