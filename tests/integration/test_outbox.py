@@ -86,5 +86,22 @@ async def test_events_added_during_a_flush_are_not_cleared(
     await Outbox(db.things, broker, 1.0)._flush_document(snapshot)
     doc = await db.things.find_one({"_id": "d"})
     assert doc is not None
-    assert [item["headers"]["ce_id"] for item in doc["outbox"]] == [first.event_id, second.event_id]
+    # Only the published event leaves the outbox; the new one stays, visible to the relay's sweep.
+    assert [item["headers"]["ce_id"] for item in doc["outbox"]] == [second.event_id]
+    assert doc["outbox_at"] is not None
     assert doc["state"] == "changed"
+
+
+async def test_flush_soon_publishes_without_the_caller_waiting(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    sent = events(unique, 2)
+    await db.things.insert_one(with_events({"_id": "e"}, sent))
+    Outbox(db.things, broker, 1.0).flush_soon("e")
+    assert await published(settings, sent) == {e.event_id for e in sent}
+    for _ in range(50):
+        doc = await db.things.find_one({"_id": "e"})
+        if doc is not None and doc["outbox"] == []:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the outbox was not cleared after publishing")

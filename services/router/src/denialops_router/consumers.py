@@ -6,13 +6,11 @@ from denialops_router.handlers import Router
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.kafka import subscribe
 
-GROUP_ID = "denialops-router"
 
-
-def register(broker: KafkaBroker, router: Router) -> None:
+def register(broker: KafkaBroker, group_id: str, router: Router) -> None:
     subscribe(
         broker,
-        GROUP_ID,
+        group_id,
         {
             Topic.CASE_CREATED: router.on_case_created,
             Topic.DOCUMENT_ADDED: router.on_document_added,

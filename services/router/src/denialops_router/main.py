@@ -15,7 +15,7 @@ def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
     settings = settings or RouterSettings()
     ctx = build_context(settings)
     router = Router(ctx.db, Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds))
-    consumers.register(ctx.broker, router)
+    consumers.register(ctx.broker, settings.consumer_group, router)
 
     async def create_indexes(_: ServiceContext) -> None:
         await router.create_indexes()

@@ -16,8 +16,9 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from denialops_shared.contracts.events import EVENT_MODELS, EventBody, event_type
+from denialops_shared.contracts.events import EVENT_MODELS, EventBody, StageCompleted, event_type
 from denialops_shared.contracts.topics import Topic
+from denialops_shared.tracing import trace_headers
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -93,6 +94,8 @@ def encode(
         "ce_subject": body.case_id,
         "ce_tenantid": body.tenant_id,
         "content-type": CONTENT_TYPE,
+        # The trace context of the work that produced the event, kept with it through the outbox.
+        **trace_headers(),
         **(extra_headers or {}),
     }
     return EncodedEvent(
@@ -132,3 +135,9 @@ def decode(topic: Topic, headers: Mapping[str, str], value: bytes) -> ReceivedEv
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors()[:5])
         raise InvalidEvent("schema_invalid", problems) from exc
     return ReceivedEvent(id=event_id, source=source, type=ce_type, time=parsed_time, body=body)
+
+
+def encode_stage(stage: StageCompleted, source: str) -> EncodedEvent:
+    """A stage result whose id is derived from what it reports, so a repeated step publishes the same event."""
+    event_id = deterministic_event_id(stage.run_id, stage.stage.value, stage.status.value, str(stage.attempt))
+    return encode(Topic.STAGE_COMPLETED, stage, source=source, event_id=event_id)
