@@ -86,6 +86,8 @@ def running_stack(
         # Consumer groups of their own: intake only knows this stack's tenants and dead-letters the events
         # of another stack's, so stacks sharing the broker must not share partitions.
         "KAFKA_GROUP_PREFIX": f"e2e-{suffix}",
+        # A fresh group on a broker other stacks used would first replay their whole history.
+        "KAFKA_AUTO_OFFSET_RESET": "latest",
         "CLOCK_TODAY": "2025-01-15",
         "POLL_SECONDS": "1",
         **(extra_env or {}),

@@ -212,4 +212,4 @@ def test_health_metrics_and_status(stack: Stack) -> None:
     assert aggregate.status_code == 200, aggregate.text
     assert set(aggregate.json()["services"]) == {"intake", "router", "llm-worker"}
     page = httpx.get(f"{stack.urls['health']}/status")
-    assert "DenialOps: ok" in page.text
+    assert "<span class='ok'>ok</span>" in page.text

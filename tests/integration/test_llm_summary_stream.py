@@ -50,8 +50,10 @@ def fake() -> Iterator[FakeOpenAI]:
 async def repo(db: AsyncDatabase[Document], unique: str) -> IntakeRepository:
     repository = IntakeRepository(db)
     now = dt.datetime.now(dt.UTC)
-    await db.cases.insert_one({"_id": f"case-{unique}", "tenant_id": TENANT, "created_at": now})
-    await db.cases.insert_one({"_id": f"empty-{unique}", "tenant_id": TENANT, "created_at": now})
+    # The shape intake's own writes leave: a created case lists its runs.
+    case = {"tenant_id": TENANT, "mode": "fast", "created_at": now}
+    await db.cases.insert_one({"_id": f"case-{unique}", **case, "run_ids": [f"run-{unique}"]})
+    await db.cases.insert_one({"_id": f"empty-{unique}", **case})
     await db.runs.insert_one(
         {
             "_id": f"run-{unique}",

@@ -14,7 +14,8 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from concurrent.futures import BrokenExecutor
+from typing import Any, Literal
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
@@ -37,7 +38,12 @@ log = logging.getLogger(__name__)
 Handler = Callable[[ReceivedEvent[EventBody]], Awaitable[None]]
 
 # Failures of our own infrastructure: waiting and redelivering fixes them, dead-lettering would not.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaError, asyncio.TimeoutError)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionFailure,
+    KafkaError,
+    asyncio.TimeoutError,
+    BrokenExecutor,
+)
 HANDLER_ATTEMPTS = 3
 RETRY_BASE_SECONDS = 0.2
 REDELIVERY_PAUSE_SECONDS = 1.0
@@ -128,7 +134,12 @@ def raw_body(message: StreamMessage[Any]) -> bytes:
     return message.body
 
 
-def subscribe(broker: KafkaBroker, group_id: str, handlers: Mapping[Topic, Handler]) -> None:
+def subscribe(
+    broker: KafkaBroker,
+    group_id: str,
+    handlers: Mapping[Topic, Handler],
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest",
+) -> None:
     """One consumer in group `group_id` for every topic in `handlers`, with at-least-once semantics.
 
     One consumer per service (not one per topic) keeps group rebalances to one per process start.
@@ -139,7 +150,7 @@ def subscribe(broker: KafkaBroker, group_id: str, handlers: Mapping[Topic, Handl
         *(topic.value for topic in handlers),
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
+        auto_offset_reset=auto_offset_reset,
         decoder=raw_body,
     )
     async def consume(message: KafkaMessage) -> None:
@@ -196,3 +207,15 @@ async def _handle_with_retries(
                 return type(exc).__name__, "handler failed after retries", attempt
             await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
     return None
+
+
+async def wait_for_assignment(broker: KafkaBroker, wait_seconds: float) -> bool:
+    """True once every subscriber's consumer holds partitions (its group joined), False on time-out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while loop.time() < deadline:
+        consumers = [getattr(sub, "consumer", None) for sub in broker.subscribers]
+        if all(c is not None and c.assignment() for c in consumers):
+            return True
+        await asyncio.sleep(0.1)
+    return False

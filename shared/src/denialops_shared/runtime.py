@@ -29,7 +29,7 @@ from starlette.routing import Match
 
 from denialops_shared import mongo, tracing
 from denialops_shared.config_view import configuration_report
-from denialops_shared.kafka import create_broker, ensure_topics
+from denialops_shared.kafka import create_broker, ensure_topics, wait_for_assignment
 from denialops_shared.logging import configure_logging
 from denialops_shared.metrics import DEPENDENCY_UP, HTTP_REQUESTS, HTTP_SECONDS
 from denialops_shared.settings import ServiceSettings
@@ -37,6 +37,7 @@ from denialops_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 1.5
+GROUP_JOIN_SECONDS = 60.0
 CONNECT_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 StartupHook = Callable[["ServiceContext"], Awaitable[None]]
@@ -76,6 +77,9 @@ async def _connect(ctx: ServiceContext, on_connected: Sequence[StartupHook]) -> 
                 await hook(ctx)
             await ensure_topics(ctx.settings)
             await ctx.broker.start()
+            # Ready means consuming: with `latest`, anything published after this point is seen.
+            if not await wait_for_assignment(ctx.broker, GROUP_JOIN_SECONDS):
+                raise ConnectionError("consumer group did not get partitions")
             ctx.kafka_connected = True
             log.info("service.connected", extra={"attempts": attempt + 1})
             return
@@ -113,6 +117,7 @@ def create_app(
     version: str,
     on_connected: Sequence[StartupHook] = (),
     background: Sequence[BackgroundTask] = (),
+    on_stop: Sequence[Callable[[], None]] = (),
 ) -> FastAPI:
     """A FastAPI app with health, metrics and the Kafka/Mongo lifecycle. Add routes to it as needed."""
 
@@ -133,6 +138,8 @@ def create_app(
             await asyncio.gather(*ctx.tasks, return_exceptions=True)
             # Stops fetching, waits for in-flight handlers (graceful_timeout), then closes the producer.
             await ctx.broker.stop()
+            for stop in on_stop:
+                stop()
             await ctx.mongo_client.close()
             log.info("service.stopped")
 

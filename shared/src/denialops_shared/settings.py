@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     # Consumer groups are "<prefix>-<service>": stacks sharing one broker keep their own offsets.
     kafka_group_prefix: str = Field(default="denialops", pattern=r"^[A-Za-z0-9._-]+$")
+    # Where a new consumer group starts. `latest` suits a throwaway stack on a shared broker (tests):
+    # readiness waits for the group's partitions, so nothing published after `ready` is missed.
+    kafka_auto_offset_reset: Literal["earliest", "latest"] = "earliest"
     kafka_topic_partitions: int = Field(default=3, ge=1, le=256)
     kafka_replication_factor: int = Field(default=1, ge=1, le=5)
 

@@ -1,5 +1,7 @@
 """Intake's Kafka entrypoints: project upstream cases/documents and every stage result."""
 
+from typing import Literal
+
 from faststream.kafka import KafkaBroker
 
 from denialops_intake.handlers import Intake
@@ -7,7 +9,12 @@ from denialops_shared.contracts.topics import Topic
 from denialops_shared.kafka import subscribe
 
 
-def register(broker: KafkaBroker, group_id: str, intake: Intake) -> None:
+def register(
+    broker: KafkaBroker,
+    group_id: str,
+    intake: Intake,
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest",
+) -> None:
     subscribe(
         broker,
         group_id,
@@ -16,4 +23,5 @@ def register(broker: KafkaBroker, group_id: str, intake: Intake) -> None:
             Topic.DOCUMENT_ADDED: intake.on_document_added,
             Topic.STAGE_COMPLETED: intake.on_stage_completed,
         },
+        auto_offset_reset,
     )

@@ -100,7 +100,7 @@ class Intake:
         )
         doc = _case_document(body, created_at=now())
         await self.repo.insert_with_events(self.repo.cases, doc, [encode(Topic.CASE_CREATED, body, source=SOURCE)])
-        await self.case_outbox.flush(case_id)
+        self.case_outbox.flush_soon(case_id)
         return doc
 
     async def add_document(
@@ -130,7 +130,8 @@ class Intake:
             run_id = auto_run_id(case_id)
             await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
         await self.repo.insert_with_events(self.repo.documents, doc, [event])
-        await self.document_outbox.flush(document_id)
+        await self.repo.link(tenant_id, case_id, "document_ids", document_id, doc["created_at"])
+        self.document_outbox.flush_soon(document_id)
         if run_id is not None:
             self.progress.notify(tenant_id, case_id)
         return doc, run_id
@@ -146,13 +147,15 @@ class Intake:
         )
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
         await self.repo.insert_with_events(self.repo.runs, run, [encode(Topic.RUN_REQUESTED, body, source=SOURCE)])
-        await self.run_outbox.flush(run_id)
+        await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
+        self.run_outbox.flush_soon(run_id)
         self.progress.notify(tenant_id, case_id)
         return run
 
     async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
         await self.repo.runs.update_one({"_id": run_id}, {"$setOnInsert": run}, upsert=True)
+        await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
 
     async def wait_for_run(self, tenant_id: str, run_id: str, wait_seconds: float) -> Document | None:
         """The run once finished, or its current state after `wait_seconds`."""
@@ -194,6 +197,7 @@ class Intake:
         assert isinstance(body, DocumentAdded)
         await self._check_tenant(body)
         await self.repo.upsert_document(_document_document(body, created_at=event.time))
+        await self.repo.link(body.tenant_id, body.case_id, "document_ids", body.document_id, event.time)
 
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -229,6 +233,7 @@ class Intake:
         run = await self.repo.record_stage(
             body.tenant_id, body.case_id, body.run_id, body.stage.value, stage_doc, received
         )
+        await self.repo.link(body.tenant_id, body.case_id, "run_ids", body.run_id, received)
         status = run_status(run.get("stages", {}))
         if status != run.get("status"):
             fields: Document = {"updated_at": received}

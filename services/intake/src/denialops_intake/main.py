@@ -30,7 +30,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
 
     tenants = TenantStore(ctx.db)
     intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants)
-    consumers.register(ctx.broker, settings.consumer_group, intake)
+    consumers.register(ctx.broker, settings.consumer_group, intake, settings.kafka_auto_offset_reset)
 
     async def create_indexes(_: ServiceContext) -> None:
         await repo.create_indexes()

@@ -7,7 +7,6 @@ event or a retried request converges to the same state.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -50,16 +49,28 @@ class IntakeRepository:
     async def update_run_with_events(
         self, tenant_id: str, run_id: str, set_fields: Document, events: list[EncodedEvent]
     ) -> Document | None:
+        if await self.get_run(tenant_id, run_id) is None:
+            return None
         return await self.runs.find_one_and_update(
-            {"_id": run_id, "tenant_id": tenant_id},
-            update_with_events(set_fields, events),
-            return_document=ReturnDocument.AFTER,
+            {"_id": run_id}, update_with_events(set_fields, events), return_document=ReturnDocument.AFTER
+        )
+
+    async def link(self, tenant_id: str, case_id: str, field: str, value: str, now: dt.datetime) -> None:
+        """Record a document or run on its case, creating the case's document if it is not there yet."""
+        await self.cases.update_one(
+            {"_id": case_id},
+            {"$addToSet": {field: value}, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
+            upsert=True,
         )
 
     # -- projections of consumed events ------------------------------------------------------------
 
     async def upsert_case(self, case: Document) -> None:
-        await self.cases.update_one({"_id": case["_id"]}, {"$setOnInsert": case}, upsert=True)
+        # `$set`, not `$setOnInsert`: an early document event may have created the case's document.
+        fields = {k: v for k, v in case.items() if k not in ("_id", "created_at")}
+        await self.cases.update_one(
+            {"_id": case["_id"]}, {"$set": fields, "$setOnInsert": {"created_at": case["created_at"]}}, upsert=True
+        )
 
     async def upsert_document(self, document: Document) -> None:
         await self.documents.update_one({"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True)
@@ -91,45 +102,58 @@ class IntakeRepository:
     async def upsert_artifact(self, artifact: Document) -> None:
         await self.artifacts.update_one({"_id": artifact["_id"]}, {"$setOnInsert": artifact}, upsert=True)
 
-    # -- reads, always scoped by tenant ---------------------------------------------------------
+    # -- reads, always scoped by tenant --------------------------------------------------------------
+    # FerretDB's SQLite backend answers a filter on `_id` alone from its index and scans the whole
+    # collection for anything else, so single reads go by `_id` (the tenant is checked on the result)
+    # and a case lists its own documents and runs.
 
     async def owner(self, collection: AsyncCollection[Document], doc_id: str) -> str | None:
         """The tenant a case or run belongs to (None when it does not exist yet)."""
         found = await collection.find_one({"_id": doc_id}, {"tenant_id": 1})
         return None if found is None else found.get("tenant_id")
 
+    async def _owned(
+        self, collection: AsyncCollection[Document], tenant_id: str, doc_id: str, projection: Document | None = None
+    ) -> Document | None:
+        found = await collection.find_one({"_id": doc_id}, projection)
+        return found if found is not None and found.get("tenant_id") == tenant_id else None
+
     async def get_case(self, tenant_id: str, case_id: str) -> Document | None:
-        return await self.cases.find_one({"_id": case_id, "tenant_id": tenant_id}, {"outbox": 0})
+        case = await self._owned(self.cases, tenant_id, case_id, {"outbox": 0})
+        # A case linked by an early document event exists only once case.created arrived.
+        return case if case is not None and "mode" in case else None
 
     async def list_cases(self, tenant_id: str, limit: int, skip: int) -> list[Document]:
         cursor = self.cases.find({"tenant_id": tenant_id}, {"outbox": 0}).sort("created_at", DESCENDING)
-        return await cursor.skip(skip).limit(limit).to_list()
+        return [c for c in await cursor.skip(skip).limit(limit).to_list() if "mode" in c]
 
     async def case_documents(self, tenant_id: str, case_id: str) -> list[Document]:
-        cursor = self.documents.find({"case_id": case_id, "tenant_id": tenant_id}, {"outbox": 0, "pages": 0})
-        return await cursor.sort("created_at", ASCENDING).to_list()
+        case = await self._owned(self.cases, tenant_id, case_id, {"document_ids": 1, "tenant_id": 1})
+        ids = case.get("document_ids", []) if case else []
+        found = [await self._owned(self.documents, tenant_id, i, {"outbox": 0, "pages": 0}) for i in ids]
+        return sorted((d for d in found if d is not None), key=lambda d: d["created_at"])
 
     async def has_denial_letter(self, tenant_id: str, case_id: str) -> bool:
-        found = await self.documents.find_one(
-            {"case_id": case_id, "tenant_id": tenant_id, "doc_type": "denial_letter"}, {"_id": 1}
-        )
-        return found is not None
+        return any(d["doc_type"] == "denial_letter" for d in await self.case_documents(tenant_id, case_id))
 
     async def get_run(self, tenant_id: str, run_id: str) -> Document | None:
-        return await self.runs.find_one({"_id": run_id, "tenant_id": tenant_id}, {"outbox": 0})
+        return await self._owned(self.runs, tenant_id, run_id, {"outbox": 0})
 
     async def case_runs(self, tenant_id: str, case_id: str) -> list[Document]:
-        cursor = self.runs.find({"case_id": case_id, "tenant_id": tenant_id}, {"outbox": 0})
-        return await cursor.sort("created_at", DESCENDING).to_list()
+        case = await self._owned(self.cases, tenant_id, case_id, {"run_ids": 1, "tenant_id": 1})
+        found = [await self.get_run(tenant_id, run_id) for run_id in (case or {}).get("run_ids", [])]
+        return sorted((r for r in found if r is not None), key=lambda r: r["created_at"], reverse=True)
 
     async def list_runs(self, tenant_id: str, limit: int, skip: int) -> list[Document]:
         cursor = self.runs.find({"tenant_id": tenant_id}, {"outbox": 0}).sort("created_at", DESCENDING)
         return await cursor.skip(skip).limit(limit).to_list()
 
     async def run_artifacts(self, tenant_id: str, run_id: str, *, with_content: bool) -> list[Document]:
-        projection: dict[str, Any] = {} if with_content else {"content": 0}
-        cursor = self.artifacts.find({"run_id": run_id, "tenant_id": tenant_id}, projection or None)
-        return await cursor.sort("name", ASCENDING).to_list()
+        run = await self.get_run(tenant_id, run_id)
+        names = sorted({name for stage in (run or {}).get("stages", {}).values() for name in stage["artifacts"]})
+        projection: Document | None = None if with_content else {"content": 0}
+        found = [await self._owned(self.artifacts, tenant_id, f"{run_id}:{name}", projection) for name in names]
+        return [a for a in found if a is not None]
 
     async def get_artifact(self, tenant_id: str, run_id: str, name: str) -> Document | None:
-        return await self.artifacts.find_one({"_id": f"{run_id}:{name}", "tenant_id": tenant_id})
+        return await self._owned(self.artifacts, tenant_id, f"{run_id}:{name}")

@@ -1,5 +1,7 @@
 """Router's Kafka entrypoints."""
 
+from typing import Literal
+
 from faststream.kafka import KafkaBroker
 
 from denialops_router.handlers import Router
@@ -7,7 +9,12 @@ from denialops_shared.contracts.topics import Topic
 from denialops_shared.kafka import subscribe
 
 
-def register(broker: KafkaBroker, group_id: str, router: Router) -> None:
+def register(
+    broker: KafkaBroker,
+    group_id: str,
+    router: Router,
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest",
+) -> None:
     subscribe(
         broker,
         group_id,
@@ -17,4 +24,5 @@ def register(broker: KafkaBroker, group_id: str, router: Router) -> None:
             Topic.RUN_REQUESTED: router.on_run_requested,
             Topic.RUN_CANCELLED: router.on_run_cancelled,
         },
+        auto_offset_reset,
     )

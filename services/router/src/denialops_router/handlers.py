@@ -8,9 +8,12 @@ is computed and published once.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor
 
 import orjson
 from pymongo import ASCENDING, ReturnDocument
@@ -52,7 +55,13 @@ class Router:
     cancelled) — inserting it is the claim that makes each run happen once.
     """
 
-    def __init__(self, db: AsyncDatabase[Document], outbox: Outbox) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Document], outbox: Outbox, extraction: Callable[[], Executor] | None = None
+    ) -> None:
+        # Extraction is CPU-bound and holds the GIL: off the event loop in a process pool when given
+        # (the service), inline otherwise (tests).
+        self._new_executor = extraction
+        self._executor = extraction() if extraction else None
         self.cases = db["cases"]
         self.documents = db["documents"]
         self.runs = db["runs"]
@@ -152,10 +161,23 @@ class Router:
             if await self.runs.find_one({"_id": run_id}) is None:
                 await self._start(dataclasses.replace(run_input, run_id=run_id))
 
+    async def _run_stages(self, run_input: RunInput) -> list[StageCompleted]:
+        if self._executor is None:
+            return run_stages(run_input)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, run_stages, run_input)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
     async def _start(self, run_input: RunInput) -> None:
         run_id = run_input.run_id
         try:
-            stages = run_stages(run_input)
+            stages = await self._run_stages(run_input)
+        except BrokenExecutor:
+            # A worker process died (killed, out of memory): the input is not at fault, so retry it.
+            self._executor = self._new_executor() if self._new_executor else None
+            raise
         except Exception as exc:
             # The same input would fail again: end the run with a safe error instead of retrying it.
             log.error("router.run.failed", extra={"run_id": run_id, "error_class": type(exc).__name__})

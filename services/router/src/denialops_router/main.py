@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 from fastapi import FastAPI
 
 from denialops_router import __version__, consumers
@@ -14,8 +17,14 @@ from denialops_shared.runtime import ServiceContext, build_context, create_app, 
 def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
     settings = settings or RouterSettings()
     ctx = build_context(settings)
-    router = Router(ctx.db, Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds))
-    consumers.register(ctx.broker, settings.consumer_group, router)
+
+    def extraction_pool() -> ProcessPoolExecutor:
+        # `spawn`: forking a process that runs an event loop and client threads is not safe.
+        return ProcessPoolExecutor(settings.extraction_workers, mp_context=multiprocessing.get_context("spawn"))
+
+    outbox = Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds)
+    router = Router(ctx.db, outbox, extraction_pool if settings.extraction_workers else None)
+    consumers.register(ctx.broker, settings.consumer_group, router, settings.kafka_auto_offset_reset)
 
     async def create_indexes(_: ServiceContext) -> None:
         await router.create_indexes()
@@ -26,6 +35,7 @@ def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
         version=__version__,
         on_connected=[create_indexes],
         background=[lambda _: router.outbox.run_relay()],
+        on_stop=[router.close],
     )
 
 

@@ -12,3 +12,5 @@ class RouterSettings(ServiceSettings):
         default="denialops_router",
         validation_alias=AliasChoices("ROUTER_MONGODB_DATABASE", "MONGODB_DATABASE"),
     )
+    # Processes that run extraction and routing (0: on the event loop, which a long letter then stalls).
+    extraction_workers: int = Field(default=1, ge=0, le=32)
