@@ -73,6 +73,20 @@ async def test_a_failed_publish_keeps_the_events(
     assert doc is not None
     assert len(doc["outbox"]) == 1
     assert OUTBOX_PUBLISH_FAILURES._value.get() == before + 1
+    assert await db.outbox_retries.count_documents({}) == 1
+
+
+async def test_the_relay_retries_a_failed_publish_once_kafka_answers(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    sent = events(unique, 2)
+    await db.things.insert_one(with_events({"_id": "f"}, sent))
+    await Outbox(db.things, create_broker(settings), 1.0).flush("f")  # the broker is "down"
+    relay = Outbox(db.things, broker, 1.0)
+    assert await relay.backlog() == 1
+    assert await relay.retry_once() == 1
+    assert await published(settings, sent) == {e.event_id for e in sent}
+    assert await relay.backlog() == 0
 
 
 async def test_events_added_during_a_flush_are_not_cleared(

@@ -3,9 +3,14 @@
 The test database has no multi-document transactions, so a state change and the events it
 produces are written in one single-document update: the events go into the document's `outbox`
 array. `Outbox.flush` publishes them (waiting for Kafka's acknowledgement) and then removes exactly
-those events from the array, so events added meanwhile stay. A relay sweeps for
-documents whose outbox was left behind by a crash or a broker outage. Delivery is at least once:
-consumers are idempotent.
+those events from the array, so events added meanwhile stay. Delivery is at least once: consumers
+are idempotent.
+
+What the relay looks at, and why: FerretDB's SQLite backend scans a whole collection for any filter
+but `_id`, so scanning the state collections every few seconds would cost more as data grows. A
+failed publish (broker down) therefore records the document in the small `outbox_retries`
+collection, which the relay reads every interval; events a crash left between the write and the
+publish are found by one full sweep when the next process starts.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 
 FIELD = "outbox"
 SWEEP_BATCH = 100
+RETRIES = "outbox_retries"
 MAX_BACKGROUND_FLUSHES = 1000
 
 
@@ -55,6 +61,8 @@ class Outbox:
         self._broker = broker
         self._sweep_seconds = sweep_seconds
         self._background: set[asyncio.Task[None]] = set()
+        # Documents whose publish failed; small, so the relay can read it often (see the module docstring).
+        self._retries = collection.database[RETRIES]
 
     def flush_soon(self, doc_id: Any) -> None:
         """Publish in the background: the caller's write is durable, so it need not wait for Kafka.
@@ -84,6 +92,11 @@ class Outbox:
         except Exception:
             OUTBOX_PUBLISH_FAILURES.inc()
             log.warning("outbox.flush.failed", extra={"collection": self._collection.name})
+            await self._retries.update_one(
+                {"_id": self._retry_id(doc["_id"])},
+                {"$set": {"collection": self._collection.name, "doc_id": doc["_id"]}},
+                upsert=True,
+            )
             return
         # Filter on `_id` alone (FerretDB answers only that from an index) and remove exactly the
         # published events: any pushed meanwhile stay, and the sweep is told about them again.
@@ -95,8 +108,11 @@ class Outbox:
         if after is not None and after.get(FIELD):
             await self._collection.update_one({"_id": doc["_id"]}, {"$set": {"outbox_at": dt.datetime.now(dt.UTC)}})
 
+    def _retry_id(self, doc_id: Any) -> str:
+        return f"{self._collection.name}:{doc_id}"
+
     async def sweep_once(self) -> int:
-        """Flush documents whose events have waited longer than one sweep interval."""
+        """Flush documents whose events have waited longer than one sweep interval (a full scan)."""
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._sweep_seconds)
         cursor = self._collection.find({"outbox_at": {"$lt": cutoff}}, {FIELD: 1}, limit=SWEEP_BATCH)
         flushed = 0
@@ -105,15 +121,34 @@ class Outbox:
             flushed += 1
         return flushed
 
+    async def retry_once(self) -> int:
+        """Flush the documents whose publish failed; forget those that have nothing left to send."""
+        retried = 0
+        async for marker in self._retries.find({"collection": self._collection.name}, limit=SWEEP_BATCH):
+            await self.flush(marker["doc_id"])
+            doc = await self._collection.find_one({"_id": marker["doc_id"]}, {FIELD: 1})
+            if doc is None or not doc.get(FIELD):
+                await self._retries.delete_one({"_id": marker["_id"]})
+            retried += 1
+        return retried
+
     async def backlog(self) -> int:
-        """Documents whose events are not published yet (a growing number means Kafka is not taking them)."""
-        return await self._collection.count_documents({"outbox_at": {"$ne": None}})
+        """Documents waiting for a retry (a growing number means Kafka is not taking them)."""
+        return await self._retries.count_documents({"collection": self._collection.name})
 
     async def run_relay(self) -> None:
+        # Once at start: whatever a crash of the previous process left between write and publish.
         while True:
             try:
-                await self.sweep_once()
+                if await self.sweep_once() < SWEEP_BATCH:
+                    break
+            except Exception:
+                log.warning("outbox.recovery.failed", extra={"collection": self._collection.name})
+                await asyncio.sleep(self._sweep_seconds)
+        while True:
+            try:
+                await self.retry_once()
                 OUTBOX_BACKLOG.labels(collection=self._collection.name).set(await self.backlog())
             except Exception:
-                log.warning("outbox.sweep.failed", extra={"collection": self._collection.name})
+                log.warning("outbox.retry.failed", extra={"collection": self._collection.name})
             await asyncio.sleep(self._sweep_seconds)
