@@ -8,7 +8,7 @@ VENV := .venv
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
 
-.PHONY: help setup up down run demo test lint format infra-up infra-down status logs
+.PHONY: help setup up down run demo test test-system lint format infra-up infra-down status logs
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ demo: up ## send every sample letter through the HTTP API and print route, deadl
 
 test: setup ## run the whole test suite (starts and stops the infrastructure it needs)
 	$(VENV)/bin/pytest
+
+test-system: setup ## the fault suite: kill every service and restart Kafka and the database under load
+	$(VENV)/bin/pytest -m system -s tests/system
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .
