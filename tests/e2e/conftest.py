@@ -117,7 +117,9 @@ def running_stack(
         subprocess.run([SERVICES_SCRIPT, "stop"], env=env, check=False)
 
 
-@pytest.fixture(scope="package")
+# Per module, so no two stacks share the broker at once: services of one would process the events of
+# the other (each stack has its own consumer groups on the same topics).
+@pytest.fixture(scope="module")
 def stack(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(infra, tmp_path_factory.mktemp("stack")) as running:
         yield running

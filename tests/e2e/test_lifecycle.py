@@ -59,6 +59,8 @@ def test_router_waits_for_kafka_and_the_database_then_recovers_and_stops_cleanly
         "MONGODB_URI": f"mongodb://127.0.0.1:{mongo.port}/?directConnection=true",
         "ROUTER_PORT": str(port),
         "ROUTER_MONGODB_DATABASE": f"lifecycle_{unique}",
+        "KAFKA_GROUP_PREFIX": f"lifecycle-{unique}",
+        "KAFKA_AUTO_OFFSET_RESET": "latest",
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
