@@ -43,18 +43,29 @@ def _containers() -> Iterator[Endpoints]:
         yield Endpoints(kafka.get_bootstrap_server(), mongo.get_connection_url())
 
 
+# The tests' own broker and database (state under .local/test-infra, ports beside the defaults), so a
+# stack started with `make up` never sees the tests' events, and the tests never see its data.
+TEST_INFRA = {
+    "DENIALOPS_STATE_DIR": str(ROOT / ".local" / "test-infra"),
+    "KAFKA_PORT": os.environ.get("TEST_KAFKA_PORT", "19092"),
+    "KAFKA_CONTROLLER_PORT": os.environ.get("TEST_KAFKA_CONTROLLER_PORT", "19093"),
+    "FERRETDB_PORT": os.environ.get("TEST_FERRETDB_PORT", "27018"),
+}
+
+
 @contextlib.contextmanager
 def _local_stack() -> Iterator[Endpoints]:
-    already_running = subprocess.run([INFRA_SCRIPT, "status"], capture_output=True, check=False).returncode == 0
+    env = {**os.environ, **TEST_INFRA}
+    already_running = (
+        subprocess.run([INFRA_SCRIPT, "status"], env=env, capture_output=True, check=False).returncode == 0
+    )
     if not already_running:
-        subprocess.run([INFRA_SCRIPT, "start"], check=True)
+        subprocess.run([INFRA_SCRIPT, "start"], env=env, check=True)
     try:
-        kafka_port = os.environ.get("KAFKA_PORT", "9092")
-        db_port = os.environ.get("FERRETDB_PORT", "27017")
-        yield Endpoints(f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{db_port}")
+        yield Endpoints(f"127.0.0.1:{env['KAFKA_PORT']}", f"mongodb://127.0.0.1:{env['FERRETDB_PORT']}")
     finally:
         if not already_running:
-            subprocess.run([INFRA_SCRIPT, "stop"], check=False)
+            subprocess.run([INFRA_SCRIPT, "stop"], env=env, check=False)
 
 
 @contextlib.contextmanager
