@@ -28,7 +28,9 @@ class Answer(BaseModel):
 REQUEST = LlmRequest(prompt=PROMPT, user="hello", schema=Answer, temperature=0.0)
 
 
-@pytest.fixture(scope="module")
+# One server per test: a late request of an earlier test (a timed-out call still in flight) must not
+# consume this test's scripted failures or count in its statistics.
+@pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server

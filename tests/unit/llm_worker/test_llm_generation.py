@@ -66,7 +66,9 @@ REFINEMENT = {
 }
 
 
-@pytest.fixture(scope="module")
+# One server per test: a late request of an earlier test (a timed-out call still in flight) must not
+# consume this test's scripted failures or count in its statistics.
+@pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
@@ -79,7 +81,8 @@ def answers(fake: FakeOpenAI) -> None:
 
 
 def assistant(fake: FakeOpenAI, *, cache: str = "memory", base_url: str | None = None, **llm: Any) -> Assistant:
-    options: dict[str, Any] = {"timeout_seconds": 2, "max_retries": 0, **llm}
+    # A generous timeout: the fake answers at once, but a busy CI machine may be slow to schedule it.
+    options: dict[str, Any] = {"timeout_seconds": 10, "max_retries": 0, **llm}
     settings = LlmWorkerSettings(
         llm=LlmSettings(api_key=SecretStr("sk-test"), base_url=base_url or fake.api_base, **options),
         cache_backend=cache,
