@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from denialops_llm_worker.llm.assistant import Assistant
-from denialops_llm_worker.pipeline import GenerationInput, cancelled_stage, run_stages
+from denialops_llm_worker.pipeline import GenerationInput, run_stages
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
 from denialops_shared.contracts.cloudevents import ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
@@ -22,6 +22,7 @@ from denialops_shared.contracts.events import (
     Stage,
     StageCompleted,
     StageStatus,
+    terminal_stage,
 )
 from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox, with_events
@@ -112,7 +113,7 @@ class Generator:
     async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, RunCancelled)
-        stage = cancelled_stage(body.tenant_id, body.case_id, body.run_id, dt.datetime.now(dt.UTC))
+        stage = terminal_stage(body, Stage.PLAN, StageStatus.CANCELLED, dt.datetime.now(dt.UTC))
         await self._finish(body.run_id, "cancelled", [stage])
 
     async def _finish(self, run_id: str, status: str, stages: list[StageCompleted]) -> None:

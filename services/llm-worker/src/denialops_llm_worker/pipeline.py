@@ -118,15 +118,3 @@ def run_stages(
             ],
         ),
     ]
-
-
-def cancelled_stage(tenant_id: str, case_id: str, run_id: str, at: dt.datetime) -> StageCompleted:
-    return StageCompleted(
-        tenant_id=tenant_id,
-        case_id=case_id,
-        run_id=run_id,
-        stage=Stage.PLAN,
-        status=StageStatus.CANCELLED,
-        started_at=at,
-        finished_at=at,
-    )
