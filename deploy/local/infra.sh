@@ -326,19 +326,46 @@ start_kafka() {
 
 # ----------------------------------------------------------------- FerretDB
 
+# FerretDB 1.24's SQLite backend creates the _id index on `_ferretdb_sjson->"_id"` but looks documents up
+# by `_ferretdb_sjson->'$._id'`: the same JSON value, spelled differently, so SQLite never uses the index
+# and every find/update/delete by _id scans the whole table (its cost grows with the data). The launcher
+# is built against a cached copy of the module with that one constant respelled (a go.mod `replace`
+# in a generated module file; the committed go.mod stays as it is).
+FERRETDB_ID_LOOKUP_FROM="->'\$._id'"
+FERRETDB_ID_LOOKUP_TO="->'_id'"
+
+# Prints the path of the generated go.mod to build with.
+ferretdb_patched_module() {
+    local src="$1" work="$FERRETDB_BIN_DIR/build" module_dir metadata
+    module_dir="$(cd "$src" && GOWORK=off go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [[ -d "$module_dir" ]] || die "ferretdb: module FerretDB $FERRETDB_VERSION not downloaded"
+    rm -rf "$work" && mkdir -p "$work"
+    cp -R "$module_dir" "$work/FerretDB" && chmod -R u+w "$work/FerretDB"
+    metadata="$work/FerretDB/internal/backends/sqlite/metadata/metadata.go"
+    sed -i "s/$FERRETDB_ID_LOOKUP_FROM/$FERRETDB_ID_LOOKUP_TO/" "$metadata"
+    grep -q "IDColumn = DefaultColumn + \"$FERRETDB_ID_LOOKUP_TO\"" "$metadata" ||
+        die "ferretdb: the _id lookup patch no longer applies to $metadata"
+    cp "$src/go.sum" "$work/go.sum"
+    { cat "$src/go.mod"; printf '\nreplace github.com/FerretDB/FerretDB => %s\n' "$work/FerretDB"; } >"$work/go.mod"
+    printf '%s\n' "$work/go.mod"
+}
+
 ferretdb_build() {
-    local src="$SCRIPT_DIR/ferretdb" stamp="$FERRETDB_BIN.stamp" want
-    want="$(files_hash "$src/go.mod" "$src/go.sum" "$src/main.go")"
+    local src="$SCRIPT_DIR/ferretdb" stamp="$FERRETDB_BIN.stamp" want modfile
+    want="$(files_hash "$src/go.mod" "$src/go.sum" "$src/main.go") id-lookup:$FERRETDB_ID_LOOKUP_TO"
     if [[ -x "$FERRETDB_BIN" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
         return 0
     fi
     need go "install Go 1.24+"
     log "ferretdb: building launcher (FerretDB $FERRETDB_VERSION) into $FERRETDB_BIN"
     mkdir -p "$FERRETDB_BIN_DIR"
+    modfile="$(ferretdb_patched_module "$src")"
     (cd "$src" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly \
-        go build -trimpath -buildvcs=false -o "$FERRETDB_BIN.tmp.$$" .) ||
+        go build -trimpath -buildvcs=false -modfile "$modfile" -o "$FERRETDB_BIN.tmp.$$" .) ||
         die "ferretdb: go build failed"
     mv "$FERRETDB_BIN.tmp.$$" "$FERRETDB_BIN"
+    rm -rf "$FERRETDB_BIN_DIR/build"
     printf '%s\n' "$want" >"$stamp"
 }
 
