@@ -46,7 +46,7 @@ def _containers() -> Iterator[Endpoints]:
 # The tests' own broker and database (state under .local/test-infra, ports beside the defaults), so a
 # stack started with `make up` never sees the tests' events, and the tests never see its data.
 TEST_INFRA = {
-    "DENIALOPS_STATE_DIR": str(ROOT / ".local" / "test-infra"),
+    "DENIALOPS_STATE_DIR": os.environ.get("TEST_STATE_DIR", str(ROOT / ".local" / "test-infra")),
     "KAFKA_PORT": os.environ.get("TEST_KAFKA_PORT", "19092"),
     "KAFKA_CONTROLLER_PORT": os.environ.get("TEST_KAFKA_CONTROLLER_PORT", "19093"),
     "FERRETDB_PORT": os.environ.get("TEST_FERRETDB_PORT", "27018"),
