@@ -107,7 +107,13 @@ def _headers(message: KafkaMessage) -> dict[str, str]:
 
 
 async def _dead_letter(
-    broker: KafkaBroker, topic: Topic, message: KafkaMessage, error_class: str, reason: str, attempts: int
+    broker: KafkaBroker,
+    group_id: str,
+    topic: Topic,
+    message: KafkaMessage,
+    error_class: str,
+    reason: str,
+    attempts: int,
 ) -> None:
     record: Any = message.raw_message
     headers = {
@@ -118,6 +124,9 @@ async def _dead_letter(
         "dlq_original_topic": topic.value,
         "dlq_original_partition": str(record.partition),
         "dlq_original_offset": str(record.offset),
+        # Several groups read some topics (intake and router both read case.created): each dead-letters
+        # a record it cannot take, so the group tells the copies apart and where a replay should go.
+        "dlq_consumer_group": group_id,
     }
     key = record.key if isinstance(record.key, bytes) else None
     await broker.publish(message.body, topic.dead_letter, key=key, headers=headers)
@@ -164,7 +173,7 @@ def subscribe(
             event = decode(topic, headers, message.body)
         except InvalidEvent as exc:
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="invalid").inc()
-            await _dead_letter(broker, topic, message, exc.code, exc.detail, attempts=0)
+            await _dead_letter(broker, group_id, topic, message, exc.code, exc.detail, attempts=0)
             return
         started = time.perf_counter()
         failure = await _handle_with_retries(handlers[topic], topic, event)
@@ -174,7 +183,7 @@ def subscribe(
             return
         EVENTS_CONSUMED.labels(topic=topic.value, outcome="dead_lettered").inc()
         code, reason, attempts = failure
-        await _dead_letter(broker, topic, message, code, reason, attempts)
+        await _dead_letter(broker, group_id, topic, message, code, reason, attempts)
 
 
 async def _handle_with_retries(

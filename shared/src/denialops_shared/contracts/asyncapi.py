@@ -76,6 +76,7 @@ DEAD_LETTER_HEADERS: dict[str, Any] = {
         "dlq_original_topic": {"type": "string"},
         "dlq_original_partition": {"type": "string"},
         "dlq_original_offset": {"type": "string"},
+        "dlq_consumer_group": {"type": "string", "description": "The consumer group that gave up on it."},
     },
 }
 
