@@ -114,6 +114,11 @@ def test_a_key_works_as_bearer_and_as_x_api_key_and_stops_working_once_revoked(s
     assert key_id in listing
     assert key not in listing, "the key itself is never shown again"
     stack.keys("revoke", key_id)
+    # Revoked by the CLI (another process): intake re-reads a key within INTAKE_API_KEY_CACHE_SECONDS (5).
+    deadline = time.monotonic() + 5 + 3
+    while httpx.get(f"{stack.intake}/api/v1/cases", headers=stack.auth(key)).status_code == 200:
+        assert time.monotonic() < deadline, "a revoked key kept working beyond the key cache's lifetime"
+        time.sleep(0.2)
     assert_error(httpx.get(f"{stack.intake}/api/v1/cases", headers=stack.auth(key)), 401, "unauthorized")
     assert_error(httpx.get(f"{stack.intake}/api/v1/cases", headers={"X-API-Key": key}), 401, "unauthorized")
     # A key whose secret was tampered with is refused even though its id exists.

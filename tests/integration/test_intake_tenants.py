@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -60,6 +61,24 @@ async def test_keys_are_stored_hashed_and_can_be_revoked(db: AsyncDatabase[Docum
     assert await store.tenant_for_key(plain) is None
     with pytest.raises(InvalidTenant):
         await store.create_key("Not A Tenant!", "x")
+
+
+async def test_cached_keys_still_check_the_secret_and_expire_after_a_revocation_elsewhere(
+    db: AsyncDatabase[Document],
+) -> None:
+    cached = TenantStore(db, key_cache_seconds=0.5)
+    key, plain = await cached.create_key("acme", "cached")
+    assert await cached.tenant_for_key(plain) == "acme"
+    tampered = plain[:-1] + ("A" if plain[-1] != "A" else "B")
+    assert await cached.tenant_for_key(tampered) is None, "a cached record never answers for a wrong secret"
+    assert await TenantStore(db).revoke_key(key.key_id)  # another process, e.g. the CLI
+    assert await cached.tenant_for_key(plain) == "acme", "within the cache lifetime the old record is used"
+    await asyncio.sleep(0.6)
+    assert await cached.tenant_for_key(plain) is None
+    other, other_plain = await cached.create_key("acme", "same-process")
+    assert await cached.tenant_for_key(other_plain) == "acme"
+    assert await cached.revoke_key(other.key_id)
+    assert await cached.tenant_for_key(other_plain) is None, "a revocation in this process applies at once"
 
 
 def test_the_cli_creates_lists_and_revokes_keys(settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,7 +28,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     def outbox(collection_name: str) -> Outbox:
         return Outbox(ctx.db[collection_name], ctx.broker, settings.outbox_sweep_seconds)
 
-    tenants = TenantStore(ctx.db)
+    tenants = TenantStore(ctx.db, settings.api_key_cache_seconds)
     intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants)
     consumers.register(ctx.broker, settings.consumer_group, intake, settings.kafka_auto_offset_reset)
 

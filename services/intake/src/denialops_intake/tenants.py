@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -57,11 +58,16 @@ def _api_key(doc: Document) -> ApiKey:
 
 
 class TenantStore:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], key_cache_seconds: float = 0.0) -> None:
         self.tenants: AsyncCollection[Document] = db["tenants"]
         self.keys: AsyncCollection[Document] = db["api_keys"]
         # Tenants are never deleted, so once seen a tenant stays known to this process.
         self._known: set[str] = set()
+        # Every request presents its key: stored keys are kept for a few seconds instead of read each
+        # time, so a revocation made elsewhere (the CLI, another replica) takes up to that long here.
+        self._key_docs: TTLCache[str, Document | None] | None = (
+            TTLCache(maxsize=10_000, ttl=key_cache_seconds) if key_cache_seconds > 0 else None
+        )
 
     async def create_indexes(self) -> None:
         await self.keys.create_index([("tenant_id", ASCENDING)])
@@ -106,14 +112,24 @@ class TenantStore:
         result = await self.keys.update_one(
             {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": dt.datetime.now(dt.UTC)}}
         )
+        if self._key_docs is not None:
+            self._key_docs.pop(key_id, None)
         return result.modified_count == 1
+
+    async def _key_doc(self, key_id: str) -> Document | None:
+        if self._key_docs is None:
+            return await self.keys.find_one({"_id": key_id})
+        if key_id not in self._key_docs:
+            self._key_docs[key_id] = await self.keys.find_one({"_id": key_id})
+        return self._key_docs[key_id]
 
     async def tenant_for_key(self, key: str) -> str | None:
         """The tenant an active, well-formed key belongs to, else None."""
         key_id = parse_key(key)
         if key_id is None:
             return None
-        doc = await self.keys.find_one({"_id": key_id})
+        # The hash is compared on every request: only the stored record is cached, never the answer.
+        doc = await self._key_doc(key_id)
         if doc is None or doc.get("revoked_at") is not None:
             return None
         if not hmac.compare_digest(doc["hash"], hash_key(key)):
