@@ -64,26 +64,30 @@ class Outbox:
         # Documents whose publish failed; small, so the relay can read it often (see the module docstring).
         self._retries = collection.database[RETRIES]
 
-    def flush_soon(self, doc_id: Any) -> None:
-        """Publish in the background: the caller's write is durable, so it need not wait for Kafka.
+    def flush_soon(self, doc_id: Any, events: Sequence[EncodedEvent]) -> None:
+        """Publish `events`, just written into the document's outbox, in the background.
 
-        While Kafka is unreachable at most MAX_BACKGROUND_FLUSHES wait; beyond that the relay's sweep
-        publishes the rest once the broker is back.
+        The caller's write is durable, so it need not wait for Kafka; and it passes the events it wrote,
+        which saves reading the document back. While Kafka is unreachable at most
+        MAX_BACKGROUND_FLUSHES wait; beyond that the relay publishes the rest once the broker is back.
         """
         if len(self._background) >= MAX_BACKGROUND_FLUSHES:
             return
-        task = asyncio.create_task(self.flush(doc_id))
+        task = asyncio.create_task(self.flush_written(doc_id, events))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def flush_written(self, doc_id: Any, events: Sequence[EncodedEvent]) -> None:
+        """Publish `events` the caller wrote into the document's outbox, then remove them from it."""
+        await self._publish_and_clear(doc_id, [e.to_document() for e in events])
 
     async def flush(self, doc_id: Any) -> None:
         """Publish the document's pending events; on failure leave them for the relay."""
         doc = await self._collection.find_one({"_id": doc_id}, {FIELD: 1})
         if doc is not None:
-            await self._flush_document(doc)
+            await self._publish_and_clear(doc["_id"], doc.get(FIELD) or [])
 
-    async def _flush_document(self, doc: Document) -> None:
-        pending = doc.get(FIELD) or []
+    async def _publish_and_clear(self, doc_id: Any, pending: list[Document]) -> None:
         if not pending:
             return
         try:
@@ -93,20 +97,20 @@ class Outbox:
             OUTBOX_PUBLISH_FAILURES.inc()
             log.warning("outbox.flush.failed", extra={"collection": self._collection.name})
             await self._retries.update_one(
-                {"_id": self._retry_id(doc["_id"])},
-                {"$set": {"collection": self._collection.name, "doc_id": doc["_id"]}},
+                {"_id": self._retry_id(doc_id)},
+                {"$set": {"collection": self._collection.name, "doc_id": doc_id}},
                 upsert=True,
             )
             return
         # Filter on `_id` alone (FerretDB answers only that from an index) and remove exactly the
         # published events: any pushed meanwhile stay, and the sweep is told about them again.
         after = await self._collection.find_one_and_update(
-            {"_id": doc["_id"]},
+            {"_id": doc_id},
             {"$pullAll": {FIELD: pending}, "$set": {"outbox_at": None}},
             return_document=ReturnDocument.AFTER,
         )
         if after is not None and after.get(FIELD):
-            await self._collection.update_one({"_id": doc["_id"]}, {"$set": {"outbox_at": dt.datetime.now(dt.UTC)}})
+            await self._collection.update_one({"_id": doc_id}, {"$set": {"outbox_at": dt.datetime.now(dt.UTC)}})
 
     def _retry_id(self, doc_id: Any) -> str:
         return f"{self._collection.name}:{doc_id}"
@@ -117,7 +121,7 @@ class Outbox:
         cursor = self._collection.find({"outbox_at": {"$lt": cutoff}}, {FIELD: 1}, limit=SWEEP_BATCH)
         flushed = 0
         async for doc in cursor:
-            await self._flush_document(doc)
+            await self._publish_and_clear(doc["_id"], doc.get(FIELD) or [])
             flushed += 1
         return flushed
 

@@ -99,8 +99,9 @@ class Intake:
             tenant_id=tenant_id, case_id=case_id, mode=mode, auto_run=auto_run, user_context=user_context
         )
         doc = _case_document(body, created_at=now())
-        await self.repo.insert_with_events(self.repo.cases, doc, [encode(Topic.CASE_CREATED, body, source=SOURCE)])
-        self.case_outbox.flush_soon(case_id)
+        events = [encode(Topic.CASE_CREATED, body, source=SOURCE)]
+        await self.repo.insert_with_events(self.repo.cases, doc, events)
+        self.case_outbox.flush_soon(case_id, events)
         return doc
 
     async def add_document(
@@ -131,7 +132,7 @@ class Intake:
             await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
         await self.repo.insert_with_events(self.repo.documents, doc, [event])
         await self.repo.link(tenant_id, case_id, "document_ids", document_id, doc["created_at"])
-        self.document_outbox.flush_soon(document_id)
+        self.document_outbox.flush_soon(document_id, [event])
         if run_id is not None:
             self.progress.notify(tenant_id, case_id)
         return doc, run_id
@@ -146,9 +147,10 @@ class Intake:
             tenant_id=tenant_id, case_id=case_id, run_id=run_id, requested_by=requested_by, reason="api"
         )
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
-        await self.repo.insert_with_events(self.repo.runs, run, [encode(Topic.RUN_REQUESTED, body, source=SOURCE)])
+        events = [encode(Topic.RUN_REQUESTED, body, source=SOURCE)]
+        await self.repo.insert_with_events(self.repo.runs, run, events)
         await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
-        self.run_outbox.flush_soon(run_id)
+        self.run_outbox.flush_soon(run_id, events)
         self.progress.notify(tenant_id, case_id)
         return run
 

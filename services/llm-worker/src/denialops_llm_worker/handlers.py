@@ -119,8 +119,9 @@ class Generator:
     async def _finish(self, run_id: str, status: str, stages: list[StageCompleted]) -> None:
         """Record the outcome with its events; inserting it is the claim, so a run finishes once."""
         outcome = {"_id": run_id, "status": status, "finished_at": dt.datetime.now(dt.UTC)}
+        events = [encode_stage(s, SOURCE) for s in stages]
         try:
-            await self.outcomes.insert_one(with_events(outcome, [encode_stage(s, SOURCE) for s in stages]))
+            await self.outcomes.insert_one(with_events(outcome, events))
         except DuplicateKeyError:
             return  # generated or cancelled already
-        self.outbox.flush_soon(run_id)
+        self.outbox.flush_soon(run_id, events)

@@ -95,7 +95,7 @@ class Router:
             },
             upsert=True,
         )
-        await self._update_case(body, {"$addToSet": {"document_ids": body.document_id}})
+        await self._update_case(body, {"$addToSet": {"document_ids": body.document_id}}, tenant_checked=True)
 
     async def on_run_requested(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -109,8 +109,7 @@ class Router:
         # Claiming the run as cancelled means it never starts; one already started is left to later stages.
         cancelled = terminal_stage(body, Stage.EXTRACT, StageStatus.CANCELLED, dt.datetime.now(dt.UTC))
         run = {"_id": body.run_id, "case_id": body.case_id, "tenant_id": body.tenant_id, "status": "cancelled"}
-        if await self._claim(run, [cancelled]):
-            self.outbox.flush_soon(body.run_id)
+        await self._claim(run, [cancelled])
 
     async def _check_tenant(self, body: EventBody) -> Document | None:
         case = await self.cases.find_one({"_id": body.case_id})
@@ -118,8 +117,9 @@ class Router:
             raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
         return case
 
-    async def _update_case(self, body: EventBody, update: Document) -> None:
-        await self._check_tenant(body)
+    async def _update_case(self, body: EventBody, update: Document, *, tenant_checked: bool = False) -> None:
+        if not tenant_checked:
+            await self._check_tenant(body)
         update["$set"] = {**update.get("$set", {}), "tenant_id": body.tenant_id}
         case = await self.cases.find_one_and_update(
             {"_id": body.case_id}, update, upsert=True, return_document=ReturnDocument.AFTER
@@ -128,11 +128,13 @@ class Router:
         await self.start_ready_runs(case)
 
     async def _claim(self, run: Document, stages: list[StageCompleted]) -> bool:
-        """Insert the run with its events; False when it was already started or cancelled."""
+        """Insert the run with its events and publish them; False when it was already started or cancelled."""
+        events = [encode_stage(s, SOURCE) for s in stages]
         try:
-            await self.runs.insert_one(with_events(run, [encode_stage(s, SOURCE) for s in stages]))
+            await self.runs.insert_one(with_events(run, events))
         except DuplicateKeyError:
             return False
+        self.outbox.flush_soon(run["_id"], events)
         return True
 
     async def start_ready_runs(self, case: Document) -> None:
@@ -189,10 +191,8 @@ class Router:
             "status": "done",
             "done_at": dt.datetime.now(dt.UTC),
         }
-        if await self._claim(run, stages):
-            if stages[0].status is StageStatus.SUCCEEDED:
-                ROUTES_CHOSEN.labels(route=_route_of(stages)).inc()
-            self.outbox.flush_soon(run_id)
+        if await self._claim(run, stages) and stages[0].status is StageStatus.SUCCEEDED:
+            ROUTES_CHOSEN.labels(route=_route_of(stages)).inc()
 
 
 def _failed_extraction(run_input: RunInput) -> StageCompleted:
