@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import BrokenExecutor
-from typing import Any, Literal
+from typing import Any
 
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -31,7 +34,7 @@ from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, R
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
 from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
-from denialops_shared.settings import ServiceSettings
+from denialops_shared.settings import ConsumerOptions, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 HANDLER_ATTEMPTS = 3
 RETRY_BASE_SECONDS = 0.2
 REDELIVERY_PAUSE_SECONDS = 1.0
+# How long an idle consumer waits for records before polling again: the most a record can wait.
+BATCH_WAIT_MS = 20
 
 
 def _security(settings: ServiceSettings) -> SASLScram512 | None:
@@ -102,22 +107,51 @@ async def publish(broker: KafkaBroker, event: EncodedEvent) -> None:
     EVENTS_PUBLISHED.labels(topic=event.topic).inc()
 
 
-def _headers(message: KafkaMessage) -> dict[str, str]:
-    return {k: v for k, v in message.headers.items() if isinstance(v, str)}
+def _text_headers(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers}
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Set by the parser on a record that had headers which are not UTF-8 (their names, comma-separated).
+INVALID_HEADERS = "denialops_invalid_headers"
+
+
+async def _utf8_headers_only(
+    records: tuple[ConsumerRecord[Any, Any], ...], original: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream decodes every header as UTF-8 and would fail the whole batch on one that is not, forever.
+
+    Such headers are replaced by one that names them, and `_consume` dead-letters that record alone.
+    """
+
+    def sanitised(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]:
+        bad = [k for k, v in record.headers if not _is_utf8(v)]
+        if not bad:
+            return record
+        kept = [(k, v) for k, v in record.headers if _is_utf8(v)]
+        return dataclasses.replace(record, headers=[*kept, (INVALID_HEADERS, ",".join(bad).encode())])
+
+    return await original(tuple(sanitised(record) for record in records))
 
 
 async def _dead_letter(
     broker: KafkaBroker,
     group_id: str,
-    topic: Topic,
-    message: KafkaMessage,
+    record: ConsumerRecord[Any, Any],
     error_class: str,
     reason: str,
     attempts: int,
 ) -> None:
-    record: Any = message.raw_message
+    topic = Topic(record.topic)
     headers = {
-        **_headers(message),
+        **_text_headers(record),
         "dlq_error_class": error_class,
         "dlq_reason": reason[:500],
         "dlq_attempts": str(attempts),
@@ -129,7 +163,7 @@ async def _dead_letter(
         "dlq_consumer_group": group_id,
     }
     key = record.key if isinstance(record.key, bytes) else None
-    await broker.publish(message.body, topic.dead_letter, key=key, headers=headers)
+    await broker.publish(record.value or b"", topic.dead_letter, key=key, headers=headers)
     EVENTS_PUBLISHED.labels(topic=topic.dead_letter).inc()
     DEAD_LETTERS.labels(topic=topic.value, error_class=error_class).inc()
     log.warning(
@@ -138,42 +172,59 @@ async def _dead_letter(
     )
 
 
-def raw_body(message: StreamMessage[Any]) -> bytes:
+def raw_body(message: StreamMessage[Any]) -> Any:
     """FastStream would parse JSON before the handler runs; bad JSON must reach `decode` to be dead-lettered."""
     return message.body
 
 
-def subscribe(
-    broker: KafkaBroker,
-    group_id: str,
-    handlers: Mapping[Topic, Handler],
-    auto_offset_reset: Literal["earliest", "latest"] = "earliest",
-) -> None:
-    """One consumer in group `group_id` for every topic in `handlers`, with at-least-once semantics.
+def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[Topic, Handler]) -> None:
+    """One consumer in group `options.group_id` for every topic in `handlers`, with at-least-once semantics.
 
     One consumer per service (not one per topic) keeps group rebalances to one per process start.
-    A handler may raise `InvalidEvent` to dead-letter a record it refuses (e.g. another tenant's case).
+    Records come in batches: those of different cases (keys) are handled concurrently, those of one
+    case in order, and the batch is committed once all are done; a transient failure rewinds the whole
+    batch (handlers are idempotent). A handler may raise `InvalidEvent` to dead-letter a record it
+    refuses (e.g. another tenant's case).
     """
+    group_id = options.group_id
+    slots = asyncio.Semaphore(options.concurrency)
 
     @broker.subscriber(
         *(topic.value for topic in handlers),
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset=auto_offset_reset,
+        auto_offset_reset=options.auto_offset_reset,
+        batch=True,
+        max_records=options.max_batch,
+        batch_timeout_ms=BATCH_WAIT_MS,
+        parser=_utf8_headers_only,
         decoder=raw_body,
     )
     async def consume(message: KafkaMessage) -> None:
-        topic = Topic(message.raw_message.topic)  # type: ignore[union-attr]
-        headers = _headers(message)
-        with tracing.consumer_span(topic.value, headers):
-            await _consume(topic, headers, message)
+        records: tuple[ConsumerRecord[Any, Any], ...] = message.raw_message
+        by_case: dict[Any, list[ConsumerRecord[Any, Any]]] = defaultdict(list)
+        for record in records:
+            by_case[record.key].append(record)
+        async with asyncio.TaskGroup() as group:
+            for case_records in by_case.values():
+                group.create_task(_consume_in_order(case_records))
 
-    async def _consume(topic: Topic, headers: dict[str, str], message: KafkaMessage) -> None:
+    async def _consume_in_order(records: list[ConsumerRecord[Any, Any]]) -> None:
+        async with slots:
+            for record in records:
+                headers = _text_headers(record)
+                with tracing.consumer_span(record.topic, headers):
+                    await _consume(record, headers)
+
+    async def _consume(record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> None:
+        topic = Topic(record.topic)
         try:
-            event = decode(topic, headers, message.body)
+            if INVALID_HEADERS in headers:
+                raise InvalidEvent("bad_header", "a header is not UTF-8 text")
+            event = decode(topic, headers, record.value or b"")
         except InvalidEvent as exc:
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="invalid").inc()
-            await _dead_letter(broker, group_id, topic, message, exc.code, exc.detail, attempts=0)
+            await _dead_letter(broker, group_id, record, exc.code, exc.detail, attempts=0)
             return
         started = time.perf_counter()
         failure = await _handle_with_retries(handlers[topic], topic, event)
@@ -183,7 +234,7 @@ def subscribe(
             return
         EVENTS_CONSUMED.labels(topic=topic.value, outcome="dead_lettered").inc()
         code, reason, attempts = failure
-        await _dead_letter(broker, group_id, topic, message, code, reason, attempts)
+        await _dead_letter(broker, group_id, record, code, reason, attempts)
 
 
 async def _handle_with_retries(

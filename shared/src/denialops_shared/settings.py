@@ -7,6 +7,7 @@ default secret.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +23,18 @@ class InsecureConfiguration(RuntimeError):
 
     Not a ValueError on purpose: pydantic would wrap a ValueError with the input, secrets included.
     """
+
+
+@dataclass(frozen=True)
+class ConsumerOptions:
+    """How a service's one Kafka consumer reads."""
+
+    group_id: str
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    # Records of this many cases (keys) are handled at once; one case's records always in order.
+    concurrency: int = 16
+    # At most this many records are fetched, handled and committed together.
+    max_batch: int = 200
 
 
 class ServiceSettings(BaseSettings):
@@ -46,6 +59,8 @@ class ServiceSettings(BaseSettings):
     # Where a new consumer group starts. `latest` suits a throwaway stack on a shared broker (tests):
     # readiness waits for the group's partitions, so nothing published after `ready` is missed.
     kafka_auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    kafka_consumer_concurrency: int = Field(default=16, ge=1, le=1024)
+    kafka_consumer_max_batch: int = Field(default=200, ge=1, le=10_000)
     kafka_topic_partitions: int = Field(default=3, ge=1, le=256)
     kafka_replication_factor: int = Field(default=1, ge=1, le=5)
 
@@ -67,6 +82,15 @@ class ServiceSettings(BaseSettings):
     @property
     def consumer_group(self) -> str:
         return f"{self.kafka_group_prefix}-{self.service_name}"
+
+    @property
+    def consumer_options(self) -> ConsumerOptions:
+        return ConsumerOptions(
+            group_id=self.consumer_group,
+            auto_offset_reset=self.kafka_auto_offset_reset,
+            concurrency=self.kafka_consumer_concurrency,
+            max_batch=self.kafka_consumer_max_batch,
+        )
 
     def production_problems(self) -> list[str]:
         """What keeps these settings from being safe in production (subclasses add their own)."""

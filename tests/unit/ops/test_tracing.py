@@ -17,7 +17,7 @@ from denialops_shared.contracts.cloudevents import EncodedEvent, ReceivedEvent, 
 from denialops_shared.contracts.events import CaseCreated, EventBody
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.runtime import build_context, create_app
-from denialops_shared.settings import ServiceSettings
+from denialops_shared.settings import ConsumerOptions, ServiceSettings
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -83,7 +83,7 @@ async def test_a_consumed_record_is_handled_in_a_child_span_of_its_producer(span
     async def handler(received: ReceivedEvent[EventBody]) -> None:
         seen.append(tracing.trace_headers()["traceparent"])
 
-    kafka.subscribe(broker, "g", {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
     produced = encode(
         Topic.CASE_CREATED,
         CaseCreated(tenant_id="t", case_id="case-1"),

@@ -12,6 +12,7 @@ from denialops_shared import kafka
 from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode
 from denialops_shared.contracts.events import CaseCreated, EventBody
 from denialops_shared.contracts.topics import Topic
+from denialops_shared.settings import ConsumerOptions
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +42,7 @@ async def test_a_valid_event_reaches_the_handler_once() -> None:
     async def handler(event: ReceivedEvent[EventBody]) -> None:
         seen.append(event)
 
-    kafka.subscribe(broker, "g", {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()
@@ -58,7 +59,7 @@ async def test_malformed_json_goes_to_the_dead_letter_topic_with_its_reason() ->
         nonlocal calls
         calls += 1
 
-    kafka.subscribe(broker, "g", {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         _, headers = valid_event()
@@ -79,7 +80,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered() -> N
         calls += 1
         raise RuntimeError("bug")
 
-    kafka.subscribe(broker, "g", {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()
@@ -98,7 +99,7 @@ async def test_a_handler_refusal_is_dead_lettered_at_once() -> None:
         calls += 1
         raise InvalidEvent("tenant_mismatch", "another tenant's case")
 
-    kafka.subscribe(broker, "g", {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()
@@ -116,7 +117,7 @@ async def test_a_transient_failure_recovers_on_a_later_attempt() -> None:
         if outcome is not None:
             raise outcome
 
-    kafka.subscribe(broker, "g", {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()

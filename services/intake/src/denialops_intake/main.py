@@ -30,7 +30,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
 
     tenants = TenantStore(ctx.db, settings.api_key_cache_seconds)
     intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants)
-    consumers.register(ctx.broker, settings.consumer_group, intake, settings.kafka_auto_offset_reset)
+    consumers.register(ctx.broker, settings.consumer_options, intake)
 
     async def create_indexes(_: ServiceContext) -> None:
         await repo.create_indexes()

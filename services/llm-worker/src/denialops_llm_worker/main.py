@@ -77,7 +77,7 @@ def bootstrap(settings: LlmWorkerSettings | None = None) -> FastAPI:
     generator = Generator(
         ctx.db, Outbox(ctx.db["outcomes"], ctx.broker, settings.outbox_sweep_seconds), today, assistant
     )
-    consumers.register(ctx.broker, settings.consumer_group, generator, settings.kafka_auto_offset_reset)
+    consumers.register(ctx.broker, settings.consumer_options, generator)
 
     async def create_indexes(_: ServiceContext) -> None:
         await generator.create_indexes()

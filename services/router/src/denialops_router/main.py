@@ -24,7 +24,7 @@ def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
 
     outbox = Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds)
     router = Router(ctx.db, outbox, extraction_pool if settings.extraction_workers else None)
-    consumers.register(ctx.broker, settings.consumer_group, router, settings.kafka_auto_offset_reset)
+    consumers.register(ctx.broker, settings.consumer_options, router)
 
     async def create_indexes(_: ServiceContext) -> None:
         await router.create_indexes()
