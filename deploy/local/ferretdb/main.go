@@ -10,6 +10,7 @@
 //	-listen-addr  FERRETDB_LISTEN_ADDR (default 127.0.0.1:$FERRETDB_PORT, port default 27017)
 //	-sqlite-dir   FERRETDB_SQLITE_DIR  (default ./data)
 //	-log-level    FERRETDB_LOG_LEVEL   (debug|info|warn|error, default info)
+//	-pprof-addr   FERRETDB_PPROF_ADDR  (e.g. 127.0.0.1:6060: Go's profiler for `go tool pprof`; off by default)
 //
 // Logs go to stderr; infra.sh redirects them to a log file.
 package main
@@ -20,6 +21,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // registers /debug/pprof/ on the default mux, served only when -pprof-addr is set
 	"net/url"
 	"os"
 	"os/signal"
@@ -52,6 +55,7 @@ func run() error {
 	// WAL with synchronous=NORMAL survives a killed process (the tests kill it); only an OS crash can lose
 	// the last commits. FULL (SQLite's default) fsyncs every commit and made each write cost ~10 ms here.
 	synchronous := flag.String("sqlite-synchronous", envOr("FERRETDB_SQLITE_SYNCHRONOUS", "normal"), "SQLite synchronous pragma")
+	pprofAddr := flag.String("pprof-addr", envOr("FERRETDB_PPROF_ADDR", ""), "listen address for Go's pprof (off when empty)")
 	flag.Parse()
 
 	level, err := parseLevel(*logLevel)
@@ -77,6 +81,16 @@ func run() error {
 	defer stop()
 
 	logger.Info("ferretdb-launcher starting", "listen", *listenAddr, "sqlite", sqliteURL, "pid", os.Getpid())
+
+	if *pprofAddr != "" {
+		go func() {
+			logger.Info("pprof listening", "addr", *pprofAddr)
+			//nolint:gosec // a local profiling endpoint, off unless asked for
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				logger.Error("pprof stopped", "error", err)
+			}
+		}()
+	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listenAddr},
