@@ -72,6 +72,7 @@ def every_route(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", f"/api/v1/cases/{case}/run/async", {}),
         ("GET", "/api/v1/tasks", {}),
         ("GET", f"/api/v1/tasks/{task}", {}),
+        ("POST", f"/api/v1/tasks/{task}/cancel", {}),
         ("GET", f"/api/v1/cases/{case}/artifacts", {}),
         ("GET", f"/api/v1/cases/{case}/artifacts/route.json", {}),
         ("GET", f"/api/v1/cases/{case}/events", {}),

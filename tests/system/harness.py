@@ -35,7 +35,8 @@ class Deployment:
     api_key: str = ""
 
     @classmethod
-    def create(cls, state_dir: Path, partitions: int = 3) -> Deployment:
+    def create(cls, state_dir: Path, partitions: int = 3, extra_env: dict[str, str] | None = None) -> Deployment:
+        """A deployment on free ports; `extra_env` (e.g. an LLM endpoint) is added to every process's environment."""
         names = ("kafka", "controller", "ferretdb", *SERVICE_NAMES)
         ports = {name: free_port() for name in names}
         suffix = uuid.uuid4().hex[:8]
@@ -61,6 +62,7 @@ class Deployment:
             # The load polls hundreds of tasks a second; the per-tenant limit is tested elsewhere.
             "INTAKE_RATE_LIMIT": "100000/second",
         }
+        env.update(extra_env or {})
         env.pop("E2E_PORT_BASE", None)
         env.pop("DENIALOPS_API_KEY", None)
         return cls(state_dir=state_dir, ports=ports, env=env)

@@ -1,17 +1,19 @@
 """`denialops dlq list | show | replay`: dead letters in `<topic>.dlq`, read and replayed with aiokafka.
 
 A dead letter is the original record (key, value, headers) plus `dlq_*` headers saying why. Replay
-publishes the original record again to its original topic, without the `dlq_*` headers; consumers are
-idempotent, so replaying a record twice is harmless. Record values may hold PHI: `show` prints the
-body only when asked (`--body`).
+publishes the original record again to its original topic, without the `dlq_*` headers (or, with
+`--body-file`, one record with a corrected value); consumers are idempotent, so replaying a record
+twice is harmless. Record values may hold PHI: `show` prints the body only when asked (`--body`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -71,6 +73,12 @@ def replay_headers(letter: DeadLetter) -> dict[str, str]:
     """The original record's headers: the dead-letter ones dropped, where it came from added."""
     kept = {k: v for k, v in letter.headers.items() if not k.startswith(DLQ_PREFIX) and k != REPLAYED_FROM}
     return {**kept, REPLAYED_FROM: letter.ref}
+
+
+def corrected(letter: DeadLetter, value: bytes) -> DeadLetter:
+    """The dead letter with a fixed value: a record whose body was wrong (bad JSON, a missing field) can
+    then be replayed; its key and headers, and so its event id and case, stay the same."""
+    return dataclasses.replace(letter, value=value)
 
 
 async def read_all(bootstrap: str, topic: str) -> list[DeadLetter]:
@@ -183,12 +191,27 @@ def replay(
         list[str] | None, typer.Argument(help="Dead letters to replay (<dlq topic>:<partition>:<offset>).")
     ] = None,
     all_of: Annotated[str | None, typer.Option("--all", help="Replay every dead letter of this topic.")] = None,
+    body_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--body-file",
+            help="Replay the one dead letter named with this file's content as its value (a corrected body); "
+            "its key and event headers are kept.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
     bootstrap: Bootstrap = DEFAULT_BOOTSTRAP,
 ) -> None:
-    """Publish dead letters again to their original topic, as they were first received."""
+    """Publish dead letters again to their original topic, as they were first received (or corrected)."""
     if not refs and not all_of:
         raise typer.BadParameter("name dead letters to replay, or use --all TOPIC")
+    if body_file is not None and (all_of or len(refs or []) != 1):
+        raise typer.BadParameter("--body-file replays exactly one dead letter, named by its ref")
     letters = asyncio.run(find(bootstrap, refs or []))
+    if body_file is not None:
+        letters = [corrected(letters[0], body_file.read_bytes())]
     if all_of:
         letters += asyncio.run(read_all(bootstrap, dead_letter_topic(all_of)))
     count = asyncio.run(republish(bootstrap, letters))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from denialops_intake.handlers import run_status, stage_progress
+from denialops_intake.handlers import is_cancelled, run_status, stage_progress
 
 
 def stages(**statuses: str) -> dict[str, dict[str, str]]:
@@ -32,3 +32,18 @@ def test_progress_lists_every_stage_in_pipeline_order() -> None:
     progress = stage_progress(stages(route="succeeded"))
     assert [p["stage"] for p in progress] == ["extract", "route", "plan", "documents"]
     assert [p["status"] for p in progress] == ["pending", "succeeded", "pending", "pending"]
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        ({"status": "running"}, False),
+        ({"status": "succeeded"}, False),
+        # Cancelled by a request: marked at once, even before any status write.
+        ({"status": "running", "cancelled_at": "2025-01-15T00:00:00Z"}, True),
+        # Cancelled by the pipeline (a cancelled stage) without a request to intake.
+        ({"status": "cancelled"}, True),
+    ],
+)
+def test_a_run_is_cancelled_for_good_by_a_request_or_by_the_pipeline(run: dict[str, str], expected: bool) -> None:
+    assert is_cancelled(run) is expected

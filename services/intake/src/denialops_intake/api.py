@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from denialops_intake.errors import ApiError, request_id_of
-from denialops_intake.handlers import DocumentTooLarge, Intake, stage_progress
+from denialops_intake.handlers import DocumentTooLarge, Intake, NotFound, stage_progress
 from denialops_intake.progress import task_updates
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.text_extraction import UnreadableDocument, extract_pages, sniff_media_type
@@ -98,6 +98,7 @@ def _task_view(run: Document) -> dict[str, Any]:
         "created_at": run["created_at"],
         "updated_at": run.get("updated_at"),
         "finished_at": run.get("finished_at"),
+        "cancelled_at": run.get("cancelled_at"),
         "stages": stage_progress(stages),
     }
 
@@ -213,6 +214,16 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
         run = await intake.repo.get_run(tenant_id, task_id)
         if run is None:
             raise ApiError(404, "not_found", "no such task")
+        return _task_view(run)
+
+    @router.post("/tasks/{task_id}/cancel", status_code=202, tags=["tasks"])
+    async def cancel_task(task_id: str, tenant_id: Tenant) -> dict[str, Any]:
+        """Cancel a queued or running task: 202 with the cancelled task (again 202, and nothing more, if it
+        was cancelled already); 409 once it has finished. Stages still under way publish nothing for it."""
+        try:
+            run = await intake.cancel_run(tenant_id, task_id, cancelled_by="api")
+        except NotFound as exc:
+            raise ApiError(404, "not_found", "no such task") from exc
         return _task_view(run)
 
     @router.get("/cases/{case_id}/artifacts", tags=["artifacts"])

@@ -17,7 +17,7 @@ from denialops_intake.progress import ProgressHub
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.tenants import TenantStore
 from denialops_intake.text_extraction import ExtractedText
-from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode
+from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, deterministic_event_id, encode
 from denialops_shared.contracts.events import (
     FINAL_STAGE,
     PIPELINE,
@@ -27,6 +27,7 @@ from denialops_shared.contracts.events import (
     EventBody,
     Mode,
     Page,
+    RunCancelled,
     RunRequested,
     StageCompleted,
     StageStatus,
@@ -154,6 +155,41 @@ class Intake:
         self.progress.notify(tenant_id, case_id)
         return run
 
+    async def cancel_run(self, tenant_id: str, run_id: str, cancelled_by: str) -> Document:
+        """Cancel a queued or running run: it is cancelled at once, and `run.cancelled` tells the pipeline.
+
+        The status and the event are one write (the event in the run's outbox). Cancelling a cancelled
+        run returns it unchanged, without a second event; a run that already finished is a Conflict.
+        """
+        run = await self.repo.get_run(tenant_id, run_id)
+        if run is None:
+            raise NotFound
+        if run["status"] == "cancelled":
+            return run
+        if run["status"] in TERMINAL_STATUSES:
+            raise Conflict(f"the task has already finished ({run['status']})")
+        body = RunCancelled(
+            tenant_id=tenant_id, case_id=run["case_id"], run_id=run_id, cancelled_by=cancelled_by, reason="api"
+        )
+        # One id per run: two cancels racing each other publish the same event, which consumers dedupe.
+        event = encode(Topic.RUN_CANCELLED, body, source=SOURCE, event_id=deterministic_event_id(run_id, "cancel"))
+        at = now()
+        fields: Document = {
+            "status": "cancelled",
+            "cancelled_at": at,
+            "cancelled_by": cancelled_by,
+            "updated_at": at,
+            "finished_at": at,
+        }
+        cancelled = await self.repo.update_run_with_events(tenant_id, run_id, fields, [event])
+        if cancelled is None:
+            raise NotFound
+        self.run_outbox.flush_soon(run_id, [event])
+        RUN_SECONDS.labels(status="cancelled").observe((at - run["created_at"]).total_seconds())
+        self.watcher.finished(run_id)
+        self.progress.notify(tenant_id, run["case_id"])
+        return cancelled
+
     async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
         await self.repo.runs.update_one({"_id": run_id}, {"$setOnInsert": run}, upsert=True)
@@ -179,14 +215,17 @@ class Intake:
     # Intake owns the set of tenants: an event of an unknown tenant, or naming another tenant's case or
     # run, is refused (InvalidEvent sends it to the dead-letter topic), so it never enters the read model.
 
-    async def _check_tenant(self, body: EventBody, run_id: str | None = None) -> None:
+    async def _check_tenant(self, body: EventBody, run_id: str | None = None) -> Document | None:
+        """Refuse an unknown tenant or another tenant's case or run; returns the run's state when asked for."""
         if not await self.tenants.exists(body.tenant_id):
             raise InvalidEvent("unknown_tenant", "the event's tenant is not registered")
         owners = [await self.repo.owner(self.repo.cases, body.case_id)]
-        if run_id is not None:
-            owners.append(await self.repo.owner(self.repo.runs, run_id))
+        run = await self.repo.run_state(run_id) if run_id is not None else None
+        if run is not None:
+            owners.append(run.get("tenant_id"))
         if any(owner not in (None, body.tenant_id) for owner in owners):
             raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
+        return run
 
     async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -204,10 +243,16 @@ class Intake:
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, StageCompleted)
-        await self._check_tenant(body, body.run_id)
+        known = await self._check_tenant(body, body.run_id)
         received = now()
         stage_seconds = (body.finished_at - body.started_at).total_seconds()
         STAGE_SECONDS.labels(stage=body.stage.value, status=body.status.value).observe(stage_seconds)
+        # Only the pipeline's confirmation of a cancel is recorded on a cancelled run: a result that comes
+        # later (the stage was already under way) is not the run's, and neither are its artifacts.
+        confirms_cancel = body.status is StageStatus.CANCELLED
+        if known is not None and is_cancelled(known) and not confirms_cancel:
+            self.progress.notify(body.tenant_id, body.case_id)
+            return
         for artifact in body.artifacts:
             await self.repo.upsert_artifact(
                 {
@@ -236,19 +281,34 @@ class Intake:
             body.tenant_id, body.case_id, body.run_id, body.stage.value, stage_doc, received
         )
         await self.repo.link(body.tenant_id, body.case_id, "run_ids", body.run_id, received)
-        status = run_status(run.get("stages", {}))
+        if run.get("cancelled_at") is not None and not confirms_cancel:
+            # The cancel request landed between the check above and this write.
+            artifact_ids = [f"{body.run_id}:{a.name}" for a in body.artifacts]
+            await self.repo.discard_stage(body.run_id, body.stage.value, artifact_ids)
+            self.progress.notify(body.tenant_id, body.case_id)
+            return
+        status = "cancelled" if is_cancelled(run) else run_status(run.get("stages", {}))
         if status != run.get("status"):
             fields: Document = {"updated_at": received}
             if status in TERMINAL_STATUSES:
                 fields["finished_at"] = received
                 RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
-            await self.repo.set_run_status(body.run_id, status, fields)
+            written = await self.repo.set_run_status(body.run_id, status, fields)
+            if written is not None and written.get("cancelled_at") is not None and status != "cancelled":
+                # A cancel request landed between recording the stage and this write: the cancel wins.
+                await self.repo.set_run_status(body.run_id, "cancelled", {"finished_at": written["cancelled_at"]})
+                status = "cancelled"
         if status in TERMINAL_STATUSES:
             self.watcher.finished(body.run_id)
         self.progress.notify(body.tenant_id, body.case_id)
 
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+
+
+def is_cancelled(run: Document) -> bool:
+    """Cancelled by a request (intake marks it at once) or by the pipeline (a cancelled stage): for good."""
+    return run.get("cancelled_at") is not None or run.get("status") == "cancelled"
 
 
 def run_status(stages: dict[str, Document]) -> str:

@@ -96,8 +96,19 @@ class IntakeRepository:
         assert run is not None  # upsert always returns a document
         return run
 
-    async def set_run_status(self, run_id: str, status: str, fields: Document) -> None:
-        await self.runs.update_one({"_id": run_id}, {"$set": {"status": status, **fields}})
+    async def set_run_status(self, run_id: str, status: str, fields: Document) -> Document | None:
+        """Set the run's status; returns the run as written (the caller checks for a cancel that raced it)."""
+        return await self.runs.find_one_and_update(
+            {"_id": run_id},
+            {"$set": {"status": status, **fields}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def discard_stage(self, run_id: str, stage: str, artifact_ids: list[str]) -> None:
+        """Forget a stage result (and its artifacts) that arrived after the run was cancelled."""
+        await self.runs.update_one({"_id": run_id}, {"$unset": {f"stages.{stage}": ""}})
+        if artifact_ids:
+            await self.artifacts.delete_many({"_id": {"$in": artifact_ids}})
 
     async def upsert_artifact(self, artifact: Document) -> None:
         await self.artifacts.update_one({"_id": artifact["_id"]}, {"$setOnInsert": artifact}, upsert=True)
@@ -111,6 +122,10 @@ class IntakeRepository:
         """The tenant a case or run belongs to (None when it does not exist yet)."""
         found = await collection.find_one({"_id": doc_id}, {"tenant_id": 1})
         return None if found is None else found.get("tenant_id")
+
+    async def run_state(self, run_id: str) -> Document | None:
+        """A run's owner and status only (None when it does not exist yet)."""
+        return await self.runs.find_one({"_id": run_id}, {"tenant_id": 1, "status": 1, "cancelled_at": 1})
 
     async def _owned(
         self, collection: AsyncCollection[Document], tenant_id: str, doc_id: str, projection: Document | None = None

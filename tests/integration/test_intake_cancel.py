@@ -1,0 +1,294 @@
+"""`POST /api/v1/tasks/{id}/cancel` on the real database and broker, behind intake's real authentication.
+
+A cancel marks the run cancelled at once and publishes `run.cancelled` through the run's outbox; stage
+results that arrive afterwards (a stage already under way) must neither revive the run nor add artifacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
+
+from denialops_intake.api import build_router
+from denialops_intake.auth import Authenticator
+from denialops_intake.errors import install_error_handlers
+from denialops_intake.handlers import Intake
+from denialops_intake.main import install_security
+from denialops_intake.repository import IntakeRepository
+from denialops_intake.settings import IntakeSettings
+from denialops_intake.tenants import TenantStore
+from denialops_shared.contracts.cloudevents import ReceivedEvent, decode, encode
+from denialops_shared.contracts.events import (
+    PIPELINE,
+    EventBody,
+    RunCancelled,
+    Stage,
+    StageCompleted,
+    StageStatus,
+    make_artifact,
+)
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.mongo import Document
+from denialops_shared.outbox import Outbox
+from denialops_shared.settings import ServiceSettings
+from tests.infra import ROOT
+from tests.kafka_helpers import collect, headers_of
+
+pytestmark = pytest.mark.integration
+
+LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_bytes()
+# One artifact per stage is enough to see which stages' output the run shows.
+STAGE_ARTIFACT = {
+    Stage.EXTRACT: "case_facts.json",
+    Stage.ROUTE: "route.json",
+    Stage.PLAN: "action_plan.json",
+    Stage.DOCUMENTS: "call_script.md",
+}
+
+
+@dataclass
+class Api:
+    intake: Intake
+    client: httpx.AsyncClient
+    keys: dict[str, str]
+
+    def auth(self, tenant: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[tenant]}"}
+
+    async def new_task(self, tenant: str = "acme") -> tuple[str, str]:
+        """A case with a denial letter: its auto-run task is queued (the pipeline is not running here)."""
+        created = await self.client.post("/api/v1/cases", json={"mode": "fast"}, headers=self.auth(tenant))
+        assert created.status_code == 201, created.text
+        case_id = created.json()["case_id"]
+        upload = await self.client.post(
+            f"/api/v1/cases/{case_id}/documents",
+            files={"file": ("letter.txt", LETTER, "text/plain")},
+            data={"doc_type": "denial_letter"},
+            headers=self.auth(tenant),
+        )
+        assert upload.status_code == 201, upload.text
+        return case_id, upload.json()["task_id"]
+
+    async def cancel(self, task_id: str, tenant: str = "acme") -> httpx.Response:
+        return await self.client.post(f"/api/v1/tasks/{task_id}/cancel", headers=self.auth(tenant))
+
+    async def task(self, task_id: str, tenant: str = "acme") -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/tasks/{task_id}", headers=self.auth(tenant))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def artifact_names(self, case_id: str, task_id: str) -> set[str]:
+        listing = await self.client.get(
+            f"/api/v1/cases/{case_id}/artifacts", params={"task_id": task_id}, headers=self.auth("acme")
+        )
+        assert listing.status_code == 200, listing.text
+        return {item["name"] for item in listing.json()["items"]}
+
+
+def received(topic: Topic, body: EventBody) -> ReceivedEvent[EventBody]:
+    event = encode(topic, body, source="/it")
+    return decode(topic, event.headers, event.value)
+
+
+def stage(case_id: str, run_id: str, name: Stage, status: StageStatus = StageStatus.SUCCEEDED) -> StageCompleted:
+    at = dt.datetime.now(dt.UTC)
+    artifacts = [make_artifact(STAGE_ARTIFACT[name], "{}")] if status is StageStatus.SUCCEEDED else []
+    return StageCompleted(
+        tenant_id="acme",
+        case_id=case_id,
+        run_id=run_id,
+        stage=name,
+        status=status,
+        started_at=at,
+        finished_at=at,
+        artifacts=artifacts,
+    )
+
+
+async def deliver(intake: Intake, case_id: str, run_id: str, *stages: Stage) -> None:
+    for name in stages:
+        await intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage(case_id, run_id, name)))
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert error["request_id"]
+
+
+async def cancel_events(settings: ServiceSettings, case_id: str) -> list[RunCancelled]:
+    """The run.cancelled events published for the case (waits a few seconds for a second one)."""
+    records = await collect(
+        settings.kafka_bootstrap_servers,
+        Topic.RUN_CANCELLED.value,
+        lambda r: headers_of(r)["ce_subject"] == case_id,
+        count=2,
+        wait_seconds=3,
+    )
+    return [RunCancelled.model_validate_json(r.value) for r in records]
+
+
+def make_intake(db: AsyncDatabase[Document], broker: KafkaBroker, repo: IntakeRepository | None = None) -> Intake:
+    cases, documents, runs = (Outbox(db[name], broker, 1.0) for name in ("cases", "documents", "runs"))
+    return Intake(repo or IntakeRepository(db), cases, documents, runs, TenantStore(db))
+
+
+async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
+    settings = IntakeSettings(rate_limit="100000/second")
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(build_router(intake, settings))
+    install_security(app, Authenticator(intake.tenants), settings)
+    keys = {tenant: (await intake.tenants.create_key(tenant, "it"))[1] for tenant in ("acme", "globex")}
+    return app, keys
+
+
+@pytest.fixture
+async def api(db: AsyncDatabase[Document], broker: KafkaBroker) -> AsyncIterator[Api]:
+    intake = make_intake(db, broker)
+    app, keys = await serve(intake)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        yield Api(intake, client, keys)
+
+
+async def test_a_queued_task_is_cancelled_at_once_and_the_pipeline_told_once(
+    api: Api, db: AsyncDatabase[Document], settings: ServiceSettings
+) -> None:
+    case_id, task_id = await api.new_task()
+    assert (await api.task(task_id))["status"] == "queued"
+
+    first = await api.cancel(task_id)
+    assert first.status_code == 202, first.text
+    view = first.json()
+    assert (view["task_id"], view["case_id"], view["status"]) == (task_id, case_id, "cancelled")
+    assert view["cancelled_at"] is not None
+    assert view["finished_at"] is not None
+    assert (await api.task(task_id))["status"] == "cancelled"
+
+    again = await api.cancel(task_id)
+    assert again.status_code == 202, again.text
+    assert again.json()["status"] == "cancelled"
+    assert again.json()["cancelled_at"] == view["cancelled_at"], "the second cancel changed nothing"
+
+    events = await cancel_events(settings, case_id)
+    assert [(e.run_id, e.tenant_id, e.cancelled_by) for e in events] == [(task_id, "acme", "api")]
+    run = await db.runs.find_one({"_id": task_id})
+    assert run is not None
+    assert run["outbox"] == [], "the event left the outbox once published"
+
+
+async def test_another_tenants_or_an_unknown_task_is_not_found_and_a_missing_key_unauthorized(api: Api) -> None:
+    _, task_id = await api.new_task()
+    assert_error(await api.cancel(task_id, tenant="globex"), 404, "not_found")
+    assert_error(await api.cancel("run-does-not-exist"), 404, "not_found")
+    assert_error(await api.client.post(f"/api/v1/tasks/{task_id}/cancel"), 401, "unauthorized")
+    assert (await api.task(task_id))["status"] == "queued", "the owner's task is untouched"
+
+
+@pytest.mark.parametrize(("last", "status"), [(StageStatus.SUCCEEDED, "succeeded"), (StageStatus.FAILED, "failed")])
+async def test_a_finished_task_cannot_be_cancelled(
+    api: Api, settings: ServiceSettings, last: StageStatus, status: str
+) -> None:
+    case_id, task_id = await api.new_task()
+    await deliver(api.intake, case_id, task_id, *PIPELINE[:-1])
+    final = stage(case_id, task_id, Stage.DOCUMENTS, last)
+    await api.intake.on_stage_completed(received(Topic.STAGE_COMPLETED, final))
+    assert (await api.task(task_id))["status"] == status
+
+    assert_error(await api.cancel(task_id), 409, "conflict")
+    assert (await api.task(task_id))["status"] == status
+    assert await cancel_events(settings, case_id) == []
+
+
+async def test_stage_results_after_a_cancel_neither_revive_the_run_nor_add_artifacts(api: Api) -> None:
+    case_id, task_id = await api.new_task()
+    await deliver(api.intake, case_id, task_id, Stage.EXTRACT)
+    assert (await api.task(task_id))["status"] == "running"
+
+    assert (await api.cancel(task_id)).json()["status"] == "cancelled"
+    # The stages that were already under way finish and report, in any order, some twice.
+    await deliver(api.intake, case_id, task_id, Stage.DOCUMENTS, Stage.ROUTE, Stage.PLAN, Stage.DOCUMENTS)
+    # llm-worker confirms the cancel for the stages it had not started.
+    confirmation = stage(case_id, task_id, Stage.PLAN, StageStatus.CANCELLED)
+    await api.intake.on_stage_completed(received(Topic.STAGE_COMPLETED, confirmation))
+
+    task = await api.task(task_id)
+    assert task["status"] == "cancelled"
+    assert {s["stage"]: s["status"] for s in task["stages"]} == {
+        "extract": "succeeded",
+        "route": "pending",
+        "plan": "cancelled",
+        "documents": "pending",
+    }
+    assert await api.artifact_names(case_id, task_id) == {"case_facts.json"}
+    later = await api.client.get(
+        f"/api/v1/cases/{case_id}/artifacts/call_script.md", params={"task_id": task_id}, headers=api.auth("acme")
+    )
+    assert_error(later, 404, "not_found")
+
+
+class CancelWhile(IntakeRepository):
+    """Lands a cancel request (as another request would) at one point of the consumer's stage handling."""
+
+    def __init__(self, db: AsyncDatabase[Document], after: str) -> None:
+        super().__init__(db)
+        self.after = after
+        self.cancel: Any = None
+
+    async def _maybe_cancel(self, step: str, run_id: str) -> None:
+        if self.cancel is not None and step == self.after:
+            cancel, self.cancel = self.cancel, None
+            await cancel(run_id)
+
+    async def run_state(self, run_id: str) -> Document | None:
+        state = await super().run_state(run_id)
+        await self._maybe_cancel("run_state", run_id)
+        return state
+
+    async def record_stage(
+        self, tenant_id: str, case_id: str, run_id: str, stage: str, stage_doc: Document, now: dt.datetime
+    ) -> Document:
+        run = await super().record_stage(tenant_id, case_id, run_id, stage, stage_doc, now)
+        await self._maybe_cancel("record_stage", run_id)
+        return run
+
+
+@pytest.mark.parametrize("after", ["run_state", "record_stage"])
+async def test_a_cancel_racing_the_final_stage_wins(
+    db: AsyncDatabase[Document], broker: KafkaBroker, after: str
+) -> None:
+    repo = CancelWhile(db, after)
+    intake = make_intake(db, broker, repo)
+    app, keys = await serve(intake)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        api = Api(intake, client, keys)
+        case_id, task_id = await api.new_task()
+        await deliver(intake, case_id, task_id, Stage.EXTRACT, Stage.ROUTE, Stage.PLAN)
+
+        async def cancel(run_id: str) -> None:
+            assert (await api.cancel(run_id)).status_code == 202
+
+        repo.cancel = cancel
+        await deliver(intake, case_id, task_id, Stage.DOCUMENTS)
+        assert repo.cancel is None, "the cancel request was made"
+
+        task = await api.task(task_id)
+        assert task["status"] == "cancelled"
+        names = await api.artifact_names(case_id, task_id)
+        if after == "run_state":
+            # Cancelled before the final stage was recorded: that stage's output is not the run's.
+            assert names == {"case_facts.json", "route.json", "action_plan.json"}
+            assert await db.artifacts.find_one({"_id": f"{task_id}:call_script.md"}) is None
+        else:
+            # The final stage was recorded first; the cancel still decides the run's status.
+            assert "call_script.md" in names
