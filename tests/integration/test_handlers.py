@@ -138,6 +138,20 @@ async def test_llm_worker_generates_once_from_stages_in_any_order(
     assert outcome["status"] == "generated"
 
 
+async def test_llm_worker_refuses_a_cancel_naming_another_tenants_run(
+    db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
+) -> None:
+    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    case_id = f"case-{unique}"
+    extract, _route = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-t", letter_pages=[LETTER]))
+    await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, extract))
+    forged = RunCancelled(tenant_id="intruder", case_id=case_id, run_id="run-t", cancelled_by="x")
+    with pytest.raises(InvalidEvent) as refused:
+        await generator.on_run_cancelled(received(Topic.RUN_CANCELLED, forged))
+    assert refused.value.code == "tenant_mismatch"
+    assert await db.outcomes.find_one({"_id": "run-t"}) is None, "the run was not cancelled"
+
+
 async def test_llm_worker_skips_a_run_cancelled_before_generation(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:

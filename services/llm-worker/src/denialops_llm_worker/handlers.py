@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from denialops_llm_worker.llm.assistant import Assistant
 from denialops_llm_worker.pipeline import GenerationInput, run_stages
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
-from denialops_shared.contracts.cloudevents import ReceivedEvent, encode_stage
+from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
     DocType,
     DocumentAdded,
@@ -113,6 +113,9 @@ class Generator:
     async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, RunCancelled)
+        run = await self.runs.find_one({"_id": body.run_id}, {"tenant_id": 1, "case_id": 1})
+        if run is not None and (run["tenant_id"], run["case_id"]) != (body.tenant_id, body.case_id):
+            raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant")
         stage = terminal_stage(body, Stage.PLAN, StageStatus.CANCELLED, dt.datetime.now(dt.UTC))
         await self._finish(body.run_id, "cancelled", [stage])
 
