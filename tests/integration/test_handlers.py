@@ -11,12 +11,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from denialops_llm_worker.handlers import Generator
 from denialops_router.handlers import Router
 from denialops_router.pipeline import RunInput, run_stages
-from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, decode, encode
+from denialops_shared.contracts.cloudevents import InvalidEvent
 from denialops_shared.contracts.events import (
     CaseCreated,
     DocType,
     DocumentAdded,
-    EventBody,
     Mode,
     Page,
     RunCancelled,
@@ -29,16 +28,12 @@ from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox
 from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
+from tests.integration.support import received
 from tests.kafka_helpers import collect, headers_of
 
 pytestmark = pytest.mark.integration
 
 LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding="utf-8")
-
-
-def received(topic: Topic, body: EventBody) -> ReceivedEvent[EventBody]:
-    event = encode(topic, body, source="/it")
-    return decode(topic, event.headers, event.value)
 
 
 def letter(case_id: str, tenant: str = "it") -> DocumentAdded:

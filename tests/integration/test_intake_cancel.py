@@ -24,11 +24,8 @@ from denialops_intake.handlers import Intake
 from denialops_intake.main import install_security
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.settings import IntakeSettings
-from denialops_intake.tenants import TenantStore
-from denialops_shared.contracts.cloudevents import ReceivedEvent, decode, encode
 from denialops_shared.contracts.events import (
     PIPELINE,
-    EventBody,
     RunCancelled,
     Stage,
     StageCompleted,
@@ -37,9 +34,9 @@ from denialops_shared.contracts.events import (
 )
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
-from denialops_shared.outbox import Outbox
 from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
+from tests.integration.support import make_intake, received
 from tests.kafka_helpers import collect, headers_of
 
 pytestmark = pytest.mark.integration
@@ -93,11 +90,6 @@ class Api:
         return {item["name"] for item in listing.json()["items"]}
 
 
-def received(topic: Topic, body: EventBody) -> ReceivedEvent[EventBody]:
-    event = encode(topic, body, source="/it")
-    return decode(topic, event.headers, event.value)
-
-
 def stage(case_id: str, run_id: str, name: Stage, status: StageStatus = StageStatus.SUCCEEDED) -> StageCompleted:
     at = dt.datetime.now(dt.UTC)
     artifacts = [make_artifact(STAGE_ARTIFACT[name], "{}")] if status is StageStatus.SUCCEEDED else []
@@ -136,11 +128,6 @@ async def cancel_events(settings: ServiceSettings, case_id: str) -> list[RunCanc
         wait_seconds=3,
     )
     return [RunCancelled.model_validate_json(r.value) for r in records]
-
-
-def make_intake(db: AsyncDatabase[Document], broker: KafkaBroker, repo: IntakeRepository | None = None) -> Intake:
-    cases, documents, runs = (Outbox(db[name], broker, 1.0) for name in ("cases", "documents", "runs"))
-    return Intake(repo or IntakeRepository(db), cases, documents, runs, TenantStore(db))
 
 
 async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:

@@ -11,15 +11,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from typer.testing import CliRunner
 
 from denialops_cli.main import app as cli
-from denialops_intake.handlers import Intake
-from denialops_intake.repository import IntakeRepository
 from denialops_intake.tenants import InvalidTenant, TenantStore, hash_key
-from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, decode, encode
+from denialops_shared.contracts.cloudevents import InvalidEvent
 from denialops_shared.contracts.events import (
     CaseCreated,
     DocType,
     DocumentAdded,
-    EventBody,
     Mode,
     Page,
     Stage,
@@ -28,20 +25,10 @@ from denialops_shared.contracts.events import (
 )
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
-from denialops_shared.outbox import Outbox
 from denialops_shared.settings import ServiceSettings
+from tests.integration.support import make_intake, received
 
 pytestmark = pytest.mark.integration
-
-
-def received(topic: Topic, body: EventBody) -> ReceivedEvent[EventBody]:
-    event = encode(topic, body, source="/it")
-    return decode(topic, event.headers, event.value)
-
-
-def make_intake(db: AsyncDatabase[Document], broker: KafkaBroker) -> Intake:
-    cases, documents, runs = (Outbox(db[name], broker, 1.0) for name in ("cases", "documents", "runs"))
-    return Intake(IntakeRepository(db), cases, documents, runs, TenantStore(db))
 
 
 async def test_keys_are_stored_hashed_and_can_be_revoked(db: AsyncDatabase[Document]) -> None:

@@ -19,14 +19,14 @@ from denialops_llm_worker.main import CACHE_COLLECTION, build_assistant
 from denialops_llm_worker.settings import LlmWorkerSettings
 from denialops_router.pipeline import RunInput, run_stages
 from denialops_shared.contracts.artifacts import ActionPlan
-from denialops_shared.contracts.cloudevents import ReceivedEvent, decode, encode
-from denialops_shared.contracts.events import DocType, DocumentAdded, EventBody, Page, StageCompleted
+from denialops_shared.contracts.events import DocType, DocumentAdded, Page, StageCompleted
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.llm import LlmSettings
 from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox
 from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
+from tests.integration.support import received
 from tests.kafka_helpers import collect, headers_of
 from tests.support.fake_openai import FakeOpenAI
 
@@ -57,11 +57,6 @@ class Once:
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
-
-
-def received(topic: Topic, body: EventBody) -> ReceivedEvent[EventBody]:
-    event = encode(topic, body, source="/it")
-    return decode(topic, event.headers, event.value)
 
 
 async def test_the_mongo_cache_is_shared_by_replicas_and_expires_on_read(db: AsyncDatabase[Document]) -> None:

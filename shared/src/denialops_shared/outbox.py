@@ -28,7 +28,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from denialops_shared.contracts.cloudevents import EncodedEvent
 from denialops_shared.kafka import publish
 from denialops_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES
-from denialops_shared.mongo import Document
+from denialops_shared.mongo import Document, document_lock
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +104,14 @@ class Outbox:
             return
         # Filter on `_id` alone (FerretDB answers only that from an index) and remove exactly the
         # published events: any pushed meanwhile stay, and the sweep is told about them again.
-        after = await self._collection.find_one_and_update(
-            {"_id": doc_id},
-            {"$pullAll": {FIELD: pending}, "$set": {"outbox_at": None}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if after is not None and after.get(FIELD):
-            await self._collection.update_one({"_id": doc_id}, {"$set": {"outbox_at": dt.datetime.now(dt.UTC)}})
+        async with document_lock(self._collection, doc_id):
+            after = await self._collection.find_one_and_update(
+                {"_id": doc_id},
+                {"$pullAll": {FIELD: pending}, "$set": {"outbox_at": None}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if after is not None and after.get(FIELD):
+                await self._collection.update_one({"_id": doc_id}, {"$set": {"outbox_at": dt.datetime.now(dt.UTC)}})
 
     def _retry_id(self, doc_id: Any) -> str:
         return f"{self._collection.name}:{doc_id}"

@@ -192,7 +192,7 @@ class Intake:
 
     async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
-        await self.repo.runs.update_one({"_id": run_id}, {"$setOnInsert": run}, upsert=True)
+        await self.repo.ensure_run(run)
         await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
 
     async def wait_for_run(self, tenant_id: str, run_id: str, wait_seconds: float) -> Document | None:
@@ -219,23 +219,36 @@ class Intake:
         """Refuse an unknown tenant or another tenant's case or run; returns the run's state when asked for."""
         if not await self.tenants.exists(body.tenant_id):
             raise InvalidEvent("unknown_tenant", "the event's tenant is not registered")
-        owners = [await self.repo.owner(self.repo.cases, body.case_id)]
         run = await self.repo.run_state(run_id) if run_id is not None else None
         if run is not None:
-            owners.append(run.get("tenant_id"))
-        if any(owner not in (None, body.tenant_id) for owner in owners):
+            # A run is created for its case by its tenant: matching both vouches for the case as well.
+            if (run.get("tenant_id"), run.get("case_id")) != (body.tenant_id, body.case_id):
+                raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant")
+            return run
+        if await self.repo.owner(self.repo.cases, body.case_id) not in (None, body.tenant_id):
             raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
-        return run
+        return None
+
+    @staticmethod
+    def _own(event: ReceivedEvent[EventBody]) -> bool:
+        """Published by intake itself, from state it had already written (its outbox): nothing to project.
+
+        The tenant is still checked, so a forged source gains nothing over the checks below."""
+        return event.source == SOURCE
 
     async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, CaseCreated)
+        if self._own(event) and await self.tenants.exists(body.tenant_id):
+            return
         await self._check_tenant(body)
         await self.repo.upsert_case(_case_document(body, created_at=event.time))
 
     async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, DocumentAdded)
+        if self._own(event) and await self.tenants.exists(body.tenant_id):
+            return
         await self._check_tenant(body)
         await self.repo.upsert_document(_document_document(body, created_at=event.time))
         await self.repo.link(body.tenant_id, body.case_id, "document_ids", body.document_id, event.time)
@@ -253,8 +266,8 @@ class Intake:
         if known is not None and is_cancelled(known) and not confirms_cancel:
             self.progress.notify(body.tenant_id, body.case_id)
             return
-        for artifact in body.artifacts:
-            await self.repo.upsert_artifact(
+        await self.repo.insert_artifacts(
+            [
                 {
                     "_id": f"{body.run_id}:{artifact.name}",
                     "tenant_id": body.tenant_id,
@@ -267,7 +280,9 @@ class Intake:
                     "content": artifact.content,
                     "created_at": body.finished_at,
                 }
-            )
+                for artifact in body.artifacts
+            ]
+        )
         stage_doc = {
             "status": body.status.value,
             "attempt": body.attempt,
@@ -280,7 +295,9 @@ class Intake:
         run = await self.repo.record_stage(
             body.tenant_id, body.case_id, body.run_id, body.stage.value, stage_doc, received
         )
-        await self.repo.link(body.tenant_id, body.case_id, "run_ids", body.run_id, received)
+        if known is None:
+            # A run intake did not create (upstream's auto run): list it on its case. Intake's own runs are.
+            await self.repo.link(body.tenant_id, body.case_id, "run_ids", body.run_id, received)
         if run.get("cancelled_at") is not None and not confirms_cancel:
             # The cancel request landed between the check above and this write.
             artifact_ids = [f"{body.run_id}:{a.name}" for a in body.artifacts]

@@ -1,7 +1,9 @@
 """Intake's MongoDB adapter: cases, documents, runs (tasks) and artifacts, all scoped by tenant.
 
 Every write is idempotent (ids chosen by the caller, upserts, `$setOnInsert`), so a redelivered
-event or a retried request converges to the same state.
+event or a retried request converges to the same state. Updates of one document are serialised in
+this process (`document_lock`): the HTTP API, the consumer and the outbox relay all update cases and
+runs, and FerretDB does not apply an update atomically.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import datetime as dt
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from denialops_shared.contracts.cloudevents import EncodedEvent
-from denialops_shared.mongo import Document
+from denialops_shared.mongo import Document, document_lock
 from denialops_shared.outbox import update_with_events, with_events
+
+DUPLICATE_KEY = 11000
 
 
 class IntakeRepository:
@@ -51,26 +55,29 @@ class IntakeRepository:
     ) -> Document | None:
         if await self.get_run(tenant_id, run_id) is None:
             return None
-        return await self.runs.find_one_and_update(
-            {"_id": run_id}, update_with_events(set_fields, events), return_document=ReturnDocument.AFTER
-        )
+        async with document_lock(self.runs, run_id):
+            return await self.runs.find_one_and_update(
+                {"_id": run_id}, update_with_events(set_fields, events), return_document=ReturnDocument.AFTER
+            )
 
     async def link(self, tenant_id: str, case_id: str, field: str, value: str, now: dt.datetime) -> None:
         """Record a document or run on its case, creating the case's document if it is not there yet."""
-        await self.cases.update_one(
-            {"_id": case_id},
-            {"$addToSet": {field: value}, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
-            upsert=True,
-        )
+        async with document_lock(self.cases, case_id):
+            await self.cases.update_one(
+                {"_id": case_id},
+                {"$addToSet": {field: value}, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
+                upsert=True,
+            )
 
     # -- projections of consumed events ------------------------------------------------------------
 
     async def upsert_case(self, case: Document) -> None:
         # `$set`, not `$setOnInsert`: an early document event may have created the case's document.
         fields = {k: v for k, v in case.items() if k not in ("_id", "created_at")}
-        await self.cases.update_one(
-            {"_id": case["_id"]}, {"$set": fields, "$setOnInsert": {"created_at": case["created_at"]}}, upsert=True
-        )
+        async with document_lock(self.cases, case["_id"]):
+            await self.cases.update_one(
+                {"_id": case["_id"]}, {"$set": fields, "$setOnInsert": {"created_at": case["created_at"]}}, upsert=True
+            )
 
     async def upsert_document(self, document: Document) -> None:
         await self.documents.update_one({"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True)
@@ -78,40 +85,55 @@ class IntakeRepository:
     async def record_stage(
         self, tenant_id: str, case_id: str, run_id: str, stage: str, stage_doc: Document, now: dt.datetime
     ) -> Document:
-        run = await self.runs.find_one_and_update(
-            {"_id": run_id},
-            {
-                "$set": {f"stages.{stage}": stage_doc, "updated_at": now},
-                "$setOnInsert": {
-                    "tenant_id": tenant_id,
-                    "case_id": case_id,
-                    "status": "queued",
-                    "requested_by": "auto",
-                    "created_at": now,
+        async with document_lock(self.runs, run_id):
+            run = await self.runs.find_one_and_update(
+                {"_id": run_id},
+                {
+                    "$set": {f"stages.{stage}": stage_doc, "updated_at": now},
+                    "$setOnInsert": {
+                        "tenant_id": tenant_id,
+                        "case_id": case_id,
+                        "status": "queued",
+                        "requested_by": "auto",
+                        "created_at": now,
+                    },
                 },
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         assert run is not None  # upsert always returns a document
         return run
 
     async def set_run_status(self, run_id: str, status: str, fields: Document) -> Document | None:
         """Set the run's status; returns the run as written (the caller checks for a cancel that raced it)."""
-        return await self.runs.find_one_and_update(
-            {"_id": run_id},
-            {"$set": {"status": status, **fields}},
-            return_document=ReturnDocument.AFTER,
-        )
+        async with document_lock(self.runs, run_id):
+            return await self.runs.find_one_and_update(
+                {"_id": run_id},
+                {"$set": {"status": status, **fields}},
+                return_document=ReturnDocument.AFTER,
+            )
 
     async def discard_stage(self, run_id: str, stage: str, artifact_ids: list[str]) -> None:
         """Forget a stage result (and its artifacts) that arrived after the run was cancelled."""
-        await self.runs.update_one({"_id": run_id}, {"$unset": {f"stages.{stage}": ""}})
+        async with document_lock(self.runs, run_id):
+            await self.runs.update_one({"_id": run_id}, {"$unset": {f"stages.{stage}": ""}})
         if artifact_ids:
             await self.artifacts.delete_many({"_id": {"$in": artifact_ids}})
 
-    async def upsert_artifact(self, artifact: Document) -> None:
-        await self.artifacts.update_one({"_id": artifact["_id"]}, {"$setOnInsert": artifact}, upsert=True)
+    async def ensure_run(self, run: Document) -> None:
+        """Create the run unless it exists (a retried upload)."""
+        async with document_lock(self.runs, run["_id"]):
+            await self.runs.update_one({"_id": run["_id"]}, {"$setOnInsert": run}, upsert=True)
+
+    async def insert_artifacts(self, artifacts: list[Document]) -> None:
+        """Insert a stage's artifacts in one round trip; those already there (a redelivery) stay as they are."""
+        if not artifacts:
+            return
+        try:
+            await self.artifacts.insert_many(artifacts, ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                raise
 
     # -- reads, always scoped by tenant --------------------------------------------------------------
     # FerretDB's SQLite backend answers a filter on `_id` alone from its index and scans the whole
@@ -125,7 +147,7 @@ class IntakeRepository:
 
     async def run_state(self, run_id: str) -> Document | None:
         """A run's owner and status only (None when it does not exist yet)."""
-        return await self.runs.find_one({"_id": run_id}, {"tenant_id": 1, "status": 1, "cancelled_at": 1})
+        return await self.runs.find_one({"_id": run_id}, {"tenant_id": 1, "case_id": 1, "status": 1, "cancelled_at": 1})
 
     async def _owned(
         self, collection: AsyncCollection[Document], tenant_id: str, doc_id: str, projection: Document | None = None
