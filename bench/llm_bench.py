@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 
@@ -41,6 +42,7 @@ from denialops_shared.llm import LlmSettings, create_client
 from tests.support.fake_openai import FakeControl
 
 BOUNDS = (1, 8, 64)
+CALLS_PER_CASE = 2
 ANSWERS = {
     "FactRefinement": {"facts": [{"field": "patient_name", "value": "Jane Roe"}]},
     "Composition": {
@@ -167,22 +169,38 @@ async def cache_hit_cost(control: FakeControl, samples: int) -> tuple[float, flo
     )
 
 
+@dataclass(frozen=True)
+class BoundResult:
+    bound: int
+    cases: int
+    cases_per_s: float
+    ideal_per_s: float
+    calls: int
+    max_in_flight: int
+
+
+async def run_bound(control: FakeControl, latency_ms: float, bound: int, seconds: float) -> BoundResult:
+    """One throughput run at concurrency bound `bound`, sized to last about `seconds`."""
+    ideal = bound / (CALLS_PER_CASE * latency_ms / 1000)
+    cases = max(2, round(ideal * seconds))
+    rate, calls, peak = await throughput(control, bound, cases)
+    return BoundResult(bound, cases, rate, ideal, calls, peak)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description="LLM path benchmark (loopback only, bounded in time).")
     parser.add_argument("--latency-ms", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=4, help="target duration of each throughput run")
     parser.add_argument("--samples", type=int, default=2000, help="cache hits to time")
     args = parser.parse_args()
-    calls_per_case = 2
     with fake_server(args.latency_ms) as control:
         load = os.getloadavg()[0]
-        print(f"fake server at {args.latency_ms:g} ms per call; {calls_per_case} model calls per case; load {load:.1f}")
+        print(f"fake server at {args.latency_ms:g} ms per call; {CALLS_PER_CASE} model calls per case; load {load:.1f}")
         print(f"{'bound':>5} {'cases':>6} {'cases/s':>8} {'ideal':>6} {'calls':>6} {'max in flight':>13}")
         for bound in BOUNDS:
-            ideal = bound / (calls_per_case * args.latency_ms / 1000)
-            cases = max(2, round(ideal * args.seconds))
-            rate, calls, peak = await throughput(control, bound, cases)
-            print(f"{bound:>5} {cases:>6} {rate:>8.2f} {ideal:>6.1f} {calls:>6} {peak:>13}")
+            r = await run_bound(control, args.latency_ms, bound, args.seconds)
+            rate, peak = r.cases_per_s, r.max_in_flight
+            print(f"{bound:>5} {r.cases:>6} {rate:>8.2f} {r.ideal_per_s:>6.1f} {r.calls:>6} {peak:>13}")
         alone, whole = await cache_hit_cost(control, args.samples)
         print(f"cache hit, median of {args.samples}: {alone * 1e6:.0f} µs (key, lookup, parse); ", end="")
         print(f"{whole * 1e6:.0f} µs for a whole word_plan call (request built, hit, answer applied)")

@@ -1,0 +1,92 @@
+"""The stack benchmark's pure helpers: percentiles, load windows, /proc parsing."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+
+from bench.measure import (
+    Sample,
+    cpu_seconds,
+    cpu_ticks,
+    latency_ms,
+    memory_kb,
+    open_loop_summary,
+    per_service,
+    percentile,
+    service_of,
+    status_kb,
+    window_summary,
+)
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    values = [4.0, 1.0, 3.0, 2.0]
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 50) == 2.5
+    assert percentile(values, 100) == 4.0
+    assert percentile(list(range(1, 101)), 99) == pytest.approx(99.01)
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        percentile(values, 101)
+
+
+def test_an_unfinished_case_makes_the_tail_infinite() -> None:
+    assert percentile([1.0, math.inf], 99) == math.inf
+    assert latency_ms([0.1] * 99 + [math.inf])["p99_ms"] is None
+    assert latency_ms([0.1, 0.2])["p50_ms"] == 150.0
+
+
+def test_window_counts_the_cases_that_ended_in_it() -> None:
+    samples = [
+        Sample(0.0, 1.0, "ok"),  # ended before the window
+        Sample(1.0, 3.0, "ok"),
+        Sample(2.0, 4.0, "failed", "upload: http 503"),
+        Sample(2.5, 5.0, "timeout", "TimeoutError"),
+        Sample(5.0, 7.0, "ok"),
+        Sample(6.0, 12.0, "ok"),  # ended after the window
+    ]
+    summary = window_summary(samples, 2.0, 10.0)
+    assert summary["completed"] == 2
+    assert summary["cases_per_s"] == 0.25
+    assert (summary["failed"], summary["timed_out"]) == (1, 1)
+    assert summary["p50_ms"] == 2000.0
+    assert summary["failure_reasons"] == {"upload: http 503": 1, "TimeoutError": 1}
+
+
+def test_open_loop_counts_every_arrival() -> None:
+    samples = [Sample(i / 20, i / 20 + 0.5, "ok") for i in range(199)] + [Sample(9.95, 40.0, "timeout")]
+    summary = open_loop_summary(samples, 20, 10)
+    assert (summary["arrivals"], summary["completed"], summary["timed_out"]) == (200, 199, 1)
+    assert summary["p50_ms"] == 500.0
+    assert summary["p99_ms"] == 500.0  # 0.5% unfinished: the p99 still lands on finished cases
+    assert summary["max_ms"] is None
+    assert open_loop_summary(samples[-100:], 20, 5)["p99_ms"] is None  # 1% unfinished: the p99 is not finite
+    assert open_loop_summary([Sample(0, 30, "timeout")], 10, 1)["achieved_per_s"] == 0.0
+
+
+def test_cpu_ticks_read_after_the_command_name() -> None:
+    # The command name may contain spaces and parentheses.
+    stat = "1234 (python (x) y) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 70 0 0 20 0 4 0 100 1000 50"
+    assert cpu_ticks(stat) == 320
+
+
+def test_status_values_in_kb() -> None:
+    status = "Name:\tpython\nVmHWM:\t  123456 kB\nVmRSS:\t   65432 kB\n"
+    assert status_kb(status, "VmHWM") == 123456
+    assert status_kb(status, "VmRSS") == 65432
+    assert status_kb(status, "VmSwap") is None
+
+
+def test_this_process_can_be_measured() -> None:
+    assert (cpu_seconds(os.getpid()) or 0) > 0
+    assert (memory_kb(os.getpid())["rss_kb"] or 0) > 0
+
+
+def test_replicas_add_up_per_service() -> None:
+    assert service_of("router-2") == "router"
+    assert service_of("llm-worker") == "llm-worker"
+    assert service_of("llm-worker-3") == "llm-worker"
+    assert per_service({"router": 1.0, "router-2": 0.5, "kafka": 2.0}) == {"router": 1.5, "kafka": 2.0}
