@@ -8,6 +8,7 @@ action plan's own dates (its as-of date and the due dates derived from the deadl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -136,12 +137,17 @@ def _fact_strings(facts: CaseFacts) -> Iterator[str | None]:
     yield from facts.assumptions
 
 
+@functools.lru_cache(maxsize=256)
+def _mask_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
+    # One alternation, longest first, so a value that contains a shorter one is removed whole. Every
+    # document of a case is checked against the same facts: the compiled pattern is reused for them.
+    return re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, values))})(?![\w]|\.\w)")
+
+
 def _mask(text: str, values: Iterable[str | None]) -> str:
     """Blank out whole occurrences of the facts' own strings, never a piece of a longer token."""
-    # Longest first, so a value that contains a shorter one is removed whole.
-    for value in sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\w)", " ", text)
-    return text
+    distinct = sorted({v.strip() for v in values if v and v.strip()}, key=lambda v: (-len(v), v))
+    return _mask_pattern(tuple(distinct)).sub(" ", text) if distinct else text
 
 
 def _parse_date(match: re.Match[str]) -> dt.date | None:
@@ -172,14 +178,15 @@ def check_grounding(document: str, facts: CaseFacts, plan: ActionPlan | None = N
         ),
     ]
     text = _mask(document, _fact_strings(facts))
-    ungrounded: list[str] = []
-    checked = 0
-    # Amounts, then dates, then codes: each value found is blanked so `$12345` or `2025-02-03` is
-    # not read again as a CPT code.
+    found: list[tuple[str, bool]] = []
+    # Amounts, then dates, then codes: each value found is blanked (in the same pass that checks it)
+    # so `$12345` or `2025-02-03` is not read again as a CPT code.
     for pattern, is_grounded in checks:
-        for match in pattern.finditer(text):
-            checked += 1
-            if not is_grounded(match):
-                ungrounded.append(match.group().strip())
-        text = pattern.sub(" ", text)
-    return GroundingReport(ungrounded=list(dict.fromkeys(ungrounded)), checked=checked)
+
+        def check_and_blank(match: re.Match[str], is_grounded: Callable[[re.Match[str]], bool] = is_grounded) -> str:
+            found.append((match.group().strip(), is_grounded(match)))
+            return " "
+
+        text = pattern.sub(check_and_blank, text)
+    ungrounded = [value for value, grounded in found if not grounded]
+    return GroundingReport(ungrounded=list(dict.fromkeys(ungrounded)), checked=len(found))
