@@ -73,10 +73,9 @@ async def submit_http(client: httpx.AsyncClient, letter: Letter, give_up_after: 
     return Submitted(case_id, upload.json()["task_id"], "http")
 
 
-def upstream_events(letter: Letter, tenant: str) -> tuple[str, list[EncodedEvent]]:
-    case_id = f"case-up-{uuid.uuid4()}"
-    data = letter[1]
-    document = DocumentAdded(
+def letter_document(tenant: str, case_id: str, data: bytes) -> DocumentAdded:
+    """A text denial letter as upstream systems add it to a case."""
+    return DocumentAdded(
         tenant_id=tenant,
         case_id=case_id,
         document_id=f"doc-{uuid.uuid4()}",
@@ -86,6 +85,11 @@ def upstream_events(letter: Letter, tenant: str) -> tuple[str, list[EncodedEvent
         pages=[Page(number=1, text=data.decode())],
         extraction_method="text",
     )
+
+
+def upstream_events(letter: Letter, tenant: str) -> tuple[str, list[EncodedEvent]]:
+    case_id = f"case-up-{uuid.uuid4()}"
+    document = letter_document(tenant, case_id, letter[1])
     created = CaseCreated(tenant_id=tenant, case_id=case_id, source="system-test")
     return case_id, [
         encode(Topic.CASE_CREATED, created, source="/upstream"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import subprocess
 import sys
 import time
@@ -44,7 +43,16 @@ from denialops_shared.contracts.topics import Topic
 from tests.kafka_helpers import collect, headers_of
 from tests.support.fake_openai import FakeOpenAI
 from tests.system.harness import Deployment
-from tests.system.load import LETTERS, REQUIRED_ARTIFACTS, Submitted, letters, submit_http, submit_kafka, wait_finished
+from tests.system.load import (
+    LETTERS,
+    REQUIRED_ARTIFACTS,
+    Submitted,
+    letter_document,
+    letters,
+    submit_http,
+    submit_kafka,
+    wait_finished,
+)
 
 pytestmark = pytest.mark.system
 
@@ -357,17 +365,7 @@ def poisons(tenant: str, replay_case: str) -> list[Poison]:
 
 def replay_case_letter(tenant: str, case_id: str) -> EncodedEvent:
     """The replay case's letter: valid, so the case lacks only its (dead-lettered) case.created."""
-    data = LETTERS[1][1]
-    document = DocumentAdded(
-        tenant_id=tenant,
-        case_id=case_id,
-        document_id=f"doc-{uuid.uuid4()}",
-        doc_type=DocType.DENIAL_LETTER,
-        media_type="text/plain",
-        sha256=hashlib.sha256(data).hexdigest(),
-        pages=[Page(number=1, text=data.decode())],
-        extraction_method="text",
-    )
+    document = letter_document(tenant, case_id, LETTERS[1][1])
     return encode(Topic.DOCUMENT_ADDED, document, source="/system-test")
 
 
