@@ -177,14 +177,19 @@ class BoundResult:
     ideal_per_s: float
     calls: int
     max_in_flight: int
+    # This process's CPU per case (the worker's side: client, parsing, generation), so a rate below the
+    # ideal can be told apart: CPU-bound (cases/s x this near the cores) or waiting on something else.
+    cpu_ms_per_case: float
 
 
 async def run_bound(control: FakeControl, latency_ms: float, bound: int, seconds: float) -> BoundResult:
     """One throughput run at concurrency bound `bound`, sized to last about `seconds`."""
     ideal = bound / (CALLS_PER_CASE * latency_ms / 1000)
     cases = max(2, round(ideal * seconds))
+    cpu_before = time.process_time()
     rate, calls, peak = await throughput(control, bound, cases)
-    return BoundResult(bound, cases, rate, ideal, calls, peak)
+    cpu_ms = (time.process_time() - cpu_before) / cases * 1000
+    return BoundResult(bound, cases, rate, ideal, calls, peak, cpu_ms)
 
 
 async def main() -> None:
@@ -196,11 +201,17 @@ async def main() -> None:
     with fake_server(args.latency_ms) as control:
         load = os.getloadavg()[0]
         print(f"fake server at {args.latency_ms:g} ms per call; {CALLS_PER_CASE} model calls per case; load {load:.1f}")
-        print(f"{'bound':>5} {'cases':>6} {'cases/s':>8} {'ideal':>6} {'calls':>6} {'max in flight':>13}")
+        print(
+            f"{'bound':>5} {'cases':>6} {'cases/s':>8} {'ideal':>6} {'calls':>6} {'max in flight':>13}"
+            f" {'CPU ms/case':>11}"
+        )
         for bound in BOUNDS:
             r = await run_bound(control, args.latency_ms, bound, args.seconds)
             rate, peak = r.cases_per_s, r.max_in_flight
-            print(f"{bound:>5} {r.cases:>6} {rate:>8.2f} {r.ideal_per_s:>6.1f} {r.calls:>6} {peak:>13}")
+            print(
+                f"{bound:>5} {r.cases:>6} {rate:>8.2f} {r.ideal_per_s:>6.1f} {r.calls:>6} {peak:>13}"
+                f" {r.cpu_ms_per_case:>11.1f}"
+            )
         alone, whole = await cache_hit_cost(control, args.samples)
         print(f"cache hit, median of {args.samples}: {alone * 1e6:.0f} µs (key, lookup, parse); ", end="")
         print(f"{whole * 1e6:.0f} µs for a whole word_plan call (request built, hit, answer applied)")
