@@ -248,11 +248,16 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
         async def tasks() -> list[dict[str, Any]]:
             return [_task_view(r) for r in await intake.repo.case_runs(tenant_id, case_id)]
 
+        async def task(run_id: str) -> dict[str, Any] | None:
+            run = await intake.repo.get_run(tenant_id, run_id)
+            return _task_view(run) if run is not None and run["case_id"] == case_id else None
+
         return task_updates(
             intake.progress,
             tenant_id,
             case_id,
             tasks,
+            task,
             poll_seconds=settings.progress_poll_seconds,
             max_seconds=settings.progress_max_seconds,
         )

@@ -135,7 +135,7 @@ class Intake:
         await self.repo.link(tenant_id, case_id, "document_ids", document_id, doc["created_at"])
         self.document_outbox.flush_soon(document_id, [event])
         if run_id is not None:
-            self.progress.notify(tenant_id, case_id)
+            self.progress.notify(tenant_id, case_id, run_id)
         return doc, run_id
 
     async def request_run(self, tenant_id: str, case_id: str, requested_by: str) -> Document:
@@ -152,7 +152,7 @@ class Intake:
         await self.repo.insert_with_events(self.repo.runs, run, events)
         await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
         self.run_outbox.flush_soon(run_id, events)
-        self.progress.notify(tenant_id, case_id)
+        self.progress.notify(tenant_id, case_id, run_id)
         return run
 
     async def cancel_run(self, tenant_id: str, run_id: str, cancelled_by: str) -> Document:
@@ -187,7 +187,7 @@ class Intake:
         self.run_outbox.flush_soon(run_id, [event])
         RUN_SECONDS.labels(status="cancelled").observe((at - run["created_at"]).total_seconds())
         self.watcher.finished(run_id)
-        self.progress.notify(tenant_id, run["case_id"])
+        self.progress.notify(tenant_id, run["case_id"], run_id)
         return cancelled
 
     async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
@@ -264,7 +264,7 @@ class Intake:
         # later (the stage was already under way) is not the run's, and neither are its artifacts.
         confirms_cancel = body.status is StageStatus.CANCELLED
         if known is not None and is_cancelled(known) and not confirms_cancel:
-            self.progress.notify(body.tenant_id, body.case_id)
+            self.progress.notify(body.tenant_id, body.case_id, body.run_id)
             return
         await self.repo.insert_artifacts(
             [
@@ -302,7 +302,7 @@ class Intake:
             # The cancel request landed between the check above and this write.
             artifact_ids = [f"{body.run_id}:{a.name}" for a in body.artifacts]
             await self.repo.discard_stage(body.run_id, body.stage.value, artifact_ids)
-            self.progress.notify(body.tenant_id, body.case_id)
+            self.progress.notify(body.tenant_id, body.case_id, body.run_id)
             return
         status = "cancelled" if is_cancelled(run) else run_status(run.get("stages", {}))
         if status != run.get("status"):
@@ -317,7 +317,7 @@ class Intake:
                 status = "cancelled"
         if status in TERMINAL_STATUSES:
             self.watcher.finished(body.run_id)
-        self.progress.notify(body.tenant_id, body.case_id)
+        self.progress.notify(body.tenant_id, body.case_id, body.run_id)
 
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})

@@ -1,9 +1,9 @@
 """Live task progress for one case, for the SSE and WebSocket endpoints.
 
-The consumer wakes the case's listeners in this process as it records a stage (`ProgressHub.notify`);
-a listener then re-reads the case's tasks from the database and yields those that changed. A stage
-recorded by another replica wakes nobody here, so listeners also re-read every `poll_seconds`. The
-database is the only source of what is sent, so a wake-up can be lost or repeated without harm.
+The consumer wakes the case's listeners in this process as it records a stage (`ProgressHub.notify`,
+naming the task); a listener then re-reads that task and yields it if it changed. A stage recorded by
+another replica wakes nobody here, so listeners also re-read all the case's tasks every `poll_seconds`.
+The database is the only source of what is sent, so a wake-up can be lost or repeated without harm.
 """
 
 from __future__ import annotations
@@ -18,30 +18,45 @@ from typing import Any
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 TaskViews = Callable[[], Awaitable[list[dict[str, Any]]]]
+TaskView = Callable[[str], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(eq=False)
+class Wake:
+    """What woke a listener: the tasks named since it last looked."""
+
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+    task_ids: set[str] = field(default_factory=set)
+
+    def take(self) -> set[str]:
+        self.event.clear()
+        named, self.task_ids = self.task_ids, set()
+        return named
 
 
 @dataclass
 class ProgressHub:
-    _listeners: dict[tuple[str, str], set[asyncio.Event]] = field(default_factory=lambda: defaultdict(set))
+    _listeners: dict[tuple[str, str], set[Wake]] = field(default_factory=lambda: defaultdict(set))
 
-    def notify(self, tenant_id: str, case_id: str) -> None:
-        for event in self._listeners.get((tenant_id, case_id), ()):
-            event.set()
+    def notify(self, tenant_id: str, case_id: str, task_id: str) -> None:
+        for wake in self._listeners.get((tenant_id, case_id), ()):
+            wake.task_ids.add(task_id)
+            wake.event.set()
 
     @contextlib.contextmanager
-    def listen(self, tenant_id: str, case_id: str) -> Iterator[asyncio.Event]:
-        event = asyncio.Event()
+    def listen(self, tenant_id: str, case_id: str) -> Iterator[Wake]:
+        wake = Wake()
         key = (tenant_id, case_id)
-        self._listeners[key].add(event)
+        self._listeners[key].add(wake)
         try:
-            yield event
+            yield wake
         finally:
-            self._listeners[key].discard(event)
+            self._listeners[key].discard(wake)
             if not self._listeners[key]:
                 del self._listeners[key]
 
     def listener_count(self) -> int:
-        return sum(len(events) for events in self._listeners.values())
+        return sum(len(wakes) for wakes in self._listeners.values())
 
 
 def _fingerprint(task: dict[str, Any]) -> tuple[Any, ...]:
@@ -53,29 +68,41 @@ async def task_updates(
     tenant_id: str,
     case_id: str,
     tasks: TaskViews,
+    task: TaskView,
     *,
     poll_seconds: float,
     max_seconds: float,
 ) -> AsyncIterator[dict[str, Any]]:
     """Each task of the case when it is new or changed.
 
-    Ends once the case has tasks and all of them are finished, or after `max_seconds`.
+    Reads all the case's tasks at first and whenever `poll_seconds` pass without a wake-up; a wake-up
+    re-reads only the tasks it names. Ends once the case has tasks and all of them are finished, or
+    after `max_seconds`.
     """
     sent: dict[str, tuple[Any, ...]] = {}
+    views: dict[str, dict[str, Any]] = {}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds
-    with hub.listen(tenant_id, case_id) as woken:
+    read_all = True
+    with hub.listen(tenant_id, case_id) as wake:
         while True:
-            woken.clear()
-            current = await tasks()
-            changed = [t for t in current if sent.get(t["task_id"]) != _fingerprint(t)]
-            for task in changed:
-                sent[task["task_id"]] = _fingerprint(task)
-                yield task
-            if current and all(t["status"] in TERMINAL for t in current):
+            named = wake.take()
+            if read_all:
+                views = {t["task_id"]: t for t in await tasks()}
+            for task_id in named - views.keys() if read_all else named:
+                if (view := await task(task_id)) is not None:
+                    views[task_id] = view
+            for view in views.values():
+                if sent.get(view["task_id"]) != _fingerprint(view):
+                    sent[view["task_id"]] = _fingerprint(view)
+                    yield view
+            if views and all(t["status"] in TERMINAL for t in views.values()):
                 return
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), min(poll_seconds, remaining))
+            try:
+                await asyncio.wait_for(wake.event.wait(), min(poll_seconds, remaining))
+                read_all = False
+            except TimeoutError:
+                read_all = True
