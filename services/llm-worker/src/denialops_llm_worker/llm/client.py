@@ -177,7 +177,10 @@ class LlmClient:
                     model=self.settings.model,
                     messages=request.messages,
                     temperature=request.temperature,
-                    response_format=response_format(request.schema),
+                    # Sent as is: the SDK walks typed parameters recursively with typing introspection
+                    # before every request (openai/openai-python#3616), which for the nested JSON Schema
+                    # cost more CPU than the rest of the call; this dict needs no transforming.
+                    extra_body={"response_format": response_format(request.schema)},
                 )
             except openai.OpenAIError as exc:
                 classified = _classify(exc)
