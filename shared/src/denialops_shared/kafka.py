@@ -34,7 +34,7 @@ from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, R
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
 from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
-from denialops_shared.settings import ConsumerOptions, ServiceSettings
+from denialops_shared.settings import KAFKA_SASL_MECHANISM, ConsumerOptions, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,22 @@ def _security(settings: ServiceSettings) -> SASLScram512 | None:
     )
 
 
+def admin_security(settings: ServiceSettings) -> dict[str, Any]:
+    """The admin client's connection settings: the same SASL_SSL/SCRAM as the broker's clients."""
+    if settings.kafka_security_protocol != "SASL_SSL":
+        return {}
+    import ssl
+
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    return {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": KAFKA_SASL_MECHANISM,
+        "sasl_plain_username": settings.kafka_sasl_username or "",
+        "sasl_plain_password": password,
+        "ssl_context": ssl.create_default_context(),
+    }
+
+
 def create_broker(settings: ServiceSettings) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -83,7 +99,9 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
 async def ensure_topics(settings: ServiceSettings) -> None:
     """Create every topic (and its dead-letter topic) with the configured partition count."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-admin"
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"{settings.service_name}-admin",
+        **admin_security(settings),
     )
     await admin.start()
     try:
