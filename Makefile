@@ -13,8 +13,10 @@ SERVICES := deploy/local/services.sh
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
+# A user install; a Debian-managed python3 refuses even that unless told it leaves the system alone.
 $(UV):
-	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || \
+		python3 -m pip install --quiet --user --break-system-packages "uv==$(UV_VERSION)"
 
 setup: $(UV) ## install system packages (Tesseract) and create .venv with everything, from uv.lock
 	deploy/local/system-packages.sh
