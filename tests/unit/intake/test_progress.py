@@ -85,3 +85,16 @@ async def test_a_stream_is_bounded_in_time() -> None:
     tasks = Tasks()
     stream = task_updates(ProgressHub(), "t", "c", tasks, tasks.one, poll_seconds=0.02, max_seconds=0.1)
     assert await asyncio.wait_for(asyncio.gather(*[anext(stream, None)]), 1) == [None]
+
+
+async def test_polls_that_find_nothing_new_come_less_often_and_a_change_resets_them() -> None:
+    tasks = Tasks()
+    tasks.current = [task("running", "pending")]
+    stream = task_updates(ProgressHub(), "t", "c", tasks, tasks.one, poll_seconds=0.02, max_seconds=5)
+    assert (await anext(stream))["status"] == "running"
+    waiting = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.6)
+    # Without backing off: about 30 reads in 0.6 s; doubling up to 8 x 0.02 s: 0.02+0.04+0.08+0.16+0.16+...
+    assert 3 <= tasks.reads <= 8, tasks.reads
+    tasks.current = [task("succeeded", "succeeded")]
+    assert (await asyncio.wait_for(waiting, 1))["status"] == "succeeded", "found by the next poll"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+# A stream that finds nothing new polls less and less often, down to once every this many poll intervals.
+POLL_BACKOFF = 8
 
 TaskViews = Callable[[], Awaitable[list[dict[str, Any]]]]
 TaskView = Callable[[str], Awaitable[dict[str, Any] | None]]
@@ -75,15 +77,18 @@ async def task_updates(
 ) -> AsyncIterator[dict[str, Any]]:
     """Each task of the case when it is new or changed.
 
-    Reads all the case's tasks at first and whenever `poll_seconds` pass without a wake-up; a wake-up
-    re-reads only the tasks it names. Ends once the case has tasks and all of them are finished, or
-    after `max_seconds`.
+    Reads all the case's tasks at first and whenever the poll interval passes without a wake-up; a
+    wake-up re-reads only the tasks it names. The interval starts at `poll_seconds` and doubles (up to
+    POLL_BACKOFF times) while polls find nothing new, so hundreds of open streams on a busy system do
+    not add hundreds of reads a second; any change starts it over. Ends once the case has tasks and
+    all of them are finished, or after `max_seconds`.
     """
     sent: dict[str, tuple[Any, ...]] = {}
     views: dict[str, dict[str, Any]] = {}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds
     read_all = True
+    interval = poll_seconds
     with hub.listen(tenant_id, case_id) as wake:
         while True:
             named = wake.take()
@@ -92,17 +97,18 @@ async def task_updates(
             for task_id in named - views.keys() if read_all else named:
                 if (view := await task(task_id)) is not None:
                     views[task_id] = view
-            for view in views.values():
-                if sent.get(view["task_id"]) != _fingerprint(view):
-                    sent[view["task_id"]] = _fingerprint(view)
-                    yield view
+            changed = [v for v in views.values() if sent.get(v["task_id"]) != _fingerprint(v)]
+            for view in changed:
+                sent[view["task_id"]] = _fingerprint(view)
+                yield view
+            interval = poll_seconds if changed else min(interval * 2, poll_seconds * POLL_BACKOFF)
             if views and all(t["status"] in TERMINAL for t in views.values()):
                 return
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
             try:
-                await asyncio.wait_for(wake.event.wait(), min(poll_seconds, remaining))
+                await asyncio.wait_for(wake.event.wait(), min(interval, remaining))
                 read_all = False
             except TimeoutError:
                 read_all = True

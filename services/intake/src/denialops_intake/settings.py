@@ -34,8 +34,9 @@ class IntakeSettings(ServiceSettings):
     # How long a stored API key is reused before it is read again: a key revoked by the CLI or another
     # replica stops working here within this time (0 reads the key on every request).
     api_key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
-    # Live progress: how often a stream re-reads its case's tasks when nothing woke it (runs advanced by
-    # another replica), and how long one stream may stay open.
+    # Live progress: how soon a stream re-reads its case's tasks when nothing woke it (runs advanced by
+    # another replica; the interval doubles, up to 8 times this, while nothing changes), and how long
+    # one stream may stay open.
     progress_poll_seconds: float = Field(default=1.0, gt=0)
     progress_max_seconds: float = Field(default=600.0, gt=0)
 
