@@ -19,13 +19,13 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from denialops_shared import mongo, tracing
 from denialops_shared.config_view import configuration_report
@@ -145,14 +145,7 @@ def create_app(
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
 
-    @app.middleware("http")
-    async def record_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = _route_template(app, request)
-        HTTP_REQUESTS.labels(method=request.method, route=route, status=str(response.status_code)).inc()
-        HTTP_SECONDS.labels(method=request.method, route=route).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RecordMetrics)
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
@@ -176,13 +169,42 @@ def create_app(
     return app
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
-    """The matched path template (`/api/v1/cases/{case_id}`), so ids never become label values."""
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+class RecordMetrics:
+    """Requests by method, route template and status, and the time until the response starts.
+
+    A plain ASGI middleware: Starlette's `@app.middleware("http")` passes every response body through
+    an extra stream, which costs CPU on each event of a long SSE response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        recorded = False
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
+            # The router puts the matched route in the scope: its template, so ids never become labels.
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
+            HTTP_REQUESTS.labels(method=scope["method"], route=route, status=str(status)).inc()
+            HTTP_SECONDS.labels(method=scope["method"], route=route).observe(time.perf_counter() - started)
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                record(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        except Exception:
+            if not recorded:
+                record(500)
+            raise
 
 
 def _stopped_by_signal(signum: int, frame: FrameType | None) -> None:
