@@ -18,7 +18,7 @@ from typing import Any, get_args
 from denialops_llm_worker.domain import build_action_plan
 from denialops_llm_worker.domain.wording import Wording
 from denialops_llm_worker.llm.answers import Composition, FactRefinement, RefinableField
-from denialops_llm_worker.llm.client import Completer, LlmRequest, LlmUnavailable
+from denialops_llm_worker.llm.client import Completer, LlmRequest, LlmUnavailable, T
 from denialops_llm_worker.llm.metrics import FALLBACKS
 from denialops_llm_worker.llm.prompts import load_prompt
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Evidence, RouteDecision
@@ -112,10 +112,8 @@ class Assistant:
             schema=FactRefinement,
             temperature=self._temperature,
         )
-        try:
-            answer = await self._completer.complete(request)
-        except LlmUnavailable as exc:
-            FALLBACKS.labels(use="refine_facts", reason=exc.reason).inc()
+        answer = await self._ask("refine_facts", request)
+        if answer is None:
             return facts
         updates: dict[str, str] = {}
         evidence = dict(facts.evidence)
@@ -135,6 +133,14 @@ class Assistant:
         log.info("llm_worker.facts.refined", extra={"kept": len(updates), "discarded": discarded})
         return facts.model_copy(update={**updates, "evidence": evidence}) if updates else facts
 
+    async def _ask(self, use: str, request: LlmRequest[T]) -> T | None:
+        """The model's answer; None, counted as a fallback for `use`, when the model is unavailable."""
+        try:
+            return await self._completer.complete(request)
+        except LlmUnavailable as exc:
+            FALLBACKS.labels(use=use, reason=exc.reason).inc()
+            return None
+
     async def word_plan(self, facts: CaseFacts, decision: RouteDecision, plan: ActionPlan) -> Wording | None:
         request = LlmRequest(
             prompt=load_prompt("compose", self._prompt_version),
@@ -142,10 +148,8 @@ class Assistant:
             schema=Composition,
             temperature=self._temperature,
         )
-        try:
-            answer = await self._completer.complete(request)
-        except LlmUnavailable as exc:
-            FALLBACKS.labels(use="compose", reason=exc.reason).inc()
+        answer = await self._ask("compose", request)
+        if answer is None:
             return None
         if not answer.summary.strip():
             FALLBACKS.labels(use="compose", reason="empty").inc()
