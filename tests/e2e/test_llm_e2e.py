@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import _BASE, Stack, ports, running_stack
-from tests.e2e.test_pipeline import check_artifacts, wait_for_task
+from tests.e2e.test_pipeline import check_artifacts, submit, wait_for_task
 from tests.infra import ROOT, Endpoints
 from tests.support.fake_openai import FakeOpenAI
 
@@ -39,17 +38,6 @@ def llm_stack(infra: Endpoints, fake: FakeOpenAI, tmp_path_factory: pytest.TempP
 def llm_client(llm_stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=llm_stack.intake, timeout=30, headers=llm_stack.auth()) as http:
         yield http
-
-
-def submit(client: httpx.Client, path: Path) -> tuple[str, str]:
-    case_id = client.post("/api/v1/cases", json={"mode": "fast"}).json()["case_id"]
-    upload = client.post(
-        f"/api/v1/cases/{case_id}/documents",
-        files={"file": (path.name, path.read_bytes(), "text/plain")},
-        data={"doc_type": "denial_letter"},
-    )
-    assert upload.status_code == 201, upload.text
-    return case_id, upload.json()["task_id"]
 
 
 def test_a_case_is_worded_by_the_model_cached_streamed_and_the_key_never_leaks(

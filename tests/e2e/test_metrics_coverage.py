@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Stack
-from tests.e2e.test_pipeline import wait_for_task
+from tests.e2e.test_pipeline import submit, wait_for_task
 from tests.infra import ROOT
 from tests.unit.ops.metric_names import exported_names, unexported, used_names
 from tests.unit.ops.tools import promtool
@@ -34,15 +34,8 @@ def scrape(url: str) -> str:
 
 
 def run_one_letter(client: httpx.Client) -> dict[str, Any]:
-    path = sorted(LETTER.glob("*.txt"))[0]
-    case_id = client.post("/api/v1/cases", json={"mode": "fast"}).json()["case_id"]
-    upload = client.post(
-        f"/api/v1/cases/{case_id}/documents",
-        files={"file": (path.name, path.read_bytes(), "text/plain")},
-        data={"doc_type": "denial_letter"},
-    )
-    assert upload.status_code == 201, upload.text
-    return wait_for_task(client, upload.json()["task_id"])
+    _, task_id = submit(client, sorted(LETTER.glob("*.txt"))[0])
+    return wait_for_task(client, task_id)
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,18 @@ def wait_for_task(client: httpx.Client, task_id: str, wait_seconds: float = 60) 
     raise AssertionError(f"task {task_id} did not finish in {wait_seconds}s")
 
 
+def submit(client: httpx.Client, path: Path) -> tuple[str, str]:
+    """Create a case and upload `path` as its denial letter: the case id and the task id it started."""
+    case_id = client.post("/api/v1/cases", json={"mode": "fast"}).json()["case_id"]
+    upload = client.post(
+        f"/api/v1/cases/{case_id}/documents",
+        files={"file": (path.name, path.read_bytes(), "text/plain")},
+        data={"doc_type": "denial_letter"},
+    )
+    assert upload.status_code == 201, upload.text
+    return case_id, upload.json()["task_id"]
+
+
 def check_artifacts(client: httpx.Client, case_id: str) -> dict[str, str]:
     listing = client.get(f"/api/v1/cases/{case_id}/artifacts").json()
     names = {item["name"] for item in listing["items"]}
