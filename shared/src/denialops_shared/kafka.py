@@ -57,18 +57,16 @@ BATCH_WAIT_MS = 20
 def _security(settings: ServiceSettings) -> SASLScram512 | None:
     if settings.kafka_security_protocol != "SASL_SSL":
         return None
-    import ssl
-
-    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    options = admin_security(settings)
     return SASLScram512(
-        username=settings.kafka_sasl_username or "",
-        password=password,
-        ssl_context=ssl.create_default_context(),
+        username=options["sasl_plain_username"],
+        password=options["sasl_plain_password"],
+        ssl_context=options["ssl_context"],
     )
 
 
 def admin_security(settings: ServiceSettings) -> dict[str, Any]:
-    """The admin client's connection settings: the same SASL_SSL/SCRAM as the broker's clients."""
+    """SASL_SSL/SCRAM options for a plain aiokafka client (the topic admin); the broker's are built from them."""
     if settings.kafka_security_protocol != "SASL_SSL":
         return {}
     import ssl
@@ -125,10 +123,6 @@ async def publish(broker: KafkaBroker, event: EncodedEvent) -> None:
     EVENTS_PUBLISHED.labels(topic=event.topic).inc()
 
 
-def _text_headers(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
-    return {k: v.decode() for k, v in record.headers}
-
-
 def _is_utf8(value: bytes) -> bool:
     try:
         value.decode()
@@ -163,13 +157,14 @@ async def _dead_letter(
     broker: KafkaBroker,
     group_id: str,
     record: ConsumerRecord[Any, Any],
+    headers: dict[str, str],
     error_class: str,
     reason: str,
     attempts: int,
 ) -> None:
     topic = Topic(record.topic)
     headers = {
-        **_text_headers(record),
+        **headers,
         "dlq_error_class": error_class,
         "dlq_reason": reason[:500],
         "dlq_attempts": str(attempts),
@@ -220,17 +215,17 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
     )
     async def consume(message: KafkaMessage) -> None:
         records: tuple[ConsumerRecord[Any, Any], ...] = message.raw_message
-        by_case: dict[Any, list[ConsumerRecord[Any, Any]]] = defaultdict(list)
-        for record in records:
-            by_case[record.key].append(record)
+        # The parser already decoded each record's headers, in the records' order.
+        by_case: dict[Any, list[tuple[ConsumerRecord[Any, Any], dict[str, str]]]] = defaultdict(list)
+        for record, headers in zip(records, message.batch_headers, strict=True):
+            by_case[record.key].append((record, headers))
         async with asyncio.TaskGroup() as group:
             for case_records in by_case.values():
                 group.create_task(_consume_in_order(case_records))
 
-    async def _consume_in_order(records: list[ConsumerRecord[Any, Any]]) -> None:
+    async def _consume_in_order(records: list[tuple[ConsumerRecord[Any, Any], dict[str, str]]]) -> None:
         async with slots:
-            for record in records:
-                headers = _text_headers(record)
+            for record, headers in records:
                 with tracing.consumer_span(record.topic, headers):
                     await _consume(record, headers)
 
@@ -242,7 +237,7 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
             event = decode(topic, headers, record.value or b"")
         except InvalidEvent as exc:
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="invalid").inc()
-            await _dead_letter(broker, group_id, record, exc.code, exc.detail, attempts=0)
+            await _dead_letter(broker, group_id, record, headers, exc.code, exc.detail, attempts=0)
             return
         started = time.perf_counter()
         failure = await _handle_with_retries(handlers[topic], topic, event)
@@ -252,7 +247,7 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
             return
         EVENTS_CONSUMED.labels(topic=topic.value, outcome="dead_lettered").inc()
         code, reason, attempts = failure
-        await _dead_letter(broker, group_id, record, code, reason, attempts)
+        await _dead_letter(broker, group_id, record, headers, code, reason, attempts)
 
 
 async def _handle_with_retries(
