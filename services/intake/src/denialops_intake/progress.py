@@ -94,7 +94,8 @@ async def task_updates(
             named = wake.take()
             if read_all:
                 views = {t["task_id"]: t for t in await tasks()}
-            for task_id in named - views.keys() if read_all else named:
+                named -= views.keys()  # just read
+            for task_id in named:
                 if (view := await task(task_id)) is not None:
                     views[task_id] = view
             changed = [v for v in views.values() if sent.get(v["task_id"]) != _fingerprint(v)]
