@@ -33,6 +33,7 @@ from denialops_shared import tracing
 from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, ReceivedEvent, decode
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
+from denialops_shared.kafka_producer import send
 from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
 from denialops_shared.settings import KAFKA_SASL_MECHANISM, ConsumerOptions, ServiceSettings
 
@@ -119,7 +120,7 @@ async def ensure_topics(settings: ServiceSettings) -> None:
 
 async def publish(broker: KafkaBroker, event: EncodedEvent) -> None:
     """Publish and wait for the broker's acknowledgement (acks=all)."""
-    await broker.publish(event.value, event.topic, key=event.key.encode(), headers=event.headers)
+    await send(broker, event.value, event.topic, event.key.encode(), event.headers)
     EVENTS_PUBLISHED.labels(topic=event.topic).inc()
 
 
@@ -176,7 +177,7 @@ async def _dead_letter(
         "dlq_consumer_group": group_id,
     }
     key = record.key if isinstance(record.key, bytes) else None
-    await broker.publish(record.value or b"", topic.dead_letter, key=key, headers=headers)
+    await send(broker, record.value or b"", topic.dead_letter, key, headers)
     EVENTS_PUBLISHED.labels(topic=topic.dead_letter).inc()
     DEAD_LETTERS.labels(topic=topic.value, error_class=error_class).inc()
     log.warning(

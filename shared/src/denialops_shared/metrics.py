@@ -83,6 +83,10 @@ EVENTS_CONSUMED = counter(
     ["topic", "outcome"],
 )
 EVENTS_PUBLISHED = counter("denialops_events_published_total", "Events published and acknowledged by Kafka.", ["topic"])
+PRODUCER_RENEWALS = counter(
+    "denialops_kafka_producer_renewals_total",
+    "Kafka producers replaced because aiokafka gave them up (out-of-order sequence after a broker crash).",
+)
 HANDLER_SECONDS = histogram(
     "denialops_event_handler_duration_seconds",
     "Time to handle one consumed event, by topic.",

@@ -1,0 +1,61 @@
+"""Sending one record through the broker's producer, replacing the producer when aiokafka gives it up.
+
+aiokafka's idempotent producer stops its sender for good on OutOfOrderSequenceNumber: every later send
+fails until the process restarts (aio-libs/aiokafka#1017). The broker answers that when it no longer
+has the sequence the producer expects, e.g. after a broker crash lost the tail of a partition. A
+service must not go deaf until someone restarts it, so the producer is replaced (a new producer id
+starts a new sequence) and the send tried once more. Events carry fixed ids and every consumer
+deduplicates, so a record both the old and the new producer wrote is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import OutOfOrderSequenceNumber
+from faststream.kafka import KafkaBroker
+
+from denialops_shared.metrics import PRODUCER_RENEWALS
+
+log = logging.getLogger(__name__)
+
+# Errors after which aiokafka's producer never sends again.
+FATAL_TO_PRODUCER: tuple[type[Exception], ...] = (OutOfOrderSequenceNumber,)
+
+_renewal_locks: weakref.WeakKeyDictionary[KafkaBroker, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def current_producer(broker: KafkaBroker) -> AIOKafkaProducer:
+    """The aiokafka producer FastStream sends through (FastStream offers no public way to replace it)."""
+    producer: AIOKafkaProducer = broker.config.broker_config.producer._producer.producer  # type: ignore[attr-defined]
+    return producer
+
+
+async def send(broker: KafkaBroker, value: bytes, topic: str, key: bytes | None, headers: dict[str, str]) -> None:
+    """Publish and wait for the acknowledgement; on a fatal producer error, replace the producer and retry once."""
+    producer = current_producer(broker)
+    try:
+        await broker.publish(value, topic, key=key, headers=headers)
+    except FATAL_TO_PRODUCER as exc:
+        await _renew(broker, producer, type(exc).__name__)
+        await broker.publish(value, topic, key=key, headers=headers)
+
+
+async def _renew(broker: KafkaBroker, failed: AIOKafkaProducer, reason: str) -> None:
+    # Every send queued on the dead producer fails at once; the first replaces it, the rest reuse that.
+    async with _renewal_locks.setdefault(broker, asyncio.Lock()):
+        if current_producer(broker) is not failed:
+            return
+        state: Any = broker.config.broker_config.producer
+        await state.disconnect()
+        await state.connect(
+            AIOKafkaProducer(**broker._connection_kwargs),
+            serializer=state.serializer,
+            codec=state.codec,
+        )
+    PRODUCER_RENEWALS.inc()
+    log.warning("kafka.producer.renewed", extra={"reason": reason})
