@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from denialops_shared.contracts.artifacts import CaseFacts, DeadlineBasis, Denia
 from denialops_shared.contracts.events import Page
 from denialops_shared.llm import LlmSettings, create_client
 from tests.support.fake_openai import FakeControl
+from tests.support.ports import free_port
 
 BOUNDS = (1, 8, 64)
 CALLS_PER_CASE = 2
@@ -87,9 +87,7 @@ def settings(base_url: str, bound: int, cache: str) -> LlmWorkerSettings:
 
 @contextmanager
 def fake_server(latency_ms: float) -> Iterator[FakeControl]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "tests.support.fake_openai", "--port", str(port), "--latency-ms", str(latency_ms)]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": os.getcwd()})
     control = FakeControl(f"http://127.0.0.1:{port}")

@@ -62,7 +62,7 @@ from bench.measure import (
 )
 from denialops_shared.contracts.events import FINAL_STAGE
 from denialops_shared.contracts.topics import Topic
-from tests.support.tcp_proxy import free_port
+from tests.support.ports import free_port
 from tests.system.harness import Deployment
 from tests.system.load import LETTERS, Letter, upstream_events
 

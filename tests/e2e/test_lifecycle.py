@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from tests.infra import Endpoints
-from tests.support.tcp_proxy import TcpProxy, free_port
+from tests.support.ports import free_port
+from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from tests.infra import ROOT
-from tests.support.tcp_proxy import free_port
+from tests.support.ports import free_ports
 
 INFRA = ROOT / "deploy" / "local" / "infra.sh"
 SERVICES = ROOT / "deploy" / "local" / "services.sh"
@@ -38,7 +38,7 @@ class Deployment:
     def create(cls, state_dir: Path, partitions: int = 3, extra_env: dict[str, str] | None = None) -> Deployment:
         """A deployment on free ports; `extra_env` (e.g. an LLM endpoint) is added to every process's environment."""
         names = ("kafka", "controller", "ferretdb", *SERVICE_NAMES)
-        ports = {name: free_port() for name in names}
+        ports = dict(zip(names, free_ports(len(names)), strict=True))
         suffix = uuid.uuid4().hex[:8]
         env = {
             **os.environ,
@@ -75,10 +75,16 @@ class Deployment:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def infra(self, *args: str) -> None:
-        subprocess.run([INFRA, *args], env=self.env, check=True, capture_output=True)
+        self._run(INFRA, *args)
 
     def services(self, *args: str) -> None:
-        subprocess.run([SERVICES, *args], env=self.env, check=True, capture_output=True)
+        self._run(SERVICES, *args)
+
+    def _run(self, script: Path, *args: str) -> None:
+        done = subprocess.run([script, *args], env=self.env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            # The scripts say why on stderr (a port in use, the last lines of a log): keep it in the failure.
+            raise AssertionError(f"{script.name} {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}")
 
     def start(self) -> None:
         self.infra("start")
