@@ -106,6 +106,15 @@ OUTBOX_BACKLOG = gauge(
     "Documents whose outbox still holds unpublished events, by collection (at the last relay sweep).",
     ["collection"],
 )
+MONGO_COMMANDS = counter(
+    "denialops_mongo_commands_total", "Database commands sent, by command and collection.", ["command", "collection"]
+)
+MONGO_COMMAND_SECONDS = histogram(
+    "denialops_mongo_command_duration_seconds",
+    "Database command latency, by command.",
+    ["command"],
+    buckets=LATENCY_BUCKETS,
+)
 HTTP_REQUESTS = counter("denialops_http_requests_total", "HTTP requests served.", ["method", "route", "status"])
 HTTP_SECONDS = histogram(
     "denialops_http_request_duration_seconds", "HTTP request latency.", ["method", "route"], buckets=LATENCY_BUCKETS

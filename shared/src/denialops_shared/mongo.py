@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from denialops_shared.mongo_metrics import CommandMetrics
 from denialops_shared.settings import ServiceSettings
 
 Document = dict[str, Any]
@@ -45,6 +46,7 @@ def create_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
         connectTimeoutMS=3000,
         appname=settings.service_name,
         tz_aware=True,
+        event_listeners=[CommandMetrics()],
     )
 
 
