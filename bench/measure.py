@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from prometheus_client.parser import text_string_to_metric_families
+
 Outcome = Literal["ok", "failed", "timeout"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -165,3 +167,14 @@ def per_service(values: Mapping[str, float]) -> dict[str, float]:
         service = service_of(instance)
         totals[service] = totals.get(service, 0.0) + value
     return totals
+
+
+def mongo_commands(exposition: str) -> Counter[tuple[str, str]]:
+    """The database commands a service's /metrics page counts, by (command, collection)."""
+    found: Counter[tuple[str, str]] = Counter()
+    for family in text_string_to_metric_families(exposition):
+        if family.name == "denialops_mongo_commands":
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    found[(sample.labels["command"], sample.labels["collection"])] += int(sample.value)
+    return found

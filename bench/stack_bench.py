@@ -37,7 +37,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import cycle
 from pathlib import Path
@@ -55,6 +56,7 @@ from bench.measure import (
     cpu_seconds,
     failure_reasons,
     memory_kb,
+    mongo_commands,
     open_loop_summary,
     per_service,
     service_of,
@@ -63,7 +65,7 @@ from bench.measure import (
 from denialops_shared.contracts.events import FINAL_STAGE
 from denialops_shared.contracts.topics import Topic
 from tests.support.ports import free_port
-from tests.system.harness import Deployment
+from tests.system.harness import Deployment, ScriptFailed
 from tests.system.load import LETTERS, Letter, upstream_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,8 +163,9 @@ class Options:
 class Probe:
     """CPU time and memory of every process of the deployment, by instance name (`router-2`, `kafka`)."""
 
-    def __init__(self, pid_dir: Path) -> None:
+    def __init__(self, pid_dir: Path, metrics_urls: Mapping[str, str]) -> None:
         self.pid_dir = pid_dir
+        self.metrics_urls = metrics_urls
         self.peak_kb: dict[str, int] = {}
 
     def pids(self) -> dict[str, int]:
@@ -184,6 +187,18 @@ class Probe:
             if (kb := memory_kb(pid).get("rss_kb")) is not None
         }
 
+    def db_commands(self) -> Counter[tuple[str, str, str]]:
+        """Database commands each service has sent so far, by (service, command, collection)."""
+        found: Counter[tuple[str, str, str]] = Counter()
+        for service, url in self.metrics_urls.items():
+            try:
+                text = httpx.get(f"{url}/metrics", timeout=5).text
+            except httpx.HTTPError:
+                continue
+            for (command, collection), count in mongo_commands(text).items():
+                found[(service, command, collection)] += count
+        return found
+
     def record_peaks(self) -> None:
         """VmHWM is the process's peak so far; kept here so a replica's survives its exit."""
         for name, pid in self.pids().items():
@@ -198,16 +213,19 @@ class Window:
     cpu: dict[str, float] = field(default_factory=dict)
     client_cpu: float = 0.0
     cases: int = 0
+    db_commands: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
 @contextlib.contextmanager
 def measured(probe: Probe, window: Window) -> Iterator[None]:
+    db_before = probe.db_commands()
     before, client_before = probe.cpu(), time.process_time()
     try:
         yield
     finally:
         window.cpu = cpu_delta(before, probe.cpu())
         window.client_cpu = time.process_time() - client_before
+        window.db_commands = probe.db_commands() - db_before
 
 
 def per_case(window: Window) -> dict[str, float | None]:
@@ -549,6 +567,9 @@ class BenchDeployment(Deployment):
                 "LLM_WORKER_REPLICA_PORTS": str(free_port()),
                 "DENIALOPS_READY_TIMEOUT": "60",
                 "INFRA_START_TIMEOUT": "60",
+                # The local default stops at the C1 compiler for a quick start; a broker under sustained
+                # load, as in production, runs the optimising compiler too.
+                "KAFKA_JVM_PERFORMANCE_OPTS": "-XX:+UseSerialGC",
             }
         )
         return cls(state_dir=state_dir, ports=base.ports, env=env, tenant=base.tenant)
@@ -833,6 +854,7 @@ def service_report(run: Run, probe: Probe, idle: dict[str, float]) -> dict[str, 
         return {name: seconds / cases for name, seconds in totals.items()} if cases else {}
 
     all_phases, http, kafka = cpu(("http", "kafka")), cpu(("http",)), cpu(("kafka",))
+    db = db_commands_per_case(run, ("http", "kafka"))
     report: dict[str, Any] = {}
     for name in SERVICES:
         peak = probe.peak_kb.get(name)
@@ -843,10 +865,25 @@ def service_report(run: Run, probe: Probe, idle: dict[str, float]) -> dict[str, 
             "idle_rss_mb": idle.get(name),
             "peak_rss_mb": round(peak / 1024, 1) if peak else None,
         }
+        if name not in INFRA:
+            report[name]["db_commands_per_case"] = round(sum(v for (s, _, _), v in db.items() if s == name), 1)
+    report["db_commands_per_case"] = {
+        f"{service} {command} {collection}": round(per_case, 2)
+        for (service, command, collection), per_case in db.items()
+    }
     replicas = {n: round(kb / 1024, 1) for n, kb in sorted(probe.peak_kb.items()) if service_of(n) != n}
     if replicas:
         report["replica_peak_rss_mb"] = replicas
     return report
+
+
+def db_commands_per_case(run: Run, groups: tuple[str, ...]) -> dict[tuple[str, str, str], float]:
+    """Database commands per finished case over the windows of `groups`, by (service, command, collection),
+    most first."""
+    windows = [w for g in groups for w in run.windows.get(g, [])]
+    cases = sum(w.cases for w in windows)
+    totals: Counter[tuple[str, str, str]] = sum((w.db_commands for w in windows), Counter())
+    return {key: count / cases for key, count in totals.most_common()} if cases else {}
 
 
 def _round(value: float | None) -> float | None:
@@ -940,14 +977,19 @@ def table(results: dict[str, Any]) -> str:
     if (services := results.get("services")) is not None:
         lines += [
             "",
-            f"{'service':<11} {'CPU s/case':>10} {'(http)':>8} {'(kafka)':>8} {'idle RSS MB':>12} {'peak RSS MB':>12}",
+            f"{'service':<11} {'CPU s/case':>10} {'(http)':>8} {'(kafka)':>8} {'idle RSS MB':>12} {'peak RSS MB':>12}"
+            f" {'DB cmds/case':>12}",
         ]
         for name in SERVICES:
             r = services[name]
             lines.append(
                 f"{name:<11} {_fmt(r['cpu_s_per_case'], 4):>10} {_fmt(r['cpu_s_per_case_http'], 4):>8} "
                 f"{_fmt(r['cpu_s_per_case_kafka'], 4):>8} {_fmt(r['idle_rss_mb']):>12} {_fmt(r['peak_rss_mb']):>12}"
+                f" {_fmt(r.get('db_commands_per_case')):>12}"
             )
+        top = list(services["db_commands_per_case"].items())[:8]
+        if top:
+            lines.append("most database commands per case: " + "; ".join(f"{k} {v:g}" for k, v in top))
     if (lag := results.get("consumer_lag")) is not None:
         worst = max(lag["by_phase"].items(), key=lambda kv: kv[1], default=("-", 0))
         lines.append(f"max consumer lag: {lag['max_messages']} messages ({worst[0]}); by service {lag['by_service']}")
@@ -977,15 +1019,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     state_dir = Path(tempfile.mkdtemp(prefix="denialops-bench-"))
     deployment = BenchDeployment.for_bench(state_dir)
-    probe = Probe(state_dir / "pids")
+    probe = Probe(state_dir / "pids", {name: deployment.url(name) for name in ("intake", "router", "llm-worker")})
     failed = False
     try:
         run.say(f"starting a stack of its own (state in {state_dir})")
         try:
             deployment.start()
-        except subprocess.CalledProcessError as exc:
-            tail = (exc.stderr or b"").decode(errors="replace")[-2000:]
-            raise SystemExit(f"the stack did not start: {tail}") from exc
+        except ScriptFailed as exc:
+            raise SystemExit(f"the stack did not start: {exc}") from exc
         meta["stack_start_s"] = round(time.monotonic() - started, 1)
         run.say("stack ready")
         time.sleep(2)  # idle: after start-up, before any load

@@ -26,6 +26,10 @@ DEV_TENANT = ROOT / "deploy" / "local" / "dev-tenant.sh"
 SERVICE_NAMES = ("intake", "router", "llm-worker", "health")
 
 
+class ScriptFailed(RuntimeError):
+    """A deploy script (infra, services, dev tenant) exited non-zero; the message ends with its stderr."""
+
+
 @dataclass
 class Deployment:
     state_dir: Path
@@ -80,23 +84,19 @@ class Deployment:
     def services(self, *args: str) -> None:
         self._run(SERVICES, *args)
 
-    def _run(self, script: Path, *args: str) -> None:
-        done = subprocess.run([script, *args], env=self.env, capture_output=True, text=True, check=False)
+    def _run(self, script: Path, *args: str, extra_env: dict[str, str] | None = None) -> None:
+        env = {**self.env, **(extra_env or {})}
+        done = subprocess.run([script, *args], env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             # The scripts say why on stderr (a port in use, the last lines of a log): keep it in the failure.
-            raise AssertionError(f"{script.name} {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}")
+            raise ScriptFailed(f"{script.name} {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}")
 
     def start(self) -> None:
         self.infra("start")
         self.services("start")
         # The same script `make up` runs: creates the tenant and writes its key into the state dir.
         cli = str(Path(sys.executable).parent / "denialops")
-        subprocess.run(
-            [DEV_TENANT],
-            env={**self.env, "DENIALOPS_DEV_TENANT": self.tenant, "DENIALOPS_CLI": cli},
-            check=True,
-            capture_output=True,
-        )
+        self._run(DEV_TENANT, extra_env={"DENIALOPS_DEV_TENANT": self.tenant, "DENIALOPS_CLI": cli})
         self.api_key = (self.state_dir / "api-key").read_text(encoding="utf-8").strip()
 
     def auth(self) -> dict[str, str]:

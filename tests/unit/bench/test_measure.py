@@ -13,6 +13,7 @@ from bench.measure import (
     cpu_ticks,
     latency_ms,
     memory_kb,
+    mongo_commands,
     open_loop_summary,
     per_service,
     percentile,
@@ -90,3 +91,19 @@ def test_replicas_add_up_per_service() -> None:
     assert service_of("llm-worker") == "llm-worker"
     assert service_of("llm-worker-3") == "llm-worker"
     assert per_service({"router": 1.0, "router-2": 0.5, "kafka": 2.0}) == {"router": 1.5, "kafka": 2.0}
+
+
+def test_mongo_commands_are_read_by_command_and_collection_from_a_metrics_page() -> None:
+    page = "\n".join(
+        [
+            "# HELP denialops_mongo_commands_total Database commands sent, by command and collection.",
+            "# TYPE denialops_mongo_commands_total counter",
+            'denialops_mongo_commands_total{collection="cases",command="find"} 12.0',
+            'denialops_mongo_commands_total{collection="runs",command="update"} 3.0',
+            'denialops_mongo_commands_created{collection="cases",command="find"} 1.7e9',
+            "# TYPE denialops_http_requests_total counter",
+            'denialops_http_requests_total{method="GET",route="/x",status="200"} 99.0',
+            "",
+        ]
+    )
+    assert mongo_commands(page) == {("find", "cases"): 12, ("update", "runs"): 3}
