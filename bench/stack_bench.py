@@ -567,9 +567,6 @@ class BenchDeployment(Deployment):
                 "LLM_WORKER_REPLICA_PORTS": str(free_port()),
                 "DENIALOPS_READY_TIMEOUT": "60",
                 "INFRA_START_TIMEOUT": "60",
-                # The local default stops at the C1 compiler for a quick start; a broker under sustained
-                # load, as in production, runs the optimising compiler too.
-                "KAFKA_JVM_PERFORMANCE_OPTS": "-XX:+UseSerialGC",
             }
         )
         return cls(state_dir=state_dir, ports=base.ports, env=env, tenant=base.tenant)
