@@ -559,7 +559,15 @@ class BenchDeployment(Deployment):
     def for_bench(cls, state_dir: Path) -> BenchDeployment:
         base = Deployment.create(state_dir, partitions=PARTITIONS)
         env = dict(base.env)
-        for name in ("LLM_API_KEY", "LLM_BASE_URL", "OUTBOX_SWEEP_SECONDS", "ROUTER_REPLICAS", "LLM_WORKER_REPLICAS"):
+        # The product's defaults for these (load shedding included), not the system tests' settings.
+        for name in (
+            "LLM_API_KEY",
+            "LLM_BASE_URL",
+            "OUTBOX_SWEEP_SECONDS",
+            "ROUTER_REPLICAS",
+            "LLM_WORKER_REPLICAS",
+            "INTAKE_MAX_RUNS_IN_FLIGHT",
+        ):
             env.pop(name, None)
         env.update(
             {

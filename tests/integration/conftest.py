@@ -13,6 +13,8 @@ from denialops_shared.kafka import create_broker, ensure_topics
 from denialops_shared.mongo import Document
 from denialops_shared.settings import ServiceSettings
 from tests.infra import Endpoints
+from tests.integration.intake_api import Api, api_for
+from tests.integration.support import make_intake
 
 pytestmark = pytest.mark.integration
 
@@ -43,3 +45,9 @@ async def broker(settings: ServiceSettings) -> AsyncIterator[KafkaBroker]:
     await kafka.start()
     yield kafka
     await kafka.stop()
+
+
+@pytest.fixture
+async def api(db: AsyncDatabase[Document], broker: KafkaBroker) -> AsyncIterator[Api]:
+    async with api_for(make_intake(db, broker)) as served:
+        yield served

@@ -7,115 +7,22 @@ results that arrive afterwards (a stage already under way) must neither revive t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from denialops_intake.api import build_router
-from denialops_intake.auth import Authenticator
-from denialops_intake.errors import install_error_handlers
-from denialops_intake.handlers import Intake
-from denialops_intake.main import install_security
 from denialops_intake.repository import IntakeRepository
-from denialops_intake.settings import IntakeSettings
-from denialops_shared.contracts.events import (
-    PIPELINE,
-    RunCancelled,
-    Stage,
-    StageCompleted,
-    StageStatus,
-    make_artifact,
-)
+from denialops_shared.contracts.events import PIPELINE, RunCancelled, Stage, StageStatus
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
 from denialops_shared.settings import ServiceSettings
-from tests.infra import ROOT
+from tests.integration.intake_api import Api, api_for, assert_error, deliver, stage
 from tests.integration.support import make_intake, received
 from tests.kafka_helpers import collect, headers_of
 
 pytestmark = pytest.mark.integration
-
-LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_bytes()
-# One artifact per stage is enough to see which stages' output the run shows.
-STAGE_ARTIFACT = {
-    Stage.EXTRACT: "case_facts.json",
-    Stage.ROUTE: "route.json",
-    Stage.PLAN: "action_plan.json",
-    Stage.DOCUMENTS: "call_script.md",
-}
-
-
-@dataclass
-class Api:
-    intake: Intake
-    client: httpx.AsyncClient
-    keys: dict[str, str]
-
-    def auth(self, tenant: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[tenant]}"}
-
-    async def new_task(self, tenant: str = "acme") -> tuple[str, str]:
-        """A case with a denial letter: its auto-run task is queued (the pipeline is not running here)."""
-        created = await self.client.post("/api/v1/cases", json={"mode": "fast"}, headers=self.auth(tenant))
-        assert created.status_code == 201, created.text
-        case_id = created.json()["case_id"]
-        upload = await self.client.post(
-            f"/api/v1/cases/{case_id}/documents",
-            files={"file": ("letter.txt", LETTER, "text/plain")},
-            data={"doc_type": "denial_letter"},
-            headers=self.auth(tenant),
-        )
-        assert upload.status_code == 201, upload.text
-        return case_id, upload.json()["task_id"]
-
-    async def cancel(self, task_id: str, tenant: str = "acme") -> httpx.Response:
-        return await self.client.post(f"/api/v1/tasks/{task_id}/cancel", headers=self.auth(tenant))
-
-    async def task(self, task_id: str, tenant: str = "acme") -> dict[str, Any]:
-        response = await self.client.get(f"/api/v1/tasks/{task_id}", headers=self.auth(tenant))
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    async def artifact_names(self, case_id: str, task_id: str) -> set[str]:
-        listing = await self.client.get(
-            f"/api/v1/cases/{case_id}/artifacts", params={"task_id": task_id}, headers=self.auth("acme")
-        )
-        assert listing.status_code == 200, listing.text
-        return {item["name"] for item in listing.json()["items"]}
-
-
-def stage(case_id: str, run_id: str, name: Stage, status: StageStatus = StageStatus.SUCCEEDED) -> StageCompleted:
-    at = dt.datetime.now(dt.UTC)
-    artifacts = [make_artifact(STAGE_ARTIFACT[name], "{}")] if status is StageStatus.SUCCEEDED else []
-    return StageCompleted(
-        tenant_id="acme",
-        case_id=case_id,
-        run_id=run_id,
-        stage=name,
-        status=status,
-        started_at=at,
-        finished_at=at,
-        artifacts=artifacts,
-    )
-
-
-async def deliver(intake: Intake, case_id: str, run_id: str, *stages: Stage) -> None:
-    for name in stages:
-        await intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage(case_id, run_id, name)))
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    assert error["request_id"]
 
 
 async def cancel_events(settings: ServiceSettings, case_id: str) -> list[RunCancelled]:
@@ -128,24 +35,6 @@ async def cancel_events(settings: ServiceSettings, case_id: str) -> list[RunCanc
         wait_seconds=3,
     )
     return [RunCancelled.model_validate_json(r.value) for r in records]
-
-
-async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
-    settings = IntakeSettings(rate_limit="100000/second")
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router(intake, settings))
-    install_security(app, Authenticator(intake.tenants), settings)
-    keys = {tenant: (await intake.tenants.create_key(tenant, "it"))[1] for tenant in ("acme", "globex")}
-    return app, keys
-
-
-@pytest.fixture
-async def api(db: AsyncDatabase[Document], broker: KafkaBroker) -> AsyncIterator[Api]:
-    intake = make_intake(db, broker)
-    app, keys = await serve(intake)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-        yield Api(intake, client, keys)
 
 
 async def test_a_queued_task_is_cancelled_at_once_and_the_pipeline_told_once(
@@ -256,9 +145,7 @@ async def test_a_cancel_racing_the_final_stage_wins(
 ) -> None:
     repo = CancelWhile(db, after)
     intake = make_intake(db, broker, repo)
-    app, keys = await serve(intake)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-        api = Api(intake, client, keys)
+    async with api_for(intake) as api:
         case_id, task_id = await api.new_task()
         await deliver(intake, case_id, task_id, Stage.EXTRACT, Stage.ROUTE, Stage.PLAN)
 

@@ -65,6 +65,8 @@ class Deployment:
             "OUTBOX_SWEEP_SECONDS": "1",
             # The load polls hundreds of tasks a second; the per-tenant limit is tested elsewhere.
             "INTAKE_RATE_LIMIT": "100000/second",
+            # Runs pile up while a fault lasts; load shedding is tested elsewhere and must not slow recovery.
+            "INTAKE_MAX_RUNS_IN_FLIGHT": "100000",
         }
         env.update(extra_env or {})
         env.pop("E2E_PORT_BASE", None)

@@ -51,7 +51,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflict",
         413: "Body too large",
         422: "Invalid request",
-        429: "Rate limited (see Retry-After)",
+        429: "Rate limited, or too many runs in progress (see Retry-After)",
     }.items()
 }
 

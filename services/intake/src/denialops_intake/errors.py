@@ -14,7 +14,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from denialops_intake.handlers import Conflict, NotFound
+from denialops_intake.handlers import Conflict, NotFound, Overloaded
+
+# A run takes about a second once it is in: a client that waits this long finds room soon.
+OVERLOADED_RETRY_AFTER_SECONDS = 1
 
 # Statuses the framework raises by itself, with our code and message for each.
 _HTTP_ERRORS = {
@@ -55,6 +58,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, _: NotFound) -> JSONResponse:
         return error_response(request.scope, 404, "not_found", "no such case")
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, _: Overloaded) -> JSONResponse:
+        return error_response(
+            request.scope,
+            429,
+            "overloaded",
+            "too many runs are in progress; retry after the time in Retry-After",
+            {"Retry-After": str(OVERLOADED_RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> JSONResponse:

@@ -9,9 +9,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import sys
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from denialops_intake.admission import RunAdmission
 from denialops_intake.metrics import RUN_SECONDS, STAGE_SECONDS
 from denialops_intake.progress import ProgressHub
 from denialops_intake.repository import IntakeRepository
@@ -52,6 +55,10 @@ class DocumentTooLarge(Exception):
     """The document's event would exceed what Kafka accepts in one record."""
 
 
+class Overloaded(Exception):
+    """Too many runs are in flight to start another now (see admission.py); nothing was stored."""
+
+
 # Kafka's default record limit is 1 MiB (broker `message.max.bytes`, producer `max_request_size`): an
 # event larger than this could never be published and would sit in the outbox forever.
 MAX_EVENT_BYTES = 900 * 1024
@@ -90,6 +97,8 @@ class Intake:
     run_outbox: Outbox
     tenants: TenantStore
     watcher: RunWatcher = field(default_factory=RunWatcher)
+    # Unbounded unless configured (main.py sets INTAKE_MAX_RUNS_IN_FLIGHT).
+    admission: RunAdmission = field(default_factory=lambda: RunAdmission(limit=sys.maxsize, forget_after_seconds=300))
     progress: ProgressHub = field(default_factory=ProgressHub)
 
     # -- commands from HTTP ---------------------------------------------------------------------
@@ -127,12 +136,12 @@ class Intake:
         event = encode(Topic.DOCUMENT_ADDED, body, source=SOURCE)
         if len(event.value) > MAX_EVENT_BYTES:
             raise DocumentTooLarge
-        run_id = None
-        if doc_type is DocType.DENIAL_LETTER and case["auto_run"]:
-            run_id = auto_run_id(case_id)
-            await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
-        await self.repo.insert_with_events(self.repo.documents, doc, [event])
-        await self.repo.link(tenant_id, case_id, "document_ids", document_id, doc["created_at"])
+        run_id = auto_run_id(case_id) if doc_type is DocType.DENIAL_LETTER and case["auto_run"] else None
+        async with self._admitted(run_id):
+            if run_id is not None:
+                await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
+            await self.repo.insert_with_events(self.repo.documents, doc, [event])
+            await self.repo.link(tenant_id, case_id, "document_ids", document_id, doc["created_at"])
         self.document_outbox.flush_soon(document_id, [event])
         if run_id is not None:
             self.progress.notify(tenant_id, case_id, run_id)
@@ -149,8 +158,9 @@ class Intake:
         )
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
         events = [encode(Topic.RUN_REQUESTED, body, source=SOURCE)]
-        await self.repo.insert_with_events(self.repo.runs, run, events)
-        await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
+        async with self._admitted(run_id):
+            await self.repo.insert_with_events(self.repo.runs, run, events)
+            await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
         self.run_outbox.flush_soon(run_id, events)
         self.progress.notify(tenant_id, case_id, run_id)
         return run
@@ -187,8 +197,23 @@ class Intake:
         self.run_outbox.flush_soon(run_id, [event])
         RUN_SECONDS.labels(status="cancelled").observe((at - run["created_at"]).total_seconds())
         self.watcher.finished(run_id)
+        self.admission.finished(run_id)
         self.progress.notify(tenant_id, run["case_id"], run_id)
         return cancelled
+
+    @contextlib.asynccontextmanager
+    async def _admitted(self, run_id: str | None) -> AsyncIterator[None]:
+        """Count the run in for the block's writes (Overloaded when full); a failed write gives the slot back."""
+        if run_id is None:
+            yield
+            return
+        if not self.admission.try_admit(run_id):
+            raise Overloaded
+        try:
+            yield
+        except BaseException:
+            self.admission.finished(run_id)
+            raise
 
     async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
         run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
@@ -317,6 +342,7 @@ class Intake:
                 status = "cancelled"
         if status in TERMINAL_STATUSES:
             self.watcher.finished(body.run_id)
+            self.admission.finished(body.run_id)
         self.progress.notify(body.tenant_id, body.case_id, body.run_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from denialops_intake import __version__, consumers
+from denialops_intake.admission import RunAdmission
 from denialops_intake.api import build_router
 from denialops_intake.auth import Authenticator, JwtVerifier
 from denialops_intake.errors import install_error_handlers
@@ -29,7 +30,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         return Outbox(ctx.db[collection_name], ctx.broker, settings.outbox_sweep_seconds)
 
     tenants = TenantStore(ctx.db, settings.api_key_cache_seconds)
-    intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants)
+    admission = RunAdmission(settings.max_runs_in_flight, settings.run_admission_forget_seconds)
+    intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants, admission=admission)
     consumers.register(ctx.broker, settings.consumer_options, intake)
 
     async def create_indexes(_: ServiceContext) -> None:

@@ -1,6 +1,6 @@
 """Intake's own metrics (the shared ones are in denialops_shared.metrics)."""
 
-from denialops_shared.metrics import LATENCY_BUCKETS, histogram
+from denialops_shared.metrics import LATENCY_BUCKETS, counter, gauge, histogram
 
 RUN_SECONDS = histogram(
     "denialops_run_duration_seconds",
@@ -13,4 +13,10 @@ STAGE_SECONDS = histogram(
     "Time the owning service's handler spent on one pipeline stage, by stage and status.",
     ["stage", "status"],
     buckets=LATENCY_BUCKETS,
+)
+RUNS_IN_FLIGHT = gauge(
+    "denialops_runs_in_flight", "Runs this intake started over HTTP that have not finished (the admission count)."
+)
+RUNS_REFUSED = counter(
+    "denialops_runs_refused_total", "Requests refused with 429 because INTAKE_MAX_RUNS_IN_FLIGHT runs were in flight."
 )

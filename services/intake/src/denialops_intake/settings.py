@@ -33,7 +33,20 @@ class IntakeSettings(ServiceSettings):
     rate_limit: str = Field(default="200/second", validation_alias=AliasChoices("INTAKE_RATE_LIMIT", "RATE_LIMIT"))
     # How long a stored API key is reused before it is read again: a key revoked by the CLI or another
     # replica stops working here within this time (0 reads the key on every request).
-    api_key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    api_key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        validation_alias=AliasChoices("INTAKE_API_KEY_CACHE_SECONDS", "API_KEY_CACHE_SECONDS"),
+    )
+    # Load shedding (admission.py): past this many runs started here and not finished, a request that
+    # would start one more is refused with 429 and Retry-After. Runs in flight = throughput x latency, so
+    # set it to the cases per second the deployment finishes times the latency you accept.
+    max_runs_in_flight: int = Field(
+        default=64, ge=1, validation_alias=AliasChoices("INTAKE_MAX_RUNS_IN_FLIGHT", "MAX_RUNS_IN_FLIGHT")
+    )
+    # A run not seen finishing here (another replica recorded its end, or it was lost) stops counting then.
+    run_admission_forget_seconds: float = Field(default=300.0, gt=0)
     # Live progress: how soon a stream re-reads its case's tasks when nothing woke it (runs advanced by
     # another replica; the interval doubles, up to 8 times this, while nothing changes), and how long
     # one stream may stay open.
