@@ -29,10 +29,12 @@ FATAL_TO_PRODUCER: tuple[type[Exception], ...] = (OutOfOrderSequenceNumber,)
 _renewal_locks: weakref.WeakKeyDictionary[KafkaBroker, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-def current_producer(broker: KafkaBroker) -> AIOKafkaProducer:
-    """The aiokafka producer FastStream sends through (FastStream offers no public way to replace it)."""
-    producer: AIOKafkaProducer = broker.config.broker_config.producer._producer.producer  # type: ignore[attr-defined]
-    return producer
+def current_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
+    """The aiokafka producer FastStream sends through (FastStream offers no public way to replace it);
+    None for FastStream's in-memory test broker."""
+    state = getattr(broker.config.broker_config.producer, "_producer", None)
+    producer = getattr(state, "producer", None) if state else None
+    return producer if isinstance(producer, AIOKafkaProducer) else None
 
 
 async def send(broker: KafkaBroker, value: bytes, topic: str, key: bytes | None, headers: dict[str, str]) -> None:
@@ -41,6 +43,8 @@ async def send(broker: KafkaBroker, value: bytes, topic: str, key: bytes | None,
     try:
         await broker.publish(value, topic, key=key, headers=headers)
     except FATAL_TO_PRODUCER as exc:
+        if producer is None:
+            raise
         await _renew(broker, producer, type(exc).__name__)
         await broker.publish(value, topic, key=key, headers=headers)
 
