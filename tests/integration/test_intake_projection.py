@@ -72,7 +72,7 @@ async def test_concurrent_updates_of_one_case_are_all_kept(db: AsyncDatabase[Doc
     now = dt.datetime.now(dt.UTC)
     documents = [f"doc-{i}" for i in range(40)]
     await asyncio.gather(
-        *(intake.repo.link("acme", case["_id"], "document_ids", d, now) for d in documents),
+        *(intake.repo.link("acme", case["_id"], {"document_ids": d}, now) for d in documents),
         intake.case_outbox.flush(case["_id"]),
     )
     stored = await db.cases.find_one({"_id": case["_id"]})

@@ -182,19 +182,19 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
         except TimeoutError as exc:
             raise ApiError(422, "unreadable_document", "the document took too long to parse") from exc
         try:
-            doc, run_id = await intake.add_document(tenant_id, case["_id"], doc_type, data, text)
+            doc, run_id = await intake.add_document(case, doc_type, data, text)
         except DocumentTooLarge as exc:
             raise ApiError(413, "document_too_large", "the document's text is too large") from exc
         return {**_document_view(doc), "case_id": case["_id"], "task_id": run_id}
 
     @router.post("/cases/{case_id}/run/async", status_code=202, tags=["tasks"])
     async def run_async(case: TenantCase, tenant_id: Tenant) -> dict[str, Any]:
-        run = await intake.request_run(tenant_id, case["_id"], requested_by="api")
+        run = await intake.request_run(case, requested_by="api")
         return _task_view(run)
 
     @router.post("/cases/{case_id}/run", tags=["tasks"], responses={202: {"description": "Still running"}})
     async def run_and_wait(case: TenantCase, tenant_id: Tenant, response: Response) -> dict[str, Any]:
-        run = await intake.request_run(tenant_id, case["_id"], requested_by="api")
+        run = await intake.request_run(case, requested_by="api")
         finished = await intake.wait_for_run(tenant_id, run["_id"], settings.run_wait_seconds)
         view = _task_view(finished or run)
         response.status_code = 200 if view["status"] in ("succeeded", "failed", "cancelled") else 202
@@ -248,8 +248,8 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
         async def tasks() -> list[dict[str, Any]]:
             return [_task_view(r) for r in await intake.repo.case_runs(tenant_id, case_id)]
 
-        async def task(run_id: str) -> dict[str, Any] | None:
-            run = await intake.repo.get_run(tenant_id, run_id)
+        async def task(run_id: str, written: Document | None) -> dict[str, Any] | None:
+            run = written if written is not None else await intake.repo.get_run(tenant_id, run_id)
             return _task_view(run) if run is not None and run["case_id"] == case_id else None
 
         return task_updates(

@@ -115,12 +115,11 @@ class Intake:
         return doc
 
     async def add_document(
-        self, tenant_id: str, case_id: str, doc_type: DocType, data: bytes, text: ExtractedText
+        self, case: Document, doc_type: DocType, data: bytes, text: ExtractedText
     ) -> tuple[Document, str | None]:
-        """Store the document and publish `document.added`; returns it and the auto-run id if one starts."""
-        case = await self.repo.get_case(tenant_id, case_id)
-        if case is None:
-            raise NotFound
+        """Store the document on `case` (read for its tenant) and publish `document.added`; returns the
+        document and the auto-run id if one starts."""
+        tenant_id, case_id = case["tenant_id"], case["_id"]
         document_id = new_id("doc")
         body = DocumentAdded(
             tenant_id=tenant_id,
@@ -137,19 +136,23 @@ class Intake:
         if len(event.value) > MAX_EVENT_BYTES:
             raise DocumentTooLarge
         run_id = auto_run_id(case_id) if doc_type is DocType.DENIAL_LETTER and case["auto_run"] else None
+        links = {"document_ids": document_id}
         async with self._admitted(run_id):
             if run_id is not None:
-                await self._ensure_run(tenant_id, case_id, run_id, requested_by="auto")
+                await self.repo.ensure_run(
+                    _run_document(tenant_id, case_id, run_id, "auto", created_at=doc["created_at"])
+                )
+                links["run_ids"] = run_id
             await self.repo.insert_with_events(self.repo.documents, doc, [event])
-            await self.repo.link(tenant_id, case_id, "document_ids", document_id, doc["created_at"])
+            await self.repo.link(tenant_id, case_id, links, doc["created_at"])
         self.document_outbox.flush_soon(document_id, [event])
         if run_id is not None:
             self.progress.notify(tenant_id, case_id, run_id)
         return doc, run_id
 
-    async def request_run(self, tenant_id: str, case_id: str, requested_by: str) -> Document:
-        if await self.repo.get_case(tenant_id, case_id) is None:
-            raise NotFound
+    async def request_run(self, case: Document, requested_by: str) -> Document:
+        """Start a run of `case` (read for its tenant)."""
+        tenant_id, case_id = case["tenant_id"], case["_id"]
         if not await self.repo.has_denial_letter(tenant_id, case_id):
             raise Conflict("upload a denial letter before starting a run")
         run_id = new_id("run")
@@ -160,9 +163,9 @@ class Intake:
         events = [encode(Topic.RUN_REQUESTED, body, source=SOURCE)]
         async with self._admitted(run_id):
             await self.repo.insert_with_events(self.repo.runs, run, events)
-            await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
+            await self.repo.link(tenant_id, case_id, {"run_ids": run_id}, run["created_at"])
         self.run_outbox.flush_soon(run_id, events)
-        self.progress.notify(tenant_id, case_id, run_id)
+        self.progress.notify(tenant_id, case_id, run_id, run)
         return run
 
     async def cancel_run(self, tenant_id: str, run_id: str, cancelled_by: str) -> Document:
@@ -198,7 +201,7 @@ class Intake:
         RUN_SECONDS.labels(status="cancelled").observe((at - run["created_at"]).total_seconds())
         self.watcher.finished(run_id)
         self.admission.finished(run_id)
-        self.progress.notify(tenant_id, run["case_id"], run_id)
+        self.progress.notify(tenant_id, run["case_id"], run_id, cancelled)
         return cancelled
 
     @contextlib.asynccontextmanager
@@ -214,11 +217,6 @@ class Intake:
         except BaseException:
             self.admission.finished(run_id)
             raise
-
-    async def _ensure_run(self, tenant_id: str, case_id: str, run_id: str, requested_by: str) -> None:
-        run = _run_document(tenant_id, case_id, run_id, requested_by, created_at=now())
-        await self.repo.ensure_run(run)
-        await self.repo.link(tenant_id, case_id, "run_ids", run_id, run["created_at"])
 
     async def wait_for_run(self, tenant_id: str, run_id: str, wait_seconds: float) -> Document | None:
         """The run once finished, or its current state after `wait_seconds`."""
@@ -276,7 +274,7 @@ class Intake:
             return
         await self._check_tenant(body)
         await self.repo.upsert_document(_document_document(body, created_at=event.time))
-        await self.repo.link(body.tenant_id, body.case_id, "document_ids", body.document_id, event.time)
+        await self.repo.link(body.tenant_id, body.case_id, {"document_ids": body.document_id}, event.time)
 
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -317,33 +315,30 @@ class Intake:
             "artifacts": [a.name for a in body.artifacts],
             "error": body.error.model_dump() if body.error else None,
         }
-        run = await self.repo.record_stage(
-            body.tenant_id, body.case_id, body.run_id, body.stage.value, stage_doc, received
-        )
+        # The run's status follows from its stages, so it is written with the stage, in one write.
+        status = run_status({**(known or {}).get("stages", {}), body.stage.value: stage_doc})
+        fields: Document = {f"stages.{body.stage.value}": stage_doc, "status": status, "updated_at": received}
+        # A redelivered result of a finished run keeps the time it finished.
+        finishes = status in TERMINAL_STATUSES and (known or {}).get("status") not in TERMINAL_STATUSES
+        if finishes:
+            fields["finished_at"] = received
+        run = await self.repo.record_stage(body.tenant_id, body.case_id, body.run_id, fields, received)
         if known is None:
             # A run intake did not create (upstream's auto run): list it on its case. Intake's own runs are.
-            await self.repo.link(body.tenant_id, body.case_id, "run_ids", body.run_id, received)
+            await self.repo.link(body.tenant_id, body.case_id, {"run_ids": body.run_id}, received)
         if run.get("cancelled_at") is not None and not confirms_cancel:
-            # The cancel request landed between the check above and this write.
+            # The cancel request landed between the check above and this write: the cancel wins.
             artifact_ids = [f"{body.run_id}:{a.name}" for a in body.artifacts]
             await self.repo.discard_stage(body.run_id, body.stage.value, artifact_ids)
+            await self.repo.set_run_status(body.run_id, "cancelled", {"finished_at": run["cancelled_at"]})
             self.progress.notify(body.tenant_id, body.case_id, body.run_id)
             return
-        status = "cancelled" if is_cancelled(run) else run_status(run.get("stages", {}))
-        if status != run.get("status"):
-            fields: Document = {"updated_at": received}
-            if status in TERMINAL_STATUSES:
-                fields["finished_at"] = received
-                RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
-            written = await self.repo.set_run_status(body.run_id, status, fields)
-            if written is not None and written.get("cancelled_at") is not None and status != "cancelled":
-                # A cancel request landed between recording the stage and this write: the cancel wins.
-                await self.repo.set_run_status(body.run_id, "cancelled", {"finished_at": written["cancelled_at"]})
-                status = "cancelled"
+        if finishes:
+            RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
         if status in TERMINAL_STATUSES:
             self.watcher.finished(body.run_id)
             self.admission.finished(body.run_id)
-        self.progress.notify(body.tenant_id, body.case_id, body.run_id)
+        self.progress.notify(body.tenant_id, body.case_id, body.run_id, run)
 
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})

@@ -60,12 +60,13 @@ class IntakeRepository:
                 {"_id": run_id}, update_with_events(set_fields, events), return_document=ReturnDocument.AFTER
             )
 
-    async def link(self, tenant_id: str, case_id: str, field: str, value: str, now: dt.datetime) -> None:
-        """Record a document or run on its case, creating the case's document if it is not there yet."""
+    async def link(self, tenant_id: str, case_id: str, links: dict[str, str], now: dt.datetime) -> None:
+        """Record documents or runs on their case ({"document_ids": id, "run_ids": id}) in one write,
+        creating the case's document if it is not there yet."""
         async with document_lock(self.cases, case_id):
             await self.cases.update_one(
                 {"_id": case_id},
-                {"$addToSet": {field: value}, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
+                {"$addToSet": links, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
                 upsert=True,
             )
 
@@ -83,17 +84,18 @@ class IntakeRepository:
         await self.documents.update_one({"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True)
 
     async def record_stage(
-        self, tenant_id: str, case_id: str, run_id: str, stage: str, stage_doc: Document, now: dt.datetime
+        self, tenant_id: str, case_id: str, run_id: str, fields: Document, now: dt.datetime
     ) -> Document:
+        """Set a stage's result (and the run's status) on the run, creating the run if intake has not seen
+        it yet (upstream's auto run); returns the run as written."""
         async with document_lock(self.runs, run_id):
             run = await self.runs.find_one_and_update(
                 {"_id": run_id},
                 {
-                    "$set": {f"stages.{stage}": stage_doc, "updated_at": now},
+                    "$set": fields,
                     "$setOnInsert": {
                         "tenant_id": tenant_id,
                         "case_id": case_id,
-                        "status": "queued",
                         "requested_by": "auto",
                         "created_at": now,
                     },
@@ -146,8 +148,10 @@ class IntakeRepository:
         return None if found is None else found.get("tenant_id")
 
     async def run_state(self, run_id: str) -> Document | None:
-        """A run's owner and status only (None when it does not exist yet)."""
-        return await self.runs.find_one({"_id": run_id}, {"tenant_id": 1, "case_id": 1, "status": 1, "cancelled_at": 1})
+        """A run's owner, status and stages, without its outbox (None when it does not exist yet)."""
+        return await self.runs.find_one(
+            {"_id": run_id}, {"tenant_id": 1, "case_id": 1, "status": 1, "cancelled_at": 1, "stages": 1}
+        )
 
     async def _owned(
         self, collection: AsyncCollection[Document], tenant_id: str, doc_id: str, projection: Document | None = None
