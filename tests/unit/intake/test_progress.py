@@ -28,7 +28,9 @@ class Tasks:
         self.reads += 1
         return list(self.current)
 
-    async def one(self, task_id: str) -> dict[str, Any] | None:
+    async def one(self, task_id: str, written: dict[str, Any] | None) -> dict[str, Any] | None:
+        if written is not None:
+            return written
         self.single_reads.append(task_id)
         return next((t for t in self.current if t["task_id"] == task_id), None)
 
@@ -98,3 +100,22 @@ async def test_polls_that_find_nothing_new_come_less_often_and_a_change_resets_t
     assert 3 <= tasks.reads <= 8, tasks.reads
     tasks.current = [task("succeeded", "succeeded")]
     assert (await asyncio.wait_for(waiting, 1))["status"] == "succeeded", "found by the next poll"
+
+
+async def test_a_wake_up_with_the_written_task_is_sent_without_a_read_and_two_at_once_are_read() -> None:
+    hub, tasks = ProgressHub(), Tasks()
+    tasks.current = [task("queued", "pending")]
+    stream = task_updates(hub, "t", "c", tasks, tasks.one, poll_seconds=60, max_seconds=30)
+    assert (await anext(stream))["status"] == "queued"
+
+    hub.notify("t", "c", "run-1", task("running", "succeeded"))
+    assert (await asyncio.wait_for(anext(stream), 1))["status"] == "running"
+    assert tasks.single_reads == [], "the wake-up brought the task as written"
+
+    # Two writes notified before the stream looked: their order is unknown, so the task is read.
+    hub.notify("t", "c", "run-1", task("succeeded", "succeeded"))
+    hub.notify("t", "c", "run-1", task("running", "succeeded"))
+    tasks.current = [task("succeeded", "succeeded")]
+    assert (await asyncio.wait_for(anext(stream), 1))["status"] == "succeeded"
+    assert tasks.single_reads == ["run-1"]
+    assert [t async for t in stream] == []

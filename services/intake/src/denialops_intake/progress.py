@@ -1,9 +1,12 @@
 """Live task progress for one case, for the SSE and WebSocket endpoints.
 
 The consumer wakes the case's listeners in this process as it records a stage (`ProgressHub.notify`,
-naming the task); a listener then re-reads that task and yields it if it changed. A stage recorded by
-another replica wakes nobody here, so listeners also re-read all the case's tasks every `poll_seconds`.
-The database is the only source of what is sent, so a wake-up can be lost or repeated without harm.
+naming the task, with the task as the database returned it from that write); a listener yields that
+state, or re-reads the task when the wake-up brought none, and sends it if it changed. A stage recorded
+by another replica wakes nobody here, so listeners also re-read all the case's tasks every
+`poll_seconds`. What is sent always comes from the database, so a wake-up can be lost or repeated
+without harm; when two wake-ups name one task before the listener looks, it re-reads the task rather
+than trust either (writes may finish in one order and notify in the other).
 """
 
 from __future__ import annotations
@@ -20,19 +23,25 @@ TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 POLL_BACKOFF = 8
 
 TaskViews = Callable[[], Awaitable[list[dict[str, Any]]]]
-TaskView = Callable[[str], Awaitable[dict[str, Any] | None]]
+# The view of one task: from the state a wake-up brought, or read from the database when it is None.
+TaskView = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(eq=False)
 class Wake:
-    """What woke a listener: the tasks named since it last looked."""
+    """What woke a listener: the tasks named since it last looked, each with its state as written (or None)."""
 
     event: asyncio.Event = field(default_factory=asyncio.Event)
-    task_ids: set[str] = field(default_factory=set)
+    named: dict[str, Any] = field(default_factory=dict)
 
-    def take(self) -> set[str]:
+    def add(self, task_id: str, state: Any) -> None:
+        # Named twice before the listener looked: which write came last is unknown, so read it again.
+        self.named[task_id] = None if task_id in self.named else state
+        self.event.set()
+
+    def take(self) -> dict[str, Any]:
         self.event.clear()
-        named, self.task_ids = self.task_ids, set()
+        named, self.named = self.named, {}
         return named
 
 
@@ -40,10 +49,10 @@ class Wake:
 class ProgressHub:
     _listeners: dict[tuple[str, str], set[Wake]] = field(default_factory=lambda: defaultdict(set))
 
-    def notify(self, tenant_id: str, case_id: str, task_id: str) -> None:
+    def notify(self, tenant_id: str, case_id: str, task_id: str, state: Any = None) -> None:
+        """Wake the case's listeners; `state` is the task as the write that changed it returned it."""
         for wake in self._listeners.get((tenant_id, case_id), ()):
-            wake.task_ids.add(task_id)
-            wake.event.set()
+            wake.add(task_id, state)
 
     @contextlib.contextmanager
     def listen(self, tenant_id: str, case_id: str) -> Iterator[Wake]:
@@ -78,7 +87,7 @@ async def task_updates(
     """Each task of the case when it is new or changed.
 
     Reads all the case's tasks at first and whenever the poll interval passes without a wake-up; a
-    wake-up re-reads only the tasks it names. The interval starts at `poll_seconds` and doubles (up to
+    wake-up brings the tasks it names (or they are re-read). The interval starts at `poll_seconds` and doubles (up to
     POLL_BACKOFF times) while polls find nothing new, so hundreds of open streams on a busy system do
     not add hundreds of reads a second; any change starts it over. Ends once the case has tasks and
     all of them are finished, or after `max_seconds`.
@@ -94,9 +103,9 @@ async def task_updates(
             named = wake.take()
             if read_all:
                 views = {t["task_id"]: t for t in await tasks()}
-                named -= views.keys()  # just read
-            for task_id in named:
-                if (view := await task(task_id)) is not None:
+                named = {k: v for k, v in named.items() if k not in views}  # just read
+            for task_id, state in named.items():
+                if (view := await task(task_id, state)) is not None:
                     views[task_id] = view
             changed = [v for v in views.values() if sent.get(v["task_id"]) != _fingerprint(v)]
             for view in changed:
