@@ -567,6 +567,7 @@ class BenchDeployment(Deployment):
             "ROUTER_REPLICAS",
             "LLM_WORKER_REPLICAS",
             "INTAKE_MAX_RUNS_IN_FLIGHT",
+            "INTAKE_MAX_REQUESTS_IN_FLIGHT",
         ):
             env.pop(name, None)
         env.update(

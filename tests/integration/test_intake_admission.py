@@ -1,4 +1,4 @@
-"""Load shedding over HTTP: past INTAKE_MAX_RUNS_IN_FLIGHT a request that would start a run gets 429 with
+"""Load shedding over HTTP: past INTAKE_MAX_RUNS_IN_FLIGHT a request that would start a run gets 503 with
 Retry-After and stores nothing; a finished, cancelled or failed-to-store run makes room again."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def refused() -> float:
-    return REGISTRY.get_sample_value("denialops_runs_refused_total") or 0.0
+    return REGISTRY.get_sample_value("denialops_overload_refusals_total", {"limit": "runs_in_flight"}) or 0.0
 
 
 async def new_case(api: Api) -> str:
@@ -42,12 +42,12 @@ async def test_runs_past_the_bound_are_refused_with_retry_after_and_nothing_stor
 
     waiting_case = await new_case(api)
     response = await upload(api, waiting_case)
-    assert_error(response, 429, "overloaded")
+    assert_error(response, 503, "overloaded")
     assert response.headers["Retry-After"] == "1"
     case = (await api.client.get(f"/api/v1/cases/{waiting_case}", headers=api.auth("acme"))).json()
     assert (case["documents"], case["tasks"]) == ([], []), "a refused upload stores nothing"
     explicit = await api.client.post(f"/api/v1/cases/{first_case}/run/async", headers=api.auth("acme"))
-    assert_error(explicit, 429, "overloaded")
+    assert_error(explicit, 503, "overloaded")
     assert refused() == refused_before + 2
 
     # The first run finishes: the upload, made again, is taken.
@@ -55,7 +55,7 @@ async def test_runs_past_the_bound_are_refused_with_retry_after_and_nothing_stor
     assert (await api.task(first_task))["status"] == "succeeded"
     retried = await upload(api, waiting_case)
     assert retried.status_code == 201, retried.text
-    assert_error(await upload(api, await new_case(api)), 429, "overloaded")
+    assert_error(await upload(api, await new_case(api)), 503, "overloaded")
 
     # A cancelled run makes room as well.
     assert (await api.cancel(second_task)).status_code == 202

@@ -67,6 +67,7 @@ class Deployment:
             "INTAKE_RATE_LIMIT": "100000/second",
             # Runs pile up while a fault lasts; load shedding is tested elsewhere and must not slow recovery.
             "INTAKE_MAX_RUNS_IN_FLIGHT": "100000",
+            "INTAKE_MAX_REQUESTS_IN_FLIGHT": "100000",
         }
         env.update(extra_env or {})
         env.pop("E2E_PORT_BASE", None)

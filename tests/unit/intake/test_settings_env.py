@@ -12,6 +12,7 @@ from denialops_intake.settings import IntakeSettings
     [
         ("INTAKE_API_KEY_CACHE_SECONDS", "api_key_cache_seconds", 9.0),
         ("INTAKE_MAX_RUNS_IN_FLIGHT", "max_runs_in_flight", 12),
+        ("INTAKE_MAX_REQUESTS_IN_FLIGHT", "max_requests_in_flight", 40),
         ("RUN_ADMISSION_FORGET_SECONDS", "run_admission_forget_seconds", 30.0),
         ("INTAKE_RATE_LIMIT", "rate_limit", "5/second"),
     ],

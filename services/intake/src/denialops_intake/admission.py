@@ -1,8 +1,9 @@
-"""Load shedding: a bound on the runs this process started that have not finished yet.
+"""Load shedding, by runs: a bound on the runs this process started that have not finished yet.
 
 Past its capacity the pipeline only queues, and every case waits longer (Little's law: cases in flight =
-throughput x latency). Refusing a new run at once, with a time to retry, keeps the latency of the runs
-it took bounded and tells the client now, instead of letting everyone time out. The bound is about the
+throughput x latency). Refusing a new run at once (503 overloaded, with a time to retry) keeps the
+latency of the runs it took bounded and tells the client now, instead of letting everyone time out.
+`middleware.RequestLimit` bounds the HTTP work in front of it the same way. The bound is about the
 pipeline's capacity and the latency one will accept: in flight <= cases per second x seconds.
 
 A run this process does not see finish (another replica consumed its last stage, or it was lost) stops
@@ -15,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from denialops_intake.metrics import RUNS_IN_FLIGHT, RUNS_REFUSED
+from denialops_intake.metrics import OVERLOAD_REFUSALS, RUNS_IN_FLIGHT
 
 
 class RunAdmission:
@@ -37,7 +38,7 @@ class RunAdmission:
         if run_id in self._admitted:
             return True
         if len(self._admitted) >= self.limit:
-            RUNS_REFUSED.inc()
+            OVERLOAD_REFUSALS.labels("runs_in_flight").inc()
             return False
         self._admitted[run_id] = self._clock()
         RUNS_IN_FLIGHT.set(len(self._admitted))

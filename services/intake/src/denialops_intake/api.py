@@ -51,7 +51,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflict",
         413: "Body too large",
         422: "Invalid request",
-        429: "Rate limited, or too many runs in progress (see Retry-After)",
+        429: "Rate limited (see Retry-After)",
+        503: "Overloaded: too many runs or requests in progress (see Retry-After)",
     }.items()
 }
 

@@ -16,7 +16,7 @@ from starlette.types import Scope
 
 from denialops_intake.handlers import Conflict, NotFound, Overloaded
 
-# A run takes about a second once it is in: a client that waits this long finds room soon.
+# A run or request takes about a second once it is in: a client that waits this long finds room soon.
 OVERLOADED_RETRY_AFTER_SECONDS = 1
 
 # Statuses the framework raises by itself, with our code and message for each.
@@ -63,7 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def overloaded(request: Request, _: Overloaded) -> JSONResponse:
         return error_response(
             request.scope,
-            429,
+            503,
             "overloaded",
             "too many runs are in progress; retry after the time in Retry-After",
             {"Retry-After": str(OVERLOADED_RETRY_AFTER_SECONDS)},

@@ -10,7 +10,7 @@ from denialops_intake.api import build_router
 from denialops_intake.auth import Authenticator, JwtVerifier
 from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake
-from denialops_intake.middleware import Authentication, BodyLimit, RequestContext
+from denialops_intake.middleware import Authentication, BodyLimit, RequestContext, RequestLimit
 from denialops_intake.ratelimit import TenantRateLimiter
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.settings import IntakeSettings
@@ -56,14 +56,20 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     return app
 
 
+# Long-lived responses, left out of the request bound: live progress and the streamed summary.
+STREAMS = (r"/api/v1/cases/[^/]+/events", r"/api/v1/cases/[^/]+/stream/summary")
+
+
 def install_security(app: FastAPI, authenticator: Authenticator, settings: IntakeSettings) -> None:
-    """Body limits, then authentication and rate limits, then request ids (the outermost layer)."""
+    """Body limits, then authentication and rate limits, then load shedding, then request ids (the
+    outermost layer)."""
     # Multipart framing around the file: boundaries, part headers and the doc_type field.
     upload_limit = settings.max_upload_bytes + 64 * 1024
     app.add_middleware(
         BodyLimit, default_limit=settings.max_json_bytes, limits=[(r"/api/v1/cases/[^/]+/documents", upload_limit)]
     )
     app.add_middleware(Authentication, authenticator=authenticator, limiter=TenantRateLimiter(settings.rate_limit))
+    app.add_middleware(RequestLimit, limit=settings.max_requests_in_flight, streams=STREAMS)
     app.add_middleware(RequestContext)
 
 

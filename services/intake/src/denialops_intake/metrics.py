@@ -17,6 +17,11 @@ STAGE_SECONDS = histogram(
 RUNS_IN_FLIGHT = gauge(
     "denialops_runs_in_flight", "Runs this intake started over HTTP that have not finished (the admission count)."
 )
-RUNS_REFUSED = counter(
-    "denialops_runs_refused_total", "Requests refused with 429 because INTAKE_MAX_RUNS_IN_FLIGHT runs were in flight."
+REQUESTS_IN_FLIGHT = gauge(
+    "denialops_http_requests_in_flight", "API requests in progress (streams left out): the load shedding count."
+)
+OVERLOAD_REFUSALS = counter(
+    "denialops_overload_refusals_total",
+    "Requests refused with 503 overloaded, by the bound that was reached (runs_in_flight, requests_in_flight).",
+    ["limit"],
 )

@@ -2,9 +2,12 @@
 
 1. `RequestContext`: a request id on every response and log line; an unhandled exception becomes the
    one error shape (500), with nothing of the exception in it.
-2. `Authentication`: every `/api/v1` request, HTTP or WebSocket, carries a valid credential (else 401);
+2. `RequestLimit`: load shedding at the door. At most so many API requests are in progress; one more
+   gets 503 overloaded with Retry-After at once, before any work (authentication included) is done.
+   Past its capacity a server only queues, and every request would wait until it timed out.
+3. `Authentication`: every `/api/v1` request, HTTP or WebSocket, carries a valid credential (else 401);
    its tenant is bound to the request and counted against the tenant's rate limit (else 429).
-3. `BodyLimit`: a declared Content-Length over the limit is refused before any byte is read; otherwise
+4. `BodyLimit`: a declared Content-Length over the limit is refused before any byte is read; otherwise
    bytes are counted as they stream in and the request is cut off at the limit, so a body is never
    read whole before the check.
 """
@@ -22,7 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from denialops_intake.auth import Authenticator, Unauthenticated
-from denialops_intake.errors import error_response
+from denialops_intake.errors import OVERLOADED_RETRY_AFTER_SECONDS, error_response
+from denialops_intake.metrics import OVERLOAD_REFUSALS, REQUESTS_IN_FLIGHT
 from denialops_intake.ratelimit import TenantRateLimiter
 from denialops_shared.logging import bind_log_context, log_context, reset_log_context
 
@@ -82,6 +86,39 @@ class RequestContext:
                 await response(scope, receive, send)
         finally:
             reset_log_context(token)
+
+
+class RequestLimit:
+    def __init__(self, app: ASGIApp, limit: int, streams: Sequence[str] = ()) -> None:
+        """`streams`: path regexes of long-lived responses (progress, summary), which stay open for
+        minutes and cost little while they wait: they are not counted. WebSockets are not either."""
+        self.app = app
+        self.limit = limit
+        self.streams = [re.compile(pattern) for pattern in streams]
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or not path.startswith(API_PREFIX + "/")
+            or any(pattern.fullmatch(path) for pattern in self.streams)
+        ):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            OVERLOAD_REFUSALS.labels("requests_in_flight").inc()
+            message = "too many requests are in progress; retry after the time in Retry-After"
+            retry_after = {"Retry-After": str(OVERLOADED_RETRY_AFTER_SECONDS)}
+            await _refuse(scope, receive, send, 503, "overloaded", message, retry_after)
+            return
+        self.in_flight += 1
+        REQUESTS_IN_FLIGHT.set(self.in_flight)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            REQUESTS_IN_FLIGHT.set(self.in_flight)
 
 
 class Authentication:

@@ -40,10 +40,15 @@ class IntakeSettings(ServiceSettings):
         validation_alias=AliasChoices("INTAKE_API_KEY_CACHE_SECONDS", "API_KEY_CACHE_SECONDS"),
     )
     # Load shedding (admission.py): past this many runs started here and not finished, a request that
-    # would start one more is refused with 429 and Retry-After. Runs in flight = throughput x latency, so
+    # would start one more is refused with 503 and Retry-After. Runs in flight = throughput x latency, so
     # set it to the cases per second the deployment finishes times the latency you accept.
     max_runs_in_flight: int = Field(
         default=64, ge=1, validation_alias=AliasChoices("INTAKE_MAX_RUNS_IN_FLIGHT", "MAX_RUNS_IN_FLIGHT")
+    )
+    # Load shedding at the door (middleware.RequestLimit): API requests in progress, streams left out;
+    # one more gets 503 at once.
+    max_requests_in_flight: int = Field(
+        default=128, ge=1, validation_alias=AliasChoices("INTAKE_MAX_REQUESTS_IN_FLIGHT", "MAX_REQUESTS_IN_FLIGHT")
     )
     # A run not seen finishing here (another replica recorded its end, or it was lost) stops counting then.
     run_admission_forget_seconds: float = Field(default=300.0, gt=0)
