@@ -559,17 +559,15 @@ class BenchDeployment(Deployment):
     def for_bench(cls, state_dir: Path) -> BenchDeployment:
         base = Deployment.create(state_dir, partitions=PARTITIONS)
         env = dict(base.env)
-        # The product's defaults for these (load shedding included), not the system tests' settings.
-        for name in (
-            "LLM_API_KEY",
-            "LLM_BASE_URL",
-            "OUTBOX_SWEEP_SECONDS",
-            "ROUTER_REPLICAS",
-            "LLM_WORKER_REPLICAS",
-            "INTAKE_MAX_RUNS_IN_FLIGHT",
-            "INTAKE_MAX_REQUESTS_IN_FLIGHT",
-        ):
+        for name in ("LLM_API_KEY", "LLM_BASE_URL", "OUTBOX_SWEEP_SECONDS", "ROUTER_REPLICAS", "LLM_WORKER_REPLICAS"):
             env.pop(name, None)
+        # Load shedding as the product ships it, not as the system tests turn it off, unless the
+        # benchmark's own environment sets it.
+        for name in ("INTAKE_MAX_RUNS_IN_FLIGHT", "INTAKE_MAX_REQUESTS_IN_FLIGHT"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+            else:
+                env.pop(name, None)
         env.update(
             {
                 "ROUTER_REPLICA_PORTS": str(free_port()),
