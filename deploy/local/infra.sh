@@ -269,12 +269,18 @@ kafka_format() {
     local cluster_id_file="$KAFKA_STATE/cluster.id" cluster_id
     if [[ ! -s "$cluster_id_file" ]]; then
         # A Kafka cluster id is 16 random bytes, base64url without padding.
-        head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$cluster_id_file"
+        # One in 64 starts with '-', which the storage tool would read as an option (Kafka's own
+        # Uuid.randomUuid draws again in that case): draw again too.
+        cluster_id="-"
+        while [[ "$cluster_id" == -* ]]; do
+            cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+        done
+        printf '%s' "$cluster_id" >"$cluster_id_file"
     fi
     cluster_id="$(cat "$cluster_id_file")"
     log "kafka: formatting KRaft storage (cluster id $cluster_id)"
     kafka_java kafka.tools.StorageTool format --ignore-formatted \
-        -t "$cluster_id" -c "$KAFKA_STATE/server.properties" \
+        "--cluster-id=$cluster_id" -c "$KAFKA_STATE/server.properties" \
         >>"$KAFKA_STATE/logs/storage-format.log" 2>&1 ||
         fail_start kafka "$KAFKA_STATE/logs/storage-format.log" "storage format failed"
 }
