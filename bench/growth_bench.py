@@ -27,13 +27,14 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from bench.measure import cpu_delta, per_service
+from bench.measure import cpu_delta, latency_ms, per_service
 from bench.stack_bench import (
     SERVICES,
     BenchDeployment,
     KafkaIngress,
     Probe,
     git_commit,
+    timed_case,
     write_results,
 )
 from tests.system.harness import ScriptFailed
@@ -73,21 +74,21 @@ class Block:
 
     started: float
     cpu_before: dict[str, float]
-    latencies_ms: list[float]
+    latencies_s: list[float]
     failed: int = 0
 
     def report(self, index: int, ended: float, cpu_after: dict[str, float]) -> dict[str, Any]:
-        cases = len(self.latencies_ms)
+        cases = len(self.latencies_s)
         seconds = ended - self.started
         cpu = per_service(cpu_delta(self.cpu_before, cpu_after))
-        ordered = sorted(self.latencies_ms)
+        latency = latency_ms(self.latencies_s)
         return {
             "block": index,
             "cases": cases,
             "failed": self.failed,
             "cases_per_s": round(cases / seconds, 2) if seconds > 0 else None,
-            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1) if ordered else None,
+            "p50_ms": latency["p50_ms"],
+            "p99_ms": latency["p99_ms"],
             "cpu_s_per_case": {name: round(cpu[name] / cases, 5) for name in SERVICES if name in cpu and cases},
         }
 
@@ -104,18 +105,13 @@ async def run_cases(deployment: BenchDeployment, probe: Probe, opts: Options, de
         async def client() -> None:
             nonlocal block, finished
             while finished < opts.cases and time.monotonic() < deadline:
-                began = loop.time()
-                try:
-                    async with asyncio.timeout(opts.case_timeout):
-                        reason = await ingress.run(next(letters))
-                except TimeoutError:
-                    reason = "timeout"
-                if reason is not None:
+                sample = await timed_case(ingress.run, next(letters), opts.case_timeout)
+                if sample.outcome != "ok":
                     block.failed += 1
                     continue
-                block.latencies_ms.append((loop.time() - began) * 1000)
+                block.latencies_s.append(sample.seconds)
                 finished += 1
-                if len(block.latencies_ms) == opts.block:
+                if len(block.latencies_s) == opts.block:
                     done = block.report(len(blocks) + 1, loop.time(), probe.cpu())
                     blocks.append(done)
                     print(

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import cycle
 from pathlib import Path
@@ -216,16 +216,17 @@ class Window:
     db_commands: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
-@contextlib.contextmanager
-def measured(probe: Probe, window: Window) -> Iterator[None]:
-    db_before = probe.db_commands()
+@contextlib.asynccontextmanager
+async def measured(probe: Probe, window: Window) -> AsyncIterator[None]:
+    # The scrapes are HTTP calls: in a thread, so the load's event loop does not wait for them.
+    db_before = await asyncio.to_thread(probe.db_commands)
     before, client_before = probe.cpu(), time.process_time()
     try:
         yield
     finally:
         window.cpu = cpu_delta(before, probe.cpu())
         window.client_cpu = time.process_time() - client_before
-        window.db_commands = probe.db_commands() - db_before
+        window.db_commands = await asyncio.to_thread(probe.db_commands) - db_before
 
 
 def per_case(window: Window) -> dict[str, float | None]:
@@ -367,7 +368,7 @@ async def closed_loop(
         await asyncio.wait_for(went_round.wait(), timeout=case_timeout)
     start = loop.time()
     stop_at = start + duration
-    with measured(probe, window):
+    async with measured(probe, window):
         await asyncio.sleep(duration)
     end = loop.time()
     await asyncio.gather(*clients)  # the cases in flight finish (each bounded by `case_timeout`)
@@ -394,7 +395,7 @@ async def open_loop(
     letters = cycle(LETTERS)
     tasks: list[asyncio.Task[Sample]] = []
     count = max(1, round(rate * duration))
-    with measured(probe, window):
+    async with measured(probe, window):
         start = loop.time()
         for i in range(count):
             at = start + i / rate

@@ -29,9 +29,6 @@ from denialops_cli.dlq import DeadLetter, read_all
 from denialops_shared.contracts.cloudevents import EncodedEvent, encode
 from denialops_shared.contracts.events import (
     CaseCreated,
-    DocType,
-    DocumentAdded,
-    Page,
     RunCancelled,
     RunRequested,
     Stage,
@@ -281,17 +278,7 @@ def poisons(tenant: str, replay_case: str) -> list[Poison]:
         return f"case-poison-{uuid.uuid4()}"
 
     created = valid(Topic.CASE_CREATED, CaseCreated(tenant_id=tenant, case_id=replay_case))
-    document = DocumentAdded(
-        tenant_id=tenant,
-        case_id=case_id(),
-        document_id=f"doc-{uuid.uuid4()}",
-        doc_type=DocType.DENIAL_LETTER,
-        media_type="text/plain",
-        sha256="0" * 64,
-        pages=[Page(number=1, text="letter")],
-        extraction_method="text",
-    )
-    added = valid(Topic.DOCUMENT_ADDED, document)
+    added = valid(Topic.DOCUMENT_ADDED, letter_document(tenant, case_id(), b"letter"))
     other = valid(Topic.CASE_CREATED, CaseCreated(tenant_id=tenant, case_id=case_id()))
     requested = valid(
         Topic.RUN_REQUESTED, RunRequested(tenant_id=tenant, case_id=case_id(), run_id="run-x", requested_by="t")

@@ -59,8 +59,8 @@ class ServiceSettings(BaseSettings):
     # Where a new consumer group starts. `latest` suits a throwaway stack on a shared broker (tests):
     # readiness waits for the group's partitions, so nothing published after `ready` is missed.
     kafka_auto_offset_reset: Literal["earliest", "latest"] = "earliest"
-    kafka_consumer_concurrency: int = Field(default=16, ge=1, le=1024)
-    kafka_consumer_max_batch: int = Field(default=200, ge=1, le=10_000)
+    kafka_consumer_concurrency: int = Field(default=ConsumerOptions.concurrency, ge=1, le=1024)
+    kafka_consumer_max_batch: int = Field(default=ConsumerOptions.max_batch, ge=1, le=10_000)
     kafka_topic_partitions: int = Field(default=3, ge=1, le=256)
     kafka_replication_factor: int = Field(default=1, ge=1, le=5)
 

@@ -194,7 +194,7 @@ class Intake:
             "updated_at": at,
             "finished_at": at,
         }
-        cancelled = await self.repo.update_run_with_events(tenant_id, run_id, fields, [event])
+        cancelled = await self.repo.update_run_with_events(run_id, fields, [event])
         if cancelled is None:
             raise NotFound
         self.run_outbox.flush_soon(run_id, [event])

@@ -51,10 +51,9 @@ class IntakeRepository:
         return True
 
     async def update_run_with_events(
-        self, tenant_id: str, run_id: str, set_fields: Document, events: list[EncodedEvent]
+        self, run_id: str, set_fields: Document, events: list[EncodedEvent]
     ) -> Document | None:
-        if await self.get_run(tenant_id, run_id) is None:
-            return None
+        """Update a run the caller has read for its tenant, with `events` in its outbox; the run as written."""
         async with document_lock(self.runs, run_id):
             return await self.runs.find_one_and_update(
                 {"_id": run_id}, update_with_events(set_fields, events), return_document=ReturnDocument.AFTER
