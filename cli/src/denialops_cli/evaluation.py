@@ -3,6 +3,10 @@
 Runs exactly `extract_case_facts` + `decide_route` and compares with the labels the way the samples
 README suggests: case/whitespace-insensitive text, ICD codes with the dot, phones as digits, code
 lists as sets, amounts to the cent, service descriptions loosely.
+
+A folder with `validation.txt` (the corpus) has a held-out fold: those letters are scored apart and
+only their scores leave this module, never their mismatches or predictions, so nobody tunes a rule
+on them by accident.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +72,11 @@ class EvalReport:
     letters: int
     routing_accuracy: float
     route_accuracy: dict[str, float]
+    # gold route -> predicted route -> letters
+    route_confusion: dict[str, dict[str, int]]
     field_recall: dict[str, float]
+    # Of the letters where a value was predicted, the share that is right.
+    field_precision: dict[str, float]
     field_accuracy: dict[str, float]
     code_recall: dict[str, float]
     code_precision: dict[str, float]
@@ -79,17 +87,41 @@ class EvalReport:
     mismatches: dict[str, list[str]] = field(default_factory=dict)
     grounded_document_rate: float | None = None
 
+    def scores_only(self) -> EvalReport:
+        """The same figures without anything that shows which letter failed how."""
+        return replace(self, predictions=[], mismatches={})
 
-def load_letters(root: Path) -> list[Letter]:
-    """Every letter in `root/letters`; a PDF and a .txt with the same stem are one letter (the PDF is read)."""
+
+@dataclass
+class Evaluation:
+    development: EvalReport
+    # Scores only (see `scores_only`); None when the folder has no validation.txt.
+    validation: EvalReport | None = None
+
+
+def load_letters(root: Path, text_only: bool = False) -> list[Letter]:
+    """Every letter in `root/letters`; a PDF and a .txt with the same stem are one letter.
+
+    The PDF is read (through OCR when it has no text layer) unless `text_only`, which reads the .txt
+    so development loops skip OCR; a PDF without a .txt is read either way.
+    """
     folder = root / "letters"
     stems = sorted({p.stem for p in folder.iterdir() if p.suffix.lower() in (".txt", ".pdf")})
     letters = []
     for stem in stems:
-        pdf = folder / f"{stem}.pdf"
-        pages = _pdf_pages(pdf.read_bytes()) if pdf.exists() else [(folder / f"{stem}.txt").read_text("utf-8")]
+        pdf, txt = folder / f"{stem}.pdf", folder / f"{stem}.txt"
+        read_pdf = pdf.exists() and not (text_only and txt.exists())
+        pages = _pdf_pages(pdf.read_bytes()) if read_pdf else [txt.read_text("utf-8")]
         letters.append(Letter(file=f"letters/{stem}.txt", pages=pages))
     return letters
+
+
+def load_validation_fold(root: Path) -> frozenset[str]:
+    """The held-out files named in `root/validation.txt` (empty when there is none)."""
+    path = root / "validation.txt"
+    if not path.exists():
+        return frozenset()
+    return frozenset(line.strip() for line in path.read_text("utf-8").splitlines() if line.strip())
 
 
 def _pdf_pages(data: bytes) -> list[str]:
@@ -177,10 +209,14 @@ class FolderRun:
     grounded: list[bool]
 
 
-def run_folder(root: Path, grounding: GroundingCheck | None = None) -> FolderRun:
+def run_folder(root: Path, grounding: GroundingCheck | None = None, text_only: bool = False) -> FolderRun:
     """Every letter of `root/letters` through extraction and routing (and grounding, when given)."""
+    return run_letters(load_letters(root, text_only), grounding)
+
+
+def run_letters(letters: Sequence[Letter], grounding: GroundingCheck | None = None) -> FolderRun:
     run = FolderRun([], [], [])
-    for letter in load_letters(root):
+    for letter in letters:
         row, facts, decision, timing = predict(letter)
         run.predictions.append(row)
         run.timings.append(timing)
@@ -189,10 +225,20 @@ def run_folder(root: Path, grounding: GroundingCheck | None = None) -> FolderRun
     return run
 
 
-def evaluate(root: Path, grounding: GroundingCheck | None = None) -> EvalReport:
-    """Score the labelled letters of `root` (those named in `root/labels.jsonl`)."""
+def evaluate(root: Path, grounding: GroundingCheck | None = None, text_only: bool = False) -> Evaluation:
+    """Score the labelled letters of `root`, the validation fold (if any) apart and as scores only."""
     labels = load_labels(root)
-    run = run_folder(root, grounding)
+    held_out = load_validation_fold(root)
+    letters = load_letters(root, text_only)
+    development = _score_run(run_letters([x for x in letters if x.file not in held_out], grounding), labels)
+    if not held_out:
+        return Evaluation(development)
+    validation = _score_run(run_letters([x for x in letters if x.file in held_out], grounding), labels)
+    return Evaluation(development, validation.scores_only())
+
+
+def _score_run(run: FolderRun, labels: dict[str, dict[str, Any]]) -> EvalReport:
+    """Score the letters of a run that have a label (unlabelled ones are read but not scored)."""
     labelled = [(p, t) for p, t in zip(run.predictions, run.timings, strict=True) if p["file"] in labels]
     return score(
         [p for p, _ in labelled], [labels[p["file"]] for p, _ in labelled], [t for _, t in labelled], run.grounded
@@ -208,7 +254,9 @@ def score(
     n = len(gold)
     mismatches: dict[str, list[str]] = {}
     route_hits: dict[str, list[bool]] = {}
+    confusion: dict[str, dict[str, int]] = {}
     recall_hits: dict[str, list[bool]] = {f: [] for f in SCALAR_FIELDS}
+    precision_hits: dict[str, list[bool]] = {f: [] for f in SCALAR_FIELDS}
     accuracy_hits: dict[str, list[bool]] = {f: [] for f in SCALAR_FIELDS}
     code_tp = dict.fromkeys(CODE_FIELDS, 0)
     code_pred = dict.fromkeys(CODE_FIELDS, 0)
@@ -217,6 +265,8 @@ def score(
         wrong: list[str] = []
         ok = pred["route"] == label["route"]
         route_hits.setdefault(label["route"], []).append(ok)
+        row = confusion.setdefault(label["route"], {})
+        row[pred["route"]] = row.get(pred["route"], 0) + 1
         if not ok:
             wrong.append(f"route (got {pred['route']})")
         for name in SCALAR_FIELDS:
@@ -227,6 +277,8 @@ def score(
             accuracy_hits[name].append(same)
             if label[name] is not None:
                 recall_hits[name].append(same)
+            if pred[name] is not None:
+                precision_hits[name].append(same)
             if not same:
                 wrong.append(name)
         for name in CODE_FIELDS:
@@ -243,7 +295,9 @@ def score(
         letters=n,
         routing_accuracy=_rate([h for hits in route_hits.values() for h in hits]),
         route_accuracy={route: _rate(hits) for route, hits in sorted(route_hits.items())},
+        route_confusion={gold: dict(sorted(row.items())) for gold, row in sorted(confusion.items())},
         field_recall={name: _rate(hits) for name, hits in recall_hits.items()},
+        field_precision={name: _rate(hits) for name, hits in precision_hits.items()},
         field_accuracy={name: _rate(hits) for name, hits in accuracy_hits.items()},
         code_recall={name: code_tp[name] / code_gold[name] if code_gold[name] else 1.0 for name in CODE_FIELDS},
         code_precision={name: code_tp[name] / code_pred[name] if code_pred[name] else 1.0 for name in CODE_FIELDS},
@@ -259,14 +313,17 @@ def _rate(hits: Sequence[bool]) -> float:
     return sum(hits) / len(hits) if hits else 1.0
 
 
-def format_report(report: EvalReport) -> str:
+def format_report(report: EvalReport, title: str = "") -> str:
     lines = [
+        *([title] if title else []),
         f"letters: {report.letters}",
         f"routing accuracy: {report.routing_accuracy:.1%}",
         *(f"  {route:<28} {acc:.1%}" for route, acc in report.route_accuracy.items()),
-        "field recall (accuracy incl. nulls):",
+        *_format_confusion(report.route_confusion),
+        "field recall / precision (accuracy incl. nulls):",
         *(
-            f"  {name:<28} {report.field_recall[name]:.1%}  ({report.field_accuracy[name]:.1%})"
+            f"  {name:<28} {report.field_recall[name]:.1%} / {report.field_precision[name]:.1%}"
+            f"  ({report.field_accuracy[name]:.1%})"
             for name in report.field_recall
         ),
         "codes: recall / precision",
@@ -282,3 +339,35 @@ def format_report(report: EvalReport) -> str:
         lines.append("mismatches:")
         lines += [f"  {file}: {', '.join(fields)}" for file, fields in sorted(report.mismatches.items())]
     return "\n".join(lines)
+
+
+def _format_confusion(confusion: dict[str, dict[str, int]]) -> list[str]:
+    """Rows are the labelled route, columns the predicted one (numbered like the rows, to stay narrow)."""
+    routes = sorted({*confusion, *(p for row in confusion.values() for p in row)})
+    header = "".join(f"{i:>4}" for i in range(1, len(routes) + 1))
+    lines = ["route confusion (row: labelled, column: predicted):", f"  {'':<31}{header}"]
+    for i, gold in enumerate(routes, 1):
+        row = confusion.get(gold, {})
+        lines.append(f"  {i:>2} {gold:<28}" + "".join(f"{row.get(p, 0) or '.':>4}" for p in routes))
+    return lines
+
+
+def format_evaluation(evaluation: Evaluation) -> str:
+    parts = [format_report(evaluation.development, "== development letters ==" if evaluation.validation else "")]
+    if evaluation.validation is not None:
+        parts.append(format_report(evaluation.validation, "== validation fold (scores only) =="))
+    return "\n\n".join(parts)
+
+
+def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
+    """The scores as JSON (the development mismatches included; predictions go to --predictions-out)."""
+    out: dict[str, Any] = {"development": _report_json(evaluation.development)}
+    if evaluation.validation is not None:
+        out["validation"] = _report_json(evaluation.validation)
+    return out
+
+
+def _report_json(report: EvalReport) -> dict[str, Any]:
+    data = asdict(report)
+    del data["predictions"]
+    return data

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from denialops_cli import dlq, keys, status, watch
 from denialops_cli.client import ApiError, CaseResult, IntakeClient, letter_files
-from denialops_cli.evaluation import evaluate, format_report, run_folder
+from denialops_cli.evaluation import evaluate, evaluation_json, format_evaluation, run_folder
 from denialops_llm_worker.pipeline import generate
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
 
@@ -120,29 +120,43 @@ def get(
 def evaluate_folder(
     folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="DIR with letters/ (+ labels.jsonl).")],
     predictions_out: Annotated[
-        Path | None, typer.Option(help="Write one JSON object per letter, with the keys of labels.jsonl.")
+        Path | None,
+        typer.Option(
+            help="Write one JSON object per letter, with the keys of labels.jsonl (never the validation fold)."
+        ),
     ] = None,
     today: Annotated[
         dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The date deadlines count from.")
     ] = None,
+    text_only: Annotated[
+        bool, typer.Option("--text-only", help="Read each letter's .txt instead of its PDF (no OCR; faster).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON instead of tables.")] = False,
 ) -> None:
-    """Accuracy of extraction, routing and document grounding over a (labelled) folder of letters."""
+    """Accuracy of extraction, routing and document grounding over a (labelled) folder of letters.
+
+    A folder with validation.txt has its validation fold scored apart: scores only, no mismatches.
+    """
     as_of = today.date() if today else dt.date.today()
 
     def grounding(facts: CaseFacts, decision: RouteDecision) -> list[bool]:
         return [not found for found in generate(facts, decision, as_of).ungrounded.values()]
 
     if (folder / "labels.jsonl").exists():
-        report = evaluate(folder, grounding)
-        console.print(format_report(report), highlight=False)
-        predictions = report.predictions
+        evaluation = evaluate(folder, grounding, text_only)
+        if as_json:
+            print(json.dumps(evaluation_json(evaluation), indent=2))
+        else:
+            console.print(format_evaluation(evaluation), highlight=False)
+        predictions = evaluation.development.predictions
     else:
-        predictions = run_folder(folder, grounding).predictions
+        predictions = run_folder(folder, grounding, text_only).predictions
         console.print(f"{len(predictions)} letters read; no labels.jsonl, so nothing to score")
     if predictions_out is not None:
         lines = [json.dumps(row, ensure_ascii=False) for row in predictions]
         predictions_out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        console.print(f"predictions written to {predictions_out}")
+        if not as_json:
+            console.print(f"predictions written to {predictions_out}")
 
 
 if __name__ == "__main__":
