@@ -147,7 +147,7 @@ def evaluate_folder(
         if as_json:
             print(json.dumps(evaluation_json(evaluation), indent=2))
         else:
-            console.print(format_evaluation(evaluation), highlight=False)
+            console.print(format_evaluation(evaluation), highlight=False, soft_wrap=True)
         predictions = evaluation.development.predictions
     else:
         predictions = run_folder(folder, grounding, text_only).predictions
