@@ -5,8 +5,9 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from denialops_router.domain.dates import DateMention, find_dates, lower_same_length
 from denialops_shared.contracts.artifacts import Evidence
@@ -44,6 +45,9 @@ def at_word(word: str) -> str:
     return rf"{word}(?<!\w{word})"
 
 
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True)
 class Span:
     start: int
@@ -66,6 +70,13 @@ class Doc:
         self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
         self._dates: list[DateMention] | None = None
         self._lines: list[Span] | None = None
+        self._memo: dict[Callable[[Doc], Any], Any] = {}
+
+    def memo(self, build: Callable[[Doc], _T]) -> _T:
+        """`build(self)`, computed once per letter: structure (fields, tables, sections) is read by many extractors."""
+        if build not in self._memo:
+            self._memo[build] = build(self)
+        return cast(_T, self._memo[build])
 
     @property
     def dates(self) -> list[DateMention]:
