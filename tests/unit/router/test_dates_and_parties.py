@@ -1,37 +1,10 @@
-"""Dates, identifiers and names on small synthetic letters."""
+"""Key dates, identifiers and names on small synthetic letters (the date grammar: tests/unit/shared)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from denialops_router.domain import extract_case_facts
-from denialops_router.domain.dates import add_months, find_dates
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("March 6, 2025", dt.date(2025, 3, 6)),
-        ("03/06/2025", dt.date(2025, 3, 6)),
-        ("2025-03-06", dt.date(2025, 3, 6)),
-        ("28 Feb 2025", dt.date(2025, 2, 28)),
-        ("12-20-2024", dt.date(2024, 12, 20)),
-        ("Sept. 5, 2024", dt.date(2024, 9, 5)),
-        ("5 de marzo de 2025", dt.date(2025, 3, 5)),
-    ],
-)
-def test_date_formats(text: str, expected: dt.date) -> None:
-    assert [d.value for d in find_dates(f"on {text}.")] == [expected]
-
-
-def test_ids_are_not_dates() -> None:
-    assert find_dates("Claim AB-24-0916-71208 and ref XY24-1209-8876") == []
-
-
-def test_calendar_months_clamp_to_month_end() -> None:
-    assert add_months(dt.date(2025, 1, 31), 1) == dt.date(2025, 2, 28)
 
 
 def test_service_and_letter_dates_ignore_distractors() -> None:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from denialops_router.domain.amounts import AmountFact, classify, find_amounts
 from denialops_router.domain.carc_table import carc_info, rarc_info
 from denialops_router.domain.codes import find_procedure_codes, in_dx_context
-from denialops_router.domain.dates import DateMention
 from denialops_router.domain.denial_codes import CodeMention, find_denial_codes
 from denialops_router.domain.key_dates import find_key_dates
 from denialops_router.domain.parties import (
@@ -40,6 +39,7 @@ from denialops_shared.contracts.artifacts import (
     EobPayment,
     Evidence,
 )
+from denialops_shared.contracts.dates import DateMention
 
 _AMOUNT_FIELDS = {"billed": "billed", "allowed": "allowed", "paid": "paid", "patient": "patient_responsibility"}
 _LINE_CODE = re.compile(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from denialops_router.domain.dates import DateMention
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.text import Doc, column_header
+from denialops_shared.contracts.dates import DateMention
 
 _SERVICE = re.compile(
     r"dates? of service|service dates?|\bdos\b|date(?:s)? (?:you were )?seen|\bvisit(?: date)?\b|\bwhen\b|drawn|"

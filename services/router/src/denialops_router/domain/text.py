@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from denialops_router.domain.dates import DateMention, find_dates, lower_same_length
 from denialops_shared.contracts.artifacts import Evidence
+from denialops_shared.contracts.dates import DateMention, find_dates, lower_same_length
 
 # One-for-one replacements only, so offsets into the cleaned text stay valid for the original page.
 _CLEAN = str.maketrans(
