@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_llm_worker.handlers import Generator
 from denialops_router.handlers import Router
-from denialops_router.pipeline import RunInput, run_stages
+from denialops_router.pipeline import RunInput, RunOutcome, run_stages
 from denialops_shared.contracts.cloudevents import InvalidEvent
 from denialops_shared.contracts.events import (
     CaseCreated,
@@ -115,7 +116,7 @@ async def test_llm_worker_generates_once_from_stages_in_any_order(
 ) -> None:
     generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
     case_id = f"case-{unique}"
-    extract, route = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-g", letter_pages=[LETTER]))
+    extract, route = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-g", letter_pages=[LETTER])).stages
 
     await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, route))
     assert await db.outcomes.find_one({"_id": "run-g"}) is None, "waiting for the extract stage"
@@ -138,7 +139,9 @@ async def test_llm_worker_refuses_a_cancel_naming_another_tenants_run(
 ) -> None:
     generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
     case_id = f"case-{unique}"
-    extract, _route = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-t", letter_pages=[LETTER]))
+    extract, _route = run_stages(
+        RunInput(tenant_id="it", case_id=case_id, run_id="run-t", letter_pages=[LETTER])
+    ).stages
     await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, extract))
     forged = RunCancelled(tenant_id="intruder", case_id=case_id, run_id="run-t", cancelled_by="x")
     with pytest.raises(InvalidEvent) as refused:
@@ -155,7 +158,7 @@ async def test_llm_worker_skips_a_run_cancelled_before_generation(
     await generator.on_run_cancelled(
         received(Topic.RUN_CANCELLED, RunCancelled(tenant_id="it", case_id=case_id, run_id="run-c", cancelled_by="t"))
     )
-    for stage in run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-c", letter_pages=[LETTER])):
+    for stage in run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-c", letter_pages=[LETTER])).stages:
         await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
     outcome = await db.outcomes.find_one({"_id": "run-c"})
     assert outcome is not None
@@ -228,17 +231,72 @@ async def test_a_run_cancelled_before_it_starts_never_starts_and_says_so(
     assert [(s.stage.value, s.status.value) for s in stages] == [("extract", "cancelled")]
 
 
-async def test_a_run_whose_extraction_keeps_failing_fails_with_a_safe_error(
+def _failures(stage: str, error_class: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "denialops_router_stage_failures_total", {"stage": stage, "error_class": error_class}
+    )
+    return value or 0.0
+
+
+def _bug(*_: object, **__: object) -> None:
+    raise LookupError(f"a parser bug quoting the letter: {LETTER[:80]} /srv/secret/path")
+
+
+@pytest.mark.parametrize(
+    ("patched", "published"),
+    [
+        ("extract_case_facts", [("extract", "failed")]),
+        ("decide_route", [("extract", "succeeded"), ("route", "failed")]),
+    ],
+)
+async def test_a_bug_in_a_stage_fails_that_stage_counted_and_logged_without_phi(
+    db: AsyncDatabase[Document],
+    broker: KafkaBroker,
+    settings: ServiceSettings,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    patched: str,
+    published: list[tuple[str, str]],
+) -> None:
+    monkeypatch.setattr(f"denialops_router.pipeline.{patched}", _bug)
+    failed_stage = published[-1][0]
+    before = _failures(failed_stage, "LookupError")
+    router = Router(db, Outbox(db.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
+    await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
+    # A redelivery finds the run done: it is neither run nor counted again.
+    await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
+
+    stages = await router_stages(settings, case_id, len(published) + 1)
+    assert [(s.stage.value, s.status.value) for s in stages] == published
+    error = stages[-1].error
+    assert error is not None
+    assert error.code == f"{'extraction' if failed_stage == 'extract' else 'routing'}_failed"
+    assert "secret" not in error.message
+    assert _failures(failed_stage, "LookupError") == before + 1
+    [record] = [r for r in caplog.records if r.getMessage() == "router.stage.failed"]
+    assert (record.stage, record.error_class, record.run_id) == (failed_stage, "LookupError", auto_run_id(case_id))  # type: ignore[attr-defined]
+    logged = " ".join(f"{v}" for v in vars(record).values())
+    assert LETTER[:40] not in logged
+    assert "secret" not in logged
+
+
+async def test_a_run_whose_step_cannot_complete_fails_with_a_safe_error(
     db: AsyncDatabase[Document],
     broker: KafkaBroker,
     settings: ServiceSettings,
     unique: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(_: object) -> list[StageCompleted]:
-        raise ValueError("a parser bug, with internals: /srv/secret/path")
+    """Outside the stages (e.g. a result the process pool cannot send back): still a failed run, not a retry."""
+
+    def broken(_: object) -> RunOutcome:
+        raise ValueError("a pool error, with internals: /srv/secret/path")
 
     monkeypatch.setattr("denialops_router.handlers.run_stages", broken)
+    before = _failures("extract", "ValueError")
     router = Router(db, Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
@@ -249,3 +307,4 @@ async def test_a_run_whose_extraction_keeps_failing_fails_with_a_safe_error(
     assert error is not None
     assert error.code == "extraction_failed"
     assert "secret" not in error.message
+    assert _failures("extract", "ValueError") == before + 1

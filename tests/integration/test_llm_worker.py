@@ -132,7 +132,7 @@ async def test_a_case_is_generated_by_the_model_with_its_letter(
             ),
         )
     )
-    for stage in run_stages(RunInput(tenant_id="it", case_id=case_id, run_id=run_id, letter_pages=[LETTER])):
+    for stage in run_stages(RunInput(tenant_id="it", case_id=case_id, run_id=run_id, letter_pages=[LETTER])).stages:
         await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
 
     records = await collect(

@@ -33,7 +33,7 @@ def artifacts_for(letter: Path) -> dict[str, str]:
         plan_pages=[[PLAN.read_text(encoding="utf-8")]],
         verified=True,
     )
-    produced = {a.name: a.content for stage in router_stages(run) for a in stage.artifacts}
+    produced = {a.name: a.content for stage in router_stages(run).stages for a in stage.artifacts}
     generation = GenerationInput(
         tenant_id="t",
         case_id="case-1",

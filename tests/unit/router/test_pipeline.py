@@ -33,7 +33,7 @@ NOW = dt.datetime(2025, 3, 4, 12, 0, tzinfo=dt.UTC)
 
 def _run(**documents: object) -> tuple[StageCompleted, StageCompleted]:
     run = RunInput(tenant_id="t1", case_id="case-1", run_id="run-1", letter_pages=[LETTER], **documents)  # type: ignore[arg-type]
-    extract, route = run_stages(run, clock=lambda: NOW)
+    extract, route = run_stages(run, clock=lambda: NOW).stages
     return extract, route
 
 
@@ -90,6 +90,6 @@ def test_artifacts_are_valid_json_for_every_sample_letter() -> None:
     for path in sorted(LETTERS.glob("*.txt")):
         pages = [path.read_text(encoding="utf-8")]
         run = RunInput(tenant_id="t", case_id="c", run_id="r", letter_pages=pages, eob_pages=[pages])
-        for stage in run_stages(run):
+        for stage in run_stages(run).stages:
             for artifact in stage.artifacts:
                 assert isinstance(json.loads(artifact.content), dict), artifact.name

@@ -20,8 +20,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from denialops_router.metrics import ROUTES_CHOSEN
-from denialops_router.pipeline import RunInput, run_stages
+from denialops_router.metrics import ROUTES_CHOSEN, STAGE_FAILURES
+from denialops_router.pipeline import RunInput, RunOutcome, failed, run_stages
 from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
     CaseCreated,
@@ -31,7 +31,6 @@ from denialops_shared.contracts.events import (
     Mode,
     RunCancelled,
     RunRequested,
-    SafeError,
     Stage,
     StageCompleted,
     StageStatus,
@@ -163,7 +162,7 @@ class Router:
             if await self.runs.find_one({"_id": run_id}) is None:
                 await self._start(dataclasses.replace(run_input, run_id=run_id))
 
-    async def _run_stages(self, run_input: RunInput) -> list[StageCompleted]:
+    async def _run_stages(self, run_input: RunInput) -> RunOutcome:
         if self._executor is None:
             return run_stages(run_input)
         return await asyncio.get_running_loop().run_in_executor(self._executor, run_stages, run_input)
@@ -175,15 +174,15 @@ class Router:
     async def _start(self, run_input: RunInput) -> None:
         run_id = run_input.run_id
         try:
-            stages = await self._run_stages(run_input)
+            outcome = await self._run_stages(run_input)
         except BrokenExecutor:
             # A worker process died (killed, out of memory): the input is not at fault, so retry it.
             self._executor = self._new_executor() if self._new_executor else None
             raise
         except Exception as exc:
-            # The same input would fail again: end the run with a safe error instead of retrying it.
-            log.error("router.run.failed", extra={"run_id": run_id, "error_class": type(exc).__name__})
-            stages = [_failed_extraction(run_input)]
+            # The stages report their own failures; this is the step itself (e.g. a result the pool
+            # cannot send back). The same input would fail again: end the run instead of retrying it.
+            outcome = failed(run_input, Stage.EXTRACT, exc, dt.datetime.now(dt.UTC))
         run = {
             "_id": run_id,
             "case_id": run_input.case_id,
@@ -191,19 +190,15 @@ class Router:
             "status": "done",
             "done_at": dt.datetime.now(dt.UTC),
         }
-        if await self._claim(run, stages) and stages[0].status is StageStatus.SUCCEEDED:
-            ROUTES_CHOSEN.labels(route=_route_of(stages)).inc()
-
-
-def _failed_extraction(run_input: RunInput) -> StageCompleted:
-    error = SafeError(
-        code="extraction_failed",
-        message="The letter could not be read. Upload a clearer copy or contact support with the task id.",
-    )
-    run = RunRequested(
-        tenant_id=run_input.tenant_id, case_id=run_input.case_id, run_id=run_input.run_id, requested_by="router"
-    )
-    return terminal_stage(run, Stage.EXTRACT, StageStatus.FAILED, dt.datetime.now(dt.UTC), error)
+        if not await self._claim(run, outcome.stages):
+            return  # another delivery ran it first, and counted it
+        if outcome.failure is None:
+            ROUTES_CHOSEN.labels(route=_route_of(outcome.stages)).inc()
+            return
+        # Logged here, not in the worker process, and counted once per run: no text, only what failed.
+        stage, error_class = outcome.failure.stage.value, outcome.failure.error_class
+        STAGE_FAILURES.labels(stage=stage, error_class=error_class).inc()
+        log.error("router.stage.failed", extra={"run_id": run_id, "stage": stage, "error_class": error_class})
 
 
 def _route_of(stages: list[StageCompleted]) -> str:

@@ -92,11 +92,11 @@ class _Block:
 
 
 def extract_eob_facts(pages: Sequence[str]) -> EobFacts:
-    """Read an EOB or remittance (`pages[i]` is page i+1). Never raises; unknown values stay None."""
-    try:
-        return _extract(make_doc(pages))
-    except Exception:
-        return EobFacts()
+    """Read an EOB or remittance (`pages[i]` is page i+1); unknown values stay None.
+
+    A bug raises (the router's stage reports it as failed) rather than passing for an empty EOB.
+    """
+    return _extract(make_doc(pages))
 
 
 def _extract(doc: Doc) -> EobFacts:

@@ -53,11 +53,11 @@ class _Builder:
 
 
 def extract_case_facts(pages: Sequence[str]) -> CaseFacts:
-    """Read a denial letter (`pages[i]` is the text of page i+1). Never raises; unknown facts stay None."""
-    try:
-        return _extract(make_doc(pages))
-    except Exception:
-        return CaseFacts(missing_information=["The letter could not be read."])
+    """Read a denial letter (`pages[i]` is the text of page i+1); unknown facts stay None.
+
+    A bug raises (the router's stage reports it as failed) rather than passing for a letter without facts.
+    """
+    return _extract(make_doc(pages))
 
 
 def _extract(doc: Doc) -> CaseFacts:

@@ -90,11 +90,11 @@ class _Unit:
 
 
 def extract_plan_rules(pages: Sequence[str], document: int = 1) -> PlanRules:
-    """Read one plan document (`pages[i]` is page i+1). Never raises; what is not found stays empty."""
-    try:
-        return _extract(make_doc(pages), document)
-    except Exception:
-        return PlanRules()
+    """Read one plan document (`pages[i]` is page i+1); what is not found stays empty.
+
+    A bug raises (the router's stage reports it as failed) rather than passing for a plan without rules.
+    """
+    return _extract(make_doc(pages), document)
 
 
 def merge_plan_rules(parts: Sequence[PlanRules]) -> PlanRules:

@@ -57,22 +57,13 @@ class _Tally:
 
 
 def decide_route(facts: CaseFacts, pages: Sequence[str], plan_rules: PlanRules | None = None) -> RouteDecision:
-    """Choose one of the seven routes. Never raises.
+    """Choose one of the seven routes.
 
     With the member's plan rules (verified mode), a denied service the plan excludes or puts under prior
     authorization adds a signal, and `verified_mode_would_help` says whether the plan left the route's
-    question open.
+    question open. A bug raises (the router's stage reports it as failed) rather than guessing a route.
     """
-    try:
-        return _decide(facts, make_doc(pages), plan_rules)
-    except Exception:
-        return RouteDecision(
-            route=Route.MEDICAL_NECESSITY_APPEAL,
-            confidence=0.1,
-            reasoning="The letter could not be analysed; review it manually.",
-            urgency=facts.urgency,
-            verified_mode_would_help=True,
-        )
+    return _decide(facts, make_doc(pages), plan_rules)
 
 
 def _decide(facts: CaseFacts, doc: Doc, plan_rules: PlanRules | None) -> RouteDecision:
