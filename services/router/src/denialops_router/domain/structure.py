@@ -1,5 +1,7 @@
 """The letter's layout: key-value fields, read once per letter so every extractor reads values by label.
 
+Table headers and rows (`tables.py`) are not fields: a row's cells are read by their column's role.
+
 A field owner keeps its own label vocabulary (which labels mean member id, date of service, ...) and
 looks values up in `fields(doc)`; this module only knows what a label and a value look like.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from denialops_router.domain.tables import table_lines
 from denialops_router.domain.text import Doc, Span
 
 
@@ -57,8 +60,9 @@ def _find_fields(doc: Doc) -> list[Field]:
     out: list[Field] = []
     lines = list(doc.lines())
     pending: list[Span] = []  # labels with no value on their line, waiting for the next line
+    in_tables = table_lines(doc)
     for line in lines:
-        cells = _cells(doc, line)
+        cells = [] if line.start in in_tables else _cells(doc, line)
         if not cells:
             pending = []
             continue

@@ -1,0 +1,341 @@
+"""Tables of a letter: a header row gives each column its role; rows are cells under those columns.
+
+Pipe and boxed tables (`| a | b |`, `+---+`) are cut at the pipes; fixed-width tables at runs of 2+
+spaces, each cell placed under the header column it sits below (numbers are right-aligned, text left:
+the column it overlaps most, else the nearest). A header may span two lines (`PATIENT` over `RESP`).
+Tables whose columns PDF extraction flattened to single spaces are read by the order of their amounts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from denialops_router.domain.text import Doc, Span
+
+# Column roles, by the words of a header cell; the first role whose pattern matches wins, so the
+# more specific wording comes first (`pt paid` is the patient's, `not allowed` is no allowed amount).
+_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (role, re.compile(pattern, re.IGNORECASE))
+    for role, pattern in (
+        ("group code", r"^(?:grp|group)(?: code)?$"),
+        ("carc", r"carc|reason|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
+        ("rarc", r"rarc|remark|\brmk\b|\bmsg\b"),
+        (
+            "patient responsibility",
+            r"pt\.? ?resp|ptresp|patient|member (?:resp|owes|share)|you (?:may )?owe|"
+            r"your (?:share|cost|responsibility)|what you owe|\bowed?\b|resp(?:onsibility)?$|may be billed",
+        ),
+        ("deductible", r"deduct|^ded\.?$"),
+        ("coinsurance", r"co-?ins|coinsurance|^coin$"),
+        ("copay", r"co-?pay"),
+        ("discount", r"discount|savings|contractual|not allowed|write.?off|adj(?:ustment)? ?(?:amt|amount)"),
+        ("not covered", r"not covered|non-?covered|ineligible"),
+        ("paid", r"paid|payment|\bpays?\b|benefit|reimb"),
+        ("allowed", r"allow|alwd|approved|eligible|covered|negotiated|contracted|\bplan rate\b"),
+        ("billed", r"bill|charge|\bchgs?\b|submitted|amount$|^amt$|provider charged"),
+        ("date of service", r"^dos$|date|^from$|^svc dt$|service dt"),
+        ("procedure code", r"cpt|hcpcs|cdt|proc|^code$|service code|^svc$"),
+        ("revenue code", r"^rev"),
+        ("diagnosis", r"^dx$|diag|icd"),
+        ("modifier", r"^mod"),
+        ("units", r"units|qty|^days?$"),
+        ("description", r"desc|service|item"),
+        ("line", r"^ln$|^line(?: no| #)?$|^#$"),
+        ("status", r"status"),
+    )
+)
+AMOUNT_ROLES = frozenset(
+    {
+        "billed",
+        "allowed",
+        "discount",
+        "deductible",
+        "coinsurance",
+        "copay",
+        "not covered",
+        "paid",
+        "patient responsibility",
+    }
+)
+# A totals row names itself in a short first cell: `Totals`, `CLAIM TOTAL`, `Claim 1 total`, `Total for this claim`.
+_TOTAL = re.compile(r"^(?:[\w#-]+ ){0,3}(?:totals?|tot)\.?:?$|^totals? (?:for|of|this)\b", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^[\s|+=_-]*[-=_][\s|+=_-]*$")
+_AMOUNT = re.compile(r"\$?\s?-?\d{1,3}(?:,\d{3})*\.\d{2}|\$\s?\d+(?:,\d{3})*")
+_PIPES = re.compile(r"\s*\|\s*")
+_GAPS = re.compile(r" {2,}")
+_MAX_GAP_LINES = 2
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the header text, lower-cased and folded (a header over two or three lines joined)
+    role: str | None
+    span: Span  # the header cell on the header's main line
+    left: int  # where the column starts and ends on its lines (header lines widen it)
+    right: int
+
+
+Cell = tuple[Span, ...]  # a cell's pieces: one per line it takes (`CO-45 797.50` over `PR-2  110.00`)
+
+
+@dataclass(frozen=True)
+class Row:
+    span: Span  # the row's line(s)
+    cells: tuple[Cell, ...]  # one per column; () where the row leaves the column empty
+    total: bool  # a totals row (`Totals`, `CLAIM TOTAL`)
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    header: Span  # the header's line(s)
+    span: Span  # header to last row
+
+    def column(self, role: str) -> int | None:
+        return next((i for i, c in enumerate(self.columns) if c.role == role), None)
+
+    def cell(self, row: Row, role: str) -> Cell:
+        index = self.column(role)
+        return () if index is None else row.cells[index]
+
+
+def tables(doc: Doc) -> list[Table]:
+    """Every table of the letter with a header row naming at least two column roles (cached on the Doc)."""
+    return doc.memo(_find_tables)
+
+
+def table_lines(doc: Doc) -> frozenset[int]:
+    """Start offsets of the lines that are a table's header or rows (key-value readers skip them)."""
+    return doc.memo(_table_lines)
+
+
+def _table_lines(doc: Doc) -> frozenset[int]:
+    spans = [span for table in tables(doc) for span in (table.header, *(row.span for row in table.rows))]
+    return frozenset(line.start for line in doc.lines() if any(s.start <= line.start < s.end for s in spans))
+
+
+def _find_tables(doc: Doc) -> list[Table]:
+    lines = list(doc.lines())
+    out: list[Table] = []
+    i = 0
+    while i < len(lines):
+        table = _table_at(doc, lines, i)
+        if table is None:
+            i += 1
+            continue
+        out.append(table)
+        end = table.span.end
+        while i < len(lines) and lines[i].start < end:
+            i += 1
+    return out
+
+
+def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
+    line = lines[i]
+    piped = doc.text[line.start : line.end].count("|") >= 2
+    cells = _header_cells(doc, line, piped)
+    if cells is None:
+        return None
+    names = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
+    bounds = [(c.start - line.start, c.end - line.start) for c in cells]
+    flat = not piped and len(cells) == 1
+    header = Span(line.start, line.end)
+    if flat:
+        cells, names = _flattened_header(doc, cells[0])
+        bounds = [(c.start - line.start, c.end - line.start) for c in cells]
+    else:
+        if i > 0 and not piped and _join_header_line(doc, lines[i - 1], bounds, names, piped, above=True):
+            header = Span(lines[i - 1].start, header.end)
+        j = i + 1
+        while j < len(lines) and j <= i + 2 and _join_header_line(doc, lines[j], bounds, names, piped, above=False):
+            header = Span(header.start, lines[j].end)
+            j += 1
+        i = j - 1
+    roles = [_role(name) for name in names]
+    if sum(r is not None for r in roles) < 2 or (flat and sum(r in AMOUNT_ROLES for r in roles) < 2):
+        return None
+    columns = tuple(
+        Column(n, r, c, left, right) for n, r, c, (left, right) in zip(names, roles, cells, bounds, strict=True)
+    )
+    rows: list[Row] = []
+    gap = 0
+    end = header.end
+    for nxt in lines[i + 1 :]:
+        raw = doc.text[nxt.start : nxt.end]
+        if not raw.strip():
+            break
+        if _SEPARATOR.match(raw):
+            continue
+        row = _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, piped, rows[-1] if rows else None)
+        if row is None:
+            gap += 1
+            if gap > _MAX_GAP_LINES or _header_cells(doc, nxt, piped) is not None:
+                break
+            continue
+        gap = 0
+        if rows and row.span.start < rows[-1].span.end:
+            rows[-1] = row  # a continuation line merged into the row above
+        else:
+            rows.append(row)
+        end = row.span.end
+    if not rows:
+        return None
+    return Table(columns, tuple(rows), header, Span(header.start, end))
+
+
+def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
+    """A line's cells; for a pipe row, empty cells are kept (`|    |` is an empty column)."""
+    splitter = _PIPES if piped else _GAPS
+    text = doc.text[line.start : line.end]
+    out: list[Span] = []
+    pos = 0
+    for m in splitter.finditer(text):
+        out.append(Span(line.start + pos, line.start + m.start()))
+        pos = m.end()
+    out.append(Span(line.start + pos, line.end))
+    out = [_strip(doc.text, s) for s in out]
+    if piped:
+        # The outer pipes of `| a | b |` open and close the row; they are not empty cells.
+        if out and out[0].start == out[0].end and text.lstrip().startswith("|"):
+            out = out[1:]
+        if out and out[-1].start == out[-1].end and text.rstrip().endswith("|"):
+            out = out[:-1]
+        return out
+    return [c for c in out if c.end > c.start]
+
+
+def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
+    """The cells of a header row: several short cells of words, no amounts or dates."""
+    cells = _split(doc, line, piped)
+    texts = [doc.text[c.start : c.end] for c in cells]
+    words = [t for t in texts if t]
+    if not words or any(_AMOUNT.search(t) or len(t.split()) > 4 or len(t) > 32 for t in words if len(cells) > 1):
+        return None
+    if any(re.search(r"\d{3}|^[\d\W]*\d[\d\W]*$", t) for t in words):
+        return None
+    if len(words) == 1:
+        # A single-spaced header a PDF flattened: many role words, nothing else.
+        single = texts[0]
+        return cells if len(single.split()) >= 4 and not re.search(r"[:.,;]\s", single) else None
+    return cells if len(words) >= 3 else None
+
+
+def _join_header_line(
+    doc: Doc, other: Span, bounds: list[tuple[int, int]], names: list[str], piped: bool, *, above: bool
+) -> bool:
+    """Join a header line above or below (`PATIENT` over `RESP`) into the names of the columns it stands in."""
+    raw = doc.text[other.start : other.end]
+    if not raw.strip() or _SEPARATOR.match(raw) or (piped and raw.count("|") < 2):
+        return False
+    cells = _split(doc, other, piped)
+    texts = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
+    if any(re.search(r"\d|[:.,;]\s|[.:]$", t) or len(t.split()) > 3 for t in texts):
+        return False
+    if piped:
+        if len(cells) != len(names):
+            return False
+        indexes = list(range(len(cells)))
+    else:
+        found = [_column_index(c.start - other.start, c.end - other.start, bounds) for c in cells]
+        if len(set(found)) != len(found):
+            return False
+        indexes = found
+    for index, cell, text in zip(indexes, cells, texts, strict=True):
+        if text:
+            names[index] = f"{text} {names[index]}" if above else f"{names[index]} {text}"
+        if not piped:
+            left, right = bounds[index]
+            bounds[index] = (min(left, cell.start - other.start), max(right, cell.end - other.start))
+    return True
+
+
+def _role(name: str) -> str | None:
+    return next((role for role, pattern in _ROLES if pattern.search(name)), None)
+
+
+def _column_index(start: int, end: int, bounds: list[tuple[int, int]]) -> int:
+    """The column a fixed-width cell sits under: the most overlap, else the nearest edge."""
+    best, best_score = 0, -(10**9)
+    for index, (left, right) in enumerate(bounds):
+        overlap = min(end, right) - max(start, left)
+        score = overlap if overlap > 0 else -min(abs(start - right), abs(left - end))
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+def _row(doc: Doc, line: Span, columns: tuple[Column, ...], piped: bool, above: Row | None) -> Row | None:
+    cells = _split(doc, line, piped)
+    if piped:
+        if len(cells) != len(columns):
+            return None
+        filled: list[Cell] = [(c,) if c.end > c.start else () for c in cells]
+    else:
+        bounds = [(c.left, c.right) for c in columns]
+        offsets = [(c.start - line.start, c.end - line.start) for c in cells]
+        if any(sum(min(end, right) > max(start, left) for left, right in bounds) > 2 for start, end in offsets):
+            return None  # a sentence under the table, not a cell
+        filled = [()] * len(columns)
+        for cell, (start, end) in zip(cells, offsets, strict=True):
+            index = _column_index(start, end, bounds)
+            # Two pieces under one column on one line are one cell (`CO-45 PR-2` set apart by two spaces).
+            previous = filled[index]
+            filled[index] = (Span(previous[0].start, cell.end),) if previous else (cell,)
+    texts = [doc.text[c[0].start : c[-1].end] for c in filled if c]
+    if not any(re.search(r"\d", t) for t in texts) or any(t.endswith(":") for t in texts):
+        return None  # no figure at all, or a `Label:` line after the table
+    total = any(_TOTAL.search(t) for t in texts[:2])
+    if not piped and above is not None and not total and not filled[0] and len(texts) <= 2:
+        # `PR-2  110.00` under the ADJ column of the row above: that row goes on.
+        merged = tuple(a + b for a, b in zip(above.cells, filled, strict=True))
+        return Row(Span(above.span.start, line.end), merged, above.total)
+    money = [i for i, c in enumerate(columns) if c.role in AMOUNT_ROLES]
+    if sum(bool(c) for c in filled) < 2 or (money and not any(_in_cell(doc, filled[i]) for i in money)):
+        return None
+    return Row(line, tuple(filled), total)
+
+
+def _in_cell(doc: Doc, cell: Cell) -> bool:
+    return any(_AMOUNT.search(doc.text, piece.start, piece.end) for piece in cell)
+
+
+def _flattened_header(doc: Doc, cell: Span) -> tuple[list[Span], list[str]]:
+    """`Line DOS Code Billed Allowed Paid`: each word a column (a role may take two words)."""
+    spans = [
+        Span(cell.start + m.start(), cell.start + m.end()) for m in re.finditer(r"\S+", doc.text[cell.start : cell.end])
+    ]
+    merged: list[Span] = []
+    for span in spans:
+        if merged:
+            pair = _role(" ".join(doc.lower[merged[-1].start : span.end].split()))
+            first, second = _role(doc.lower[merged[-1].start : merged[-1].end]), _role(doc.lower[span.start : span.end])
+            # `Plan paid`, `Patient resp`, `Amount billed` name one column; `Code Billed` two.
+            if pair is not None and (first is None or second is None or first == second == pair):
+                merged[-1] = Span(merged[-1].start, span.end)
+                continue
+        merged.append(span)
+    return merged, [" ".join(doc.lower[s.start : s.end].split()) for s in merged]
+
+
+def _flat_row(doc: Doc, line: Span, columns: tuple[Column, ...]) -> Row | None:
+    """A flattened row: its amounts, in order, fill the header's amount columns, in order."""
+    text = doc.text[line.start : line.end]
+    amounts = [Span(line.start + m.start(), line.start + m.end()) for m in _AMOUNT.finditer(text)]
+    money_columns = [i for i, c in enumerate(columns) if c.role in AMOUNT_ROLES]
+    if len(amounts) != len(money_columns):
+        return None
+    cells: list[Cell] = [()] * len(columns)
+    for index, amount in zip(money_columns, amounts, strict=True):
+        cells[index] = (amount,)
+    return Row(line, tuple(cells), bool(_TOTAL.search(text[: amounts[0].start - line.start].strip())))
+
+
+def _strip(text: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)

@@ -1,0 +1,96 @@
+"""Tables read from varied layouts (synthetic statements written for these tests)."""
+
+from __future__ import annotations
+
+from denialops_router.domain.structure import fields
+from denialops_router.domain.tables import Table, tables
+from denialops_router.domain.text import Doc
+
+
+def _grid(doc: Doc, table: Table) -> list[list[str]]:
+    return [[" / ".join(doc.text[p.start : p.end] for p in cell) for cell in row.cells] for row in table.rows]
+
+
+def _only(text: str) -> tuple[Doc, Table]:
+    doc = Doc([text])
+    (table,) = tables(doc)
+    return doc, table
+
+
+def test_pipe_table_with_markdown_rule_and_totals() -> None:
+    doc, table = _only(
+        "| Ln | Code  | Billed | Allowed | Pt resp | Adj   |\n"
+        "|----|-------|--------|---------|---------|-------|\n"
+        "| 1  | 99213 | 120.00 | 80.00   | 20.00   | CO-45 |\n"
+        "| Total |   | 120.00 | 80.00   | 20.00   |       |\n"
+    )
+    assert [c.role for c in table.columns] == [
+        "line",
+        "procedure code",
+        "billed",
+        "allowed",
+        "patient responsibility",
+        "carc",
+    ]
+    assert _grid(doc, table) == [
+        ["1", "99213", "120.00", "80.00", "20.00", "CO-45"],
+        ["Total", "", "120.00", "80.00", "20.00", ""],
+    ]
+    assert [r.total for r in table.rows] == [False, True]
+
+
+def test_boxed_table_with_a_two_line_header() -> None:
+    doc, table = _only(
+        "+------+---------+--------+--------+\n"
+        "| Date | Service | Amount | Your   |\n"
+        "|      |         | billed | share  |\n"
+        "+------+---------+--------+--------+\n"
+        "| 1/02 | visit   | $90.00 | $10.00 |\n"
+        "+------+---------+--------+--------+\n"
+    )
+    assert [c.name for c in table.columns] == ["date", "service", "amount billed", "your share"]
+    assert table.column("patient responsibility") == 3
+    assert _grid(doc, table) == [["1/02", "visit", "$90.00", "$10.00"]]
+
+
+def test_fixed_width_cells_go_under_their_column() -> None:
+    doc, table = _only(
+        "DOS         CODE   UNITS     CHARGES    ALLOWED   PAID     PATIENT   ADJ\n"
+        "                                                           RESP\n"
+        "2025/01/02  97110      2      300.00     120.00   96.00    24.00     CO-45 180.00\n"
+        "                                                                     PR-2  24.00\n"
+        "2025/01/02  97140      1      150.00       0.00    0.00     0.00     CO-97\n"
+        "---------------------------------------------------------------------------------\n"
+        "CLAIM TOTALS                  450.00     120.00   96.00    24.00\n"
+        "CO-97  The benefit for this service is included in the payment for another service.\n"
+    )
+    assert table.columns[6].name == "patient resp"
+    assert _grid(doc, table) == [
+        ["2025/01/02", "97110", "2", "300.00", "120.00", "96.00", "24.00", "CO-45 180.00 / PR-2  24.00"],
+        ["2025/01/02", "97140", "1", "150.00", "0.00", "0.00", "0.00", "CO-97"],
+        ["CLAIM TOTALS", "", "", "450.00", "120.00", "96.00", "24.00", ""],
+    ]
+    assert table.rows[-1].total
+
+
+def test_flattened_columns_are_read_by_the_order_of_their_amounts() -> None:
+    doc, table = _only(
+        "Line Date Code Billed Allowed Paid Patient Resp\n"
+        "1 01/03/2025 99214 $210.00 $0.00 $0.00 $210.00\n"
+        "Total $210.00 $0.00 $0.00 $210.00\n"
+    )
+    assert [c.role for c in table.columns][-4:] == ["billed", "allowed", "paid", "patient responsibility"]
+    assert _grid(doc, table)[1] == ["", "", "", "$210.00", "$0.00", "$0.00", "$210.00"]
+    assert table.rows[1].total
+
+
+def test_prose_and_key_values_are_not_tables_and_table_rows_are_not_fields() -> None:
+    text = (
+        "Claim: AB-1   Billed: $40.00   Allowed: $0.00\n"
+        "We denied the claim because the service is not covered under your plan and you may appeal.\n\n"
+        "Code   Description    Billed   Allowed\n"
+        "99213  Office visit   $40.00   $0.00\n"
+    )
+    doc = Doc([text])
+    assert len(tables(doc)) == 1
+    assert [f.label for f in fields(doc)] == ["claim", "billed", "allowed"]
