@@ -23,6 +23,8 @@ def facts(make_facts: Callable[..., CaseFacts]) -> CaseFacts:
         "Denied with CO-16, CO 16 and RARC N290.",
         "Service on February 3, 2025, Feb 3, 2025, 3 Feb 2025, 02/03/2025, 2/3/25, 2025-02-03 and 02-03-2025.",
         "Denied on 20th February 2025; deadline April 21, 2025.",
+        "Seen 03-FEB-2025 (2025/02/03, Feb. 3, 2025, 20250203); from Feb 3\u201320, 2025 (both ends are facts).",
+        "Letter dated 02/20/2025 - 04/21/2025 is the last day to appeal.",
         "Billed $1,234.50 ($1234.5), allowed $0.00, patient owes $185.25.",
         "Member IWM 6631 0027 14, claim IW-24-0916-71208, NPI 1234567893, fax (804) 555-0126.",
         "Mail to PO Box 71208, Richmond, VA 23218.",  # the ZIP code is not a CPT code
@@ -51,6 +53,9 @@ def test_values_from_the_facts_are_grounded(text: str, facts: CaseFacts) -> None
         ("Received 2025-03-07.", "2025-03-07"),
         ("Received 7 Mar 2025.", "7 Mar 2025"),
         ("Received 02/30/2025.", "02/30/2025"),  # not a real date
+        ("Received 07-MAR-2025.", "07-MAR-2025"),
+        ("Stay of February 3\u20135, 2025.", "February 3\u20135, 2025"),  # the last day is not in the facts
+        ("Stay 02/03/2025 through 02/05/2025.", "02/05/2025"),
         ("The patient owes $185.26.", "$185.26"),
         ("Billed $12,345.00.", "$12,345.00"),
         ("Mail to PO Box 71208, Richmond, VA 23219.", "23219"),

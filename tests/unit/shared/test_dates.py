@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from denialops_shared.contracts.dates import add_months, find_dates
+from denialops_shared.contracts.dates import add_months, date_shapes, find_dates
 
 D = dt.date
 
@@ -97,3 +97,13 @@ def test_add_months_clamps_to_the_month_end() -> None:
     assert add_months(D(2025, 1, 31), 1) == D(2025, 2, 28)
     assert add_months(D(2025, 11, 15), 3) == D(2026, 2, 15)
     assert add_months(D(2024, 8, 31), 6) == D(2025, 2, 28)
+
+
+def test_date_shapes_keep_impossible_days() -> None:
+    text = "on 02/30/2025, January 1\u20133, 2025 and 2025-02-03"
+    shapes = [(text[start:end], days) for start, end, days in date_shapes(text)]
+    assert shapes == [
+        ("02/30/2025", ()),
+        ("January 1\u20133, 2025", (D(2025, 1, 1), D(2025, 1, 3))),
+        ("2025-02-03", (D(2025, 2, 3),)),
+    ]

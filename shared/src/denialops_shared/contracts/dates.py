@@ -88,9 +88,7 @@ def lower_same_length(text: str) -> str:
 
 def find_dates(text: str) -> list[DateMention]:
     """Every date in `text`, in order, with its character span."""
-    low = lower_same_length(text)
-    low = _OCR_DIGIT.sub(lambda m: m.group().translate(_OCR_VALUE), low)
-    low = low.replace("\u2013", "-").replace("\u2014", "-")
+    low = _prepare(text)
     out: list[DateMention] = []
     for m in _DATE.finditer(low):
         found = _read(m)
@@ -106,12 +104,28 @@ def find_dates(text: str) -> list[DateMention]:
     return out
 
 
+def date_shapes(text: str) -> list[tuple[int, int, tuple[dt.date, ...]]]:
+    """Every span written like a date, with the days it states; `()` when no such day exists (`02/30/2025`)."""
+    out: list[tuple[int, int, tuple[dt.date, ...]]] = []
+    for m in _DATE.finditer(_prepare(text)):
+        found = _read(m)
+        days = () if found is None else tuple(d for d in found if d is not None)
+        out.append((m.start(), m.end(), days))
+    return out
+
+
 def add_months(start: dt.date, months: int) -> dt.date:
     """Calendar-month arithmetic; the day is clamped to the end of a shorter month."""
     index = start.month - 1 + months
     year = start.year + index // 12
     month = index % 12 + 1
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def _prepare(text: str) -> str:
+    low = lower_same_length(text)
+    low = _OCR_DIGIT.sub(lambda m: m.group().translate(_OCR_VALUE), low)
+    return low.replace("\u2013", "-").replace("\u2014", "-")
 
 
 def _read(m: re.Match[str]) -> tuple[dt.date, dt.date | None] | None:

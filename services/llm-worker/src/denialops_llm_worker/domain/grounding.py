@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from denialops_llm_worker.domain.admin_kind import carc_number
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts
+from denialops_shared.contracts.dates import date_shapes
 
 
 @dataclass(frozen=True)
@@ -27,39 +28,6 @@ class GroundingReport:
     def grounded(self) -> bool:
         return not self.ungrounded
 
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>\d{4})"
-
-_DATE_PATTERNS = (
-    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),
-    re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.I),
-    re.compile(r"\b(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})\b"),
-    # US order: 03/06/2025, 12-20-2024, 3/6/25.
-    re.compile(r"\b(?P<month>\d{1,2})[-/.](?P<day>\d{1,2})[-/.](?P<year>\d{4}|\d{2})\b"),
-)
 
 _AMOUNT = re.compile(r"\$\s?(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)")
 
@@ -150,43 +118,45 @@ def _mask(text: str, values: Iterable[str | None]) -> str:
     return _mask_pattern(tuple(distinct)).sub(" ", text) if distinct else text
 
 
-def _parse_date(match: re.Match[str]) -> dt.date | None:
-    raw_month = match["month"]
-    month = int(raw_month) if raw_month.isdigit() else _MONTHS[raw_month.lower()]
-    year = int(match["year"])
-    if year < 100:
-        year += 2000
-    try:
-        return dt.date(year, month, int(match["day"]))
-    except ValueError:
-        return None
-
-
 def _parse_amount(match: re.Match[str]) -> int:
     return _cents(Decimal(match["value"].replace(",", "")))
+
+
+# A check finds values in a text: (start, end, grounded) for each, in order and not overlapping.
+_Check = Callable[[str], list[tuple[int, int, bool]]]
+
+
+def _pattern_check(pattern: re.Pattern[str], is_grounded: Callable[[re.Match[str]], bool]) -> _Check:
+    return lambda text: [(m.start(), m.end(), is_grounded(m)) for m in pattern.finditer(text)]
+
+
+def _date_check(allowed: set[dt.date]) -> _Check:
+    # Every day a date states counts (both ends of a range); a date that does not exist is not grounded.
+    return lambda text: [(start, end, bool(days) and set(days) <= allowed) for start, end, days in date_shapes(text)]
 
 
 def check_grounding(document: str, facts: CaseFacts, plan: ActionPlan | None = None) -> GroundingReport:
     """Report the codes, dates and amounts in `document` that the facts (or `plan`'s dates) do not hold."""
     amounts, dates, codes = _allowed_amounts(facts), _allowed_dates(facts, plan), _allowed_codes(facts)
-    checks: list[tuple[re.Pattern[str], Callable[[re.Match[str]], bool]]] = [
-        (_AMOUNT, lambda match: _parse_amount(match) in amounts),
-        *((pattern, lambda match: _parse_date(match) in dates) for pattern in _DATE_PATTERNS),
+    checks: list[_Check] = [
+        _pattern_check(_AMOUNT, lambda match: _parse_amount(match) in amounts),
+        _date_check(dates),
         *(
-            (pattern, lambda match: _normalise_code(match.group(match.lastindex or 0)) in codes)
+            _pattern_check(pattern, lambda match: _normalise_code(match.group(match.lastindex or 0)) in codes)
             for pattern in _CODE_PATTERNS
         ),
     ]
     text = _mask(document, _fact_strings(facts))
     found: list[tuple[str, bool]] = []
-    # Amounts, then dates, then codes: each value found is blanked (in the same pass that checks it)
-    # so `$12345` or `2025-02-03` is not read again as a CPT code.
-    for pattern, is_grounded in checks:
-
-        def check_and_blank(match: re.Match[str], is_grounded: Callable[[re.Match[str]], bool] = is_grounded) -> str:
-            found.append((match.group().strip(), is_grounded(match)))
-            return " "
-
-        text = pattern.sub(check_and_blank, text)
+    # Amounts, then dates, then codes: each value found is blanked once checked, so `$12345` or
+    # `2025-02-03` is not read again as a CPT code.
+    for check in checks:
+        pieces: list[str] = []
+        pos = 0
+        for start, end, grounded in check(text):
+            found.append((text[start:end].strip(), grounded))
+            pieces += [text[pos:start], " "]
+            pos = end
+        text = "".join(pieces) + text[pos:]
     ungrounded = [value for value, grounded in found if not grounded]
     return GroundingReport(ungrounded=list(dict.fromkeys(ungrounded)), checked=len(found))
