@@ -1,4 +1,5 @@
-"""What kind of decision the letter is: final internal appeal decision, expedited, pre-service.
+"""What kind of document the letter is: initial denial, remittance, pre-service decision, appeal decision
+(offering another level, final, or forwarded to an independent review entity), expedited.
 
 Patterns are lower-case and run on `Doc.lower` (much faster than IGNORECASE).
 """
@@ -14,23 +15,41 @@ _FINAL = re.compile(
     r"final (?:internal )?(?:appeal )?(?:decision|determination|adverse)|(?:second|third|last) and final "
     r"(?:level|appeal)|decision\s*:\s*final|final internal|(?:ends|exhausted|completes|concludes|end of)\b[^.]{0,40}"
     r"internal (?:appeal|review)|used all (?:of )?(?:your |the )?internal (?:appeal|review)|no (?:additional|further|"
-    r"other|more) internal (?:level|appeal|review)|final level of (?:internal )?(?:appeal|review)"
+    r"other|more) internal (?:level|appeal|review)|final level of (?:[\w']+ )?(?:internal )?(?:appeal|review)|"
+    r"final (?:internal )?level|(?:2|two) of (?:2|two)\b"
 )
+# Another internal level offered. "The IRE's letter will explain the next level" is the outside body's, not ours.
 _MORE_LEVELS = re.compile(
     r"(?:you|your \w+) (?:may|can|have the right to) (?:request|ask for|file|submit) (?:a |an )?"
     r"(?:second|next|another|further|higher)[- ]level|next level of (?:internal )?(?:appeal|review)|"
-    r"this is not (?:a |the |your )?final"
+    r"this is not (?:a |the |your )?final|(?:it|this) is not (?:the |our |your )?[\w']+ final|"
+    r"right to (?:a |an )?(?:second|next|another|further|higher)[- ]level"
 )
+_OUTSIDE_BODY = re.compile(r"independent review entity|\bire\b|external|administrative law judge|state fair hearing")
 _APPEAL_DECISION = re.compile(
     r"\b(?:appeal|reconsideration|redetermination|grievance)\b[^.]{0,60}\b(?:decision|review|upheld|uphold)|"
-    r"decision on (?:your )?appeal|appeals? (?:committee|unit|decision)"
+    r"decision on (?:your )?appeal|appeals? (?:committee|unit|decision|case)|"
+    r"(?:reconsidered|reviewed) (?:our|your|the) (?:decision|appeal)|case status[^\n]{0,20}\b(?:upheld|closed)|"
+    r"(?:appeal|reconsideration) (?:no|number|#|id)\b"
+)
+# A Medicare Advantage plan that keeps its denial on reconsideration must send the case on itself.
+_FORWARDED = re.compile(
+    r"(?:send|sent|forward(?:ed)?|sending|forwarding) (?:your |the |this )?(?:case|file|appeal|case file)"
+    r"[^.]{0,80}(?:independent review entity|\(ire\)|\bire\b)|"
+    r"automatically to (?:an? |the )?(?:independent review|ire\b)"
 )
 _UPHELD = re.compile(
-    rf"{_w('uph')}[eo]ld|keep the denial|denial (?:stands|remains|is maintained|was maintained)|"
+    rf"{_w('uph')}[eo]ld|keep the denial|keeping (?:our|the) (?:decision|denial)|"
+    r"denial (?:stands|remains|is maintained|was maintained)|did not decide (?:fully )?in your favou?r|"
     r"affirm(?:s|ed)? (?:the|our) (?:denial|decision)|maintain(?:s|ed)? (?:the|our) (?:denial|decision)|"
     r"decision (?:stands|is unchanged)"
 )
 _OVERTURNED = re.compile(rf"{_w('overturn')}(?:ed|s)?\b|{_w('reverse')}d?\b|approved on appeal")
+_REMITTANCE = re.compile(
+    r"remittance|explanation of (?:payment|benefits)|provider voucher|payment summary|"
+    rf"{_w('eob')}\b|{_w('eop')}\b|{_w('era')}\b|{_w('835')}\b|clp\*|cas\*|"
+    r"check (?:no|number|#)|eft (?:no|number|#|trace)"
+)
 
 # Case matters here: a heading in capitals (`URGENT APPEAL - SECOND LEVEL`).
 _URGENT_HEADING = re.compile(r"^[^a-z\n]*\b(?:URGENT|EXPEDITED)\b[^a-z\n]*$", re.MULTILINE)
@@ -47,12 +66,33 @@ _PRE_SERVICE = re.compile(
 
 
 def final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
-    """(is a final internal appeal decision, evidence)."""
-    if "final" not in doc.lower and "internal" not in doc.lower:
-        return False, []
+    """(is a final internal appeal decision, evidence): the plan's last level, or a case it sent on to an IRE."""
     finals = [Span(m.start(), m.end()) for m in _FINAL.finditer(doc.lower)]
-    is_final = bool(finals) and bool(_APPEAL_DECISION.search(doc.lower)) and not _MORE_LEVELS.search(doc.lower)
+    forwarded = forwarded_to_independent_review(doc)
+    if forwarded is not None:
+        finals.insert(0, forwarded)
+    is_final = bool(finals) and appeal_decision(doc) is not None and more_levels(doc) is None
     return is_final, finals[:2]
+
+
+def appeal_decision(doc: Doc) -> Span | None:
+    """Evidence that the letter decides an appeal or reconsideration (not an initial denial)."""
+    m = _APPEAL_DECISION.search(doc.lower)
+    return Span(m.start(), m.end()) if m else None
+
+
+def more_levels(doc: Doc) -> Span | None:
+    """An offer of another internal appeal level (the letter is then not the plan's final word)."""
+    for m in _MORE_LEVELS.finditer(doc.lower):
+        if not _OUTSIDE_BODY.search(doc.sentence_text(m.start())):
+            return Span(m.start(), m.end())
+    return None
+
+
+def forwarded_to_independent_review(doc: Doc) -> Span | None:
+    """The plan sent the case to an independent review entity itself (no request needed from anyone)."""
+    m = _FORWARDED.search(doc.lower)
+    return Span(m.start(), m.end()) if m else None
 
 
 def upheld(doc: Doc) -> tuple[bool, list[Span]]:
@@ -61,6 +101,17 @@ def upheld(doc: Doc) -> tuple[bool, list[Span]]:
     if m:
         return True, [Span(m.start(), m.end())]
     return not _OVERTURNED.search(doc.lower), []
+
+
+def overturned(doc: Doc) -> Span | None:
+    m = _OVERTURNED.search(doc.lower)
+    return Span(m.start(), m.end()) if m else None
+
+
+def remittance(doc: Doc) -> Span | None:
+    """Evidence that the document is a remittance or an explanation of benefits/payment, not a letter."""
+    m = _REMITTANCE.search(doc.lower)
+    return Span(m.start(), m.end()) if m else None
 
 
 def expedited(doc: Doc) -> list[Span]:

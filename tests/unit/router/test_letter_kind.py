@@ -1,0 +1,48 @@
+"""The letter's kind: appeal decisions that are final, that offer another level, or that go on to an IRE."""
+
+from __future__ import annotations
+
+from denialops_router.domain import letter_kind
+from denialops_router.domain.text import make_doc
+
+FORWARDED = (
+    "Notice of reconsideration decision. We did not decide fully in your favor. Medicare rules require us to "
+    "send your case automatically to an Independent Review Entity (IRE). You do not need to do anything. "
+    "If the IRE also decides against you, its letter will explain the next level of appeal."
+)
+LAST_LEVEL = (
+    "Case status: CLOSED - UPHELD. This was the final level of Acme's internal appeal process; no further "
+    "internal appeal is available. You may request an external review within 4 months."
+)
+FIRST_LEVEL = (
+    "First-level appeal decision. We uphold the denial. This decision is final for the first level of appeal. "
+    "It is not the Plan's final decision.\nYOUR RIGHT TO A SECOND-LEVEL APPEAL\nWrite to the Committee."
+)
+INITIAL = "Explanation of payment. Claim 12 denied CO-50: not medically necessary. Final determination of benefits."
+
+
+def test_a_reconsideration_forwarded_to_an_ire_is_final() -> None:
+    doc = make_doc([FORWARDED])
+    assert letter_kind.forwarded_to_independent_review(doc) is not None
+    # The IRE's own next level is not another internal level.
+    assert letter_kind.more_levels(doc) is None
+    assert letter_kind.final_appeal_decision(doc)[0]
+    assert letter_kind.upheld(doc)[0]
+
+
+def test_the_last_internal_level_is_final_however_it_is_worded() -> None:
+    assert letter_kind.final_appeal_decision(make_doc([LAST_LEVEL]))[0]
+
+
+def test_a_first_level_decision_offering_a_second_is_not_final() -> None:
+    doc = make_doc([FIRST_LEVEL])
+    assert letter_kind.appeal_decision(doc) is not None
+    assert letter_kind.more_levels(doc) is not None
+    assert not letter_kind.final_appeal_decision(doc)[0]
+
+
+def test_an_initial_remittance_is_no_appeal_decision() -> None:
+    doc = make_doc([INITIAL])
+    assert letter_kind.remittance(doc) is not None
+    assert letter_kind.appeal_decision(doc) is None
+    assert not letter_kind.final_appeal_decision(doc)[0]
