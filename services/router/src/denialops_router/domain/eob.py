@@ -24,10 +24,10 @@ from denialops_router.domain.parties import (
     Found,
     find_claim_number,
     find_member_id,
-    find_patient,
     find_payer,
     find_provider,
 )
+from denialops_router.domain.people import find_patient
 from denialops_router.domain.scope import CLAIM_ID, Scope
 from denialops_router.domain.text import Doc, Span, column_header, make_doc
 from denialops_shared.contracts.artifacts import (

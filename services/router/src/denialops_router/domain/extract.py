@@ -18,11 +18,11 @@ from denialops_router.domain.parties import (
     find_group_number,
     find_member_id,
     find_npi,
-    find_patient,
     find_payer,
     find_plan,
     find_provider,
 )
+from denialops_router.domain.people import find_patient
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, Span, make_doc
 from denialops_shared.contracts.artifacts import CaseFacts, Contact, Evidence, Urgency

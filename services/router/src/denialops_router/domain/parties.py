@@ -20,56 +20,6 @@ class Found:
 # An identifier: uppercase letters and digits in groups joined by hyphens or single spaces
 # (`IWM 6631 0027 14`); each space-joined group carries a digit so words are not swallowed.
 _ID = r"(?P<id>(?!(?:ID|NO|NUM|NUMBER)\b)(?=[A-Z0-9 -]*\d)[A-Z0-9]+(?:(?:-| (?=[A-Z0-9-]*\d[A-Z0-9-]*\b))[A-Z0-9]+)*)"
-_NAME_TOKEN = r"(?:Mc|Mac|O')?[A-Z][a-z'\u00e0-\u00ff]+(?:-[A-Z][a-z'\u00e0-\u00ff]+)?"  # noqa: S105 - a regex, not a credential
-_NAME_BODY = rf"{_NAME_TOKEN}(?: [A-Z]\.?)?(?: {_NAME_TOKEN}){{1,2}}(?![\w'-])"
-_NAME = rf"(?P<name>{_NAME_BODY})"
-_NAME_UPPER = r"(?P<last>[A-Z][A-Z'-]+),\s*(?P<first>[A-Z][A-Z'-]+)\b"
-_NOT_NAME = frozenset(
-    [
-        "services",
-        "service",
-        "handbook",
-        "id",
-        "number",
-        "portal",
-        "plan",
-        "health",
-        "care",
-        "center",
-        "rights",
-        "relations",
-        "advocate",
-        "appeals",
-        "information",
-        "name",
-        "claims",
-        "claim",
-        "unit",
-        "department",
-        "review",
-        "provider",
-        "member",
-        "team",
-        "office",
-        "support",
-        "line",
-        "date",
-        "total",
-        "amount",
-        "code",
-        "codes",
-        "status",
-        "notice",
-        "the",
-        "your",
-        "our",
-        "this",
-        "that",
-        "insurance",
-        "medical",
-    ]
-)
-
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|subscriber|enrollee|participant|insured|beneficiary|policy(?:holder)?|miembro|"
     r"cooperative|identification|id)(?:[ _]?(?:id|number|no|num|#))?\b\.?"
@@ -89,17 +39,6 @@ _GROUP = re.compile(rf"\bgroup(?:[ _]?(?:number|no|num|#|id))?\b\.?\s*[:#=]?\s*(
 _NPI = re.compile(r"\bNPI\b[^\d\n]{0,20}(?<!\d)(\d{10})(?!\d)")
 
 _STRICT_SEP = r"(?:\s*/\s*[A-Za-z]+)?(?:\s*[:=|]\s*(?:\|\s*)?| {2,})"
-_PATIENT_LABEL = re.compile(
-    rf"\b(?i:patient(?:'s)?(?: name)?|paciente|who|dependent|patient_name){_STRICT_SEP}(?P<n1>{_NAME_BODY})"
-    r"|\b(?i:care (?:given )?(?:for|to)|services? (?:provided )?(?:for|to)|parent or guardian of|on behalf of) "
-    rf"(?P<n2>{_NAME_BODY})"
-    rf"|\bfor (?P<n3>{_NAME_BODY})(?=,? \(?(?i:member|id)\b)"
-)
-_MEMBER_NAME_LABEL = re.compile(
-    rf"\b(?i:member|enrollee|participant|beneficiary|insured)(?i: name)?(?:{_STRICT_SEP}| ){_NAME}"
-)
-_UPPER_PATIENT = re.compile(rf"\b(?:patient|member|enrollee|pt)(?:_?name)?\s*[:=]\s*{_NAME_UPPER}", re.IGNORECASE)
-
 _ABBREV = r"(?:Co|Inc|Corp|Ltd|St|Dr|Jr|Sr|LLC|P\.C|L\.L\.C)\."
 _ORG_TOKEN = rf"(?:{_ABBREV}|[A-Z][\w']*|&|of|and|the|for|de)"
 _ORG = rf"(?P<org>(?:{_ABBREV}|[A-Z][\w']*)(?: {_ORG_TOKEN})*)"
@@ -166,35 +105,6 @@ def find_npi(doc: Doc, scope: Scope) -> Found | None:
     for m in _NPI.finditer(doc.text):
         if scope.allows(m.start(1)):
             return Found(m.group(1), m.start(1), m.end(1), 0.95)
-    return None
-
-
-def _is_name(value: str) -> bool:
-    tokens = value.lower().replace("-", " ").split()
-    return len(tokens) >= 2 and not any(t.strip(".") in _NOT_NAME for t in tokens)
-
-
-def find_patient(doc: Doc, scope: Scope) -> Found | None:
-    """Patient labels first, then member labels, then an addressee line sitting on a member ID."""
-    for pattern, confidence in ((_PATIENT_LABEL, 0.9), (_MEMBER_NAME_LABEL, 0.8)):
-        for m in pattern.finditer(doc.text):
-            group = next(g for g, v in m.groupdict().items() if v)
-            if _is_name(m.group(group)) and scope.allows(m.start(group)):
-                return Found(m.group(group), m.start(group), m.end(group), confidence)
-        if pattern is _PATIENT_LABEL:
-            m_upper = _UPPER_PATIENT.search(doc.text)
-            if m_upper:
-                name = f"{m_upper.group('first').title()} {m_upper.group('last').title()}"
-                return Found(name, m_upper.start("last"), m_upper.end("first"), 0.85)
-    return _addressee(doc)
-
-
-def _addressee(doc: Doc) -> Found | None:
-    """A name alone at the start of a line, with a member ID on the same or the next line."""
-    for m in re.finditer(rf"^ *{_NAME}(?= {{2,}}| *$| - |, )", doc.text, re.MULTILINE):
-        after = doc.text[m.end() : m.end() + 120]
-        if _is_name(m.group("name")) and _MEMBER_LABEL.match(after.lstrip(" -,\n")):
-            return Found(m.group("name"), m.start("name"), m.end("name"), 0.7)
     return None
 
 

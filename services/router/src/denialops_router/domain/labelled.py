@@ -1,0 +1,74 @@
+"""Values read by the role of their label: key-value fields and table columns (see `structure`, `tables`).
+
+Each caller names a role with a pattern over normalised labels (`member id`, `claim #`, `patient name`);
+this module finds the values, keeps those inside the denied claim's scope, and orders table rows so
+the denied row comes first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from denialops_router.domain.scope import Scope
+from denialops_router.domain.structure import fields
+from denialops_router.domain.tables import Row, Table, tables
+from denialops_router.domain.text import Doc, Span
+
+_DENIED_ROW = re.compile(r"\b(?:denied|denial|rejected|reject|not covered|not paid|deny)\b", re.IGNORECASE)
+_PAID_ROW = re.compile(r"\b(?:paid|approved|processed)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    label: str  # normalised
+    value: Span
+    label_span: Span
+
+
+def normalise_label(label: str) -> str:
+    """`Enrollee's name` -> `enrollee`, `Patient (NM1*QC)` -> `patient`, `Member ID #` -> `member id`."""
+    text = re.sub(r"\([^)]*\)", " ", label.lower())
+    text = re.sub(r"'s\b|[_*]", " ", text)
+    text = re.sub(r"[:#.=]+$", "", " ".join(text.split())).strip()
+    return re.sub(r"\s*#$", "", text)
+
+
+def labelled(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Labelled]:
+    """Key-value fields whose normalised label is the role, in reading order, inside the scope."""
+    for found in fields(doc):
+        label = normalise_label(found.label)
+        if _is_role(role, label) and scope.allows(found.value_span.start):
+            yield Labelled(label, found.value_span, found.label_span)
+
+
+def column_values(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Labelled]:
+    """Cells of table columns whose header is the role; a denied row before a paid one."""
+    for table in tables(doc):
+        index = next((i for i, c in enumerate(table.columns) if _is_role(role, normalise_label(c.name))), None)
+        if index is None:
+            continue
+        column = table.columns[index]
+        rows = [r for r in table.rows if not r.total and r.cells[index] and scope.allows(r.span.start)]
+        rows.sort(key=lambda r: _row_rank(doc, table, r))
+        for row in rows:
+            cell = row.cells[index]
+            yield Labelled(normalise_label(column.name), Span(cell[0].start, cell[-1].end), column.span)
+
+
+def _is_role(role: re.Pattern[str], label: str) -> bool:
+    """Bilingual labels print both languages: `member / miembro`, `claim no. / num. de reclamo`."""
+    return any(role.fullmatch(part.strip()) for part in (label, *label.split("/")))
+
+
+def _row_rank(doc: Doc, table: Table, row: Row) -> int:
+    """Denied rows first: a denial word, else nothing paid; rows that were paid last."""
+    text = doc.text[row.span.start : row.span.end]
+    if _DENIED_ROW.search(text):
+        return 0
+    paid = table.cell(row, "paid")
+    digits = re.sub(r"[^\d.]", "", " ".join(doc.text[p.start : p.end] for p in paid))
+    if digits and re.fullmatch(r"0*\.?0*", digits):
+        return 0
+    return 2 if digits or _PAID_ROW.search(text) else 1

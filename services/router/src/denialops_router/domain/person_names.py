@@ -1,0 +1,71 @@
+"""A person's name as printed (`LAST, FIRST M`, all caps, titles, suffixes) -> `First Last`.
+
+nameparser splits the name; this module decides what is a person's name at all and how it is shown:
+first and last name, a generational suffix kept (`Jr.`, `III`), titles, middle names and credentials
+dropped, capitals turned into the name's own casing (`McDonald`, `O'Brien`, `Wojcik-Hale`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nameparser import HumanName
+
+from denialops_router.domain.parties import PROVIDER_WORDS
+
+# Letters (any script), apostrophes, hyphens, periods and spaces, with at most one comma (`LAST, FIRST`).
+_SHAPE = re.compile(r"[^\W\d_][\w'.\- ]*(?:, ?[^\W\d_][\w'.\- ]*)?")
+_GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
+# Credentials and titles printed after a name.
+_CREDENTIALS = re.compile(
+    r",?\s+\b(?:MD|M\.D\.|DO|D\.O\.|DMD|DDS|RN|NP|PA-C|PA|PhD|DPM|DC|OD|LCSW|LPC|PT|DPT|FACP|FACS|MPH)\b\.?"
+    r"(?:,?\s+\b(?:MD|DO|DMD|DDS|RN|NP|PhD|FACP|FACS|MPH)\b\.?)*$"
+)
+# Words of organisations, documents and forms: a "name" holding one is not a person's.
+_NOT_NAME_WORDS = """
+    services service handbook id number portal plan health care center centre rights relations advocate appeals
+    appeal information name claims claim unit department review provider member team office support line date total
+    amount code codes status notice the your our this that insurance medical clinic hospital group associates
+    partners imaging therapy pharmacy laboratory lab labs supply supplies home mutual trust benefits benefit
+    administrators company inc llc corp co fund union student notification explanation statement summary coverage
+    individual marketplace decision determination letter remittance advice page dear sincerely regards customer
+    care policy subscriber patient dependent beneficiary enrollee participant insured address street avenue road
+    suite box city state county dr. mr. mrs. ms. miss of and for de la los las del physician physicians doctor
+    nurse director reviewer medicare medicaid advantage contact phone fax email us you we they he she it my
+    questions received processed denied approved paid billed allowed responsibility description type reason
+"""
+_NOT_NAME = frozenset(_NOT_NAME_WORDS.split())
+
+
+def display_name(raw: str) -> str | None:
+    """`First Last` (generational suffix kept) for a printed person's name; None when `raw` is not one."""
+    text = re.sub(r"\s*\([^)]*\)", " ", raw)
+    text = _CREDENTIALS.sub("", " ".join(text.split())).strip(" ,;:")
+    if not text or not _SHAPE.fullmatch(text):
+        return None
+    name = HumanName(text)
+    letters = re.sub(r"[^\w]", "", text)
+    if letters.isupper() or letters.islower():
+        name.capitalize(force=True)
+    first, last = name.first.strip(), name.last.strip()
+    if not first or not last or len(first.strip(".")) < 2 or len(last) < 2:
+        return None
+    words = f"{first} {name.middle} {last}".lower().replace("-", " ").split()
+    if any(w in _NOT_NAME or w.rstrip(".") in _NOT_NAME for w in words):
+        return None
+    if PROVIDER_WORDS.search(f"{first} {name.middle} {last}"):
+        return None
+    # A compound given name (`Luz Marina`) is part of the name; a middle initial is not.
+    middle = " ".join(w for w in name.middle.split() if len(w.strip(".")) > 1)
+    suffix = name.suffix.strip()
+    keep = suffix if suffix.lower().rstrip(".") in _GENERATIONAL else ""
+    return " ".join(p for p in (first, middle, last, keep) if p)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Two printed names for the same person (`Mr. Ferreira` and `Anselmo Ferreira`): same last name,
+    and the same first name when both print one."""
+    x, y = HumanName(a), HumanName(b)
+    if x.last.lower() != y.last.lower() or not x.last:
+        return False
+    return not (x.first and y.first) or x.first.lower() == y.first.lower()

@@ -1,0 +1,92 @@
+"""Person names and the patient's role: labels, letters about someone else, addressees, tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from denialops_router.domain.people import find_patient
+from denialops_router.domain.person_names import display_name, same_person
+from denialops_router.domain.scope import Scope
+from denialops_router.domain.text import make_doc
+
+
+@pytest.mark.parametrize(
+    ("printed", "shown"),
+    [
+        ("FAIRWEATHER, ROLAND J", "Roland Fairweather"),
+        ("MCDONALD, ANGUS", "Angus McDonald"),
+        ("MARY O'BRIEN", "Mary O'Brien"),
+        ("WOJCIK-HALE, THEODORA", "Theodora Wojcik-Hale"),
+        ("Clementine Y. Abernathy-Soto (dependent 03)", "Clementine Abernathy-Soto"),
+        ("Luz Marina Quintero", "Luz Marina Quintero"),
+        ("SMITH, JOHN JR", "John Smith Jr"),
+        ("Dr. Lucinda Ferreira-Holt, DMD", "Lucinda Ferreira-Holt"),
+    ],
+)
+def test_display_name(printed: str, shown: str) -> None:
+    assert display_name(printed) == shown
+
+
+@pytest.mark.parametrize(
+    "printed", ["Member Services", "Lakemont Imaging Center", "Saltgrass Internal Medicine", "Ann"]
+)
+def test_not_a_person(printed: str) -> None:
+    assert display_name(printed) is None
+
+
+def test_same_person_by_surname_and_first_name() -> None:
+    assert same_person("Mr. Ferreira", "Anselmo Ferreira")
+    assert not same_person("Ana Ferreira", "Anselmo Ferreira")
+
+
+def _patient(letter: str) -> str | None:
+    found = find_patient(make_doc([letter]), Scope())
+    return found.value if found else None
+
+
+def test_patient_label_beats_subscriber_label() -> None:
+    letter = "ACME PLAN REMIT\nSubscriber:   PELLETIER, GASTON   Member ID QPH-4471-0093\nPatient:   PELLETIER, ANOUK\n"
+    assert _patient(letter) == "Anouk Pelletier"
+
+
+def test_letter_to_a_parent_names_the_child() -> None:
+    letter = (
+        "Harbor Plan\n\nVictor Abernathy\n12 Elm Street\nSpringfield, IL 62701\n\n"
+        "Re: your daughter, Clementine Y. Abernathy\nEmployee ID: FHG-0040718\n\nDear Mr. Abernathy,\n"
+    )
+    assert _patient(letter) == "Clementine Abernathy"
+
+
+def test_member_letter_addressee_is_the_patient() -> None:
+    letter = "TIDEPOOL HEALTH\nMarketplace Coverage\n\n05/09/2025\n\nEZRA KOWALCZYK\n807 Heron Bay Drive\nClearwater, FL 33755\n"
+    assert _patient(letter) == "Ezra Kowalczyk"
+
+
+def test_addressee_greeted_by_surname() -> None:
+    letter = "Plan\nAppeals Unit\n\nJune 13, 2025\n\nFerdinand Lisowski\n\nDear Mr. Lisowski:\nWe reviewed the claim.\n"
+    assert _patient(letter) == "Ferdinand Lisowski"
+
+
+def test_bilingual_member_label() -> None:
+    assert _patient("OSTRANDER HEALTH\nMember / Miembro:      Luz Marina Quintero\n") == "Luz Marina Quintero"
+
+
+def test_denied_row_of_a_claims_table() -> None:
+    letter = (
+        "PLAN REMIT\n\n| Claim # | Patient | Member # | Billed | Paid | Codes |\n|---|---|---|---|---|---|\n"
+        "| FH-0219-70113 | MARCHETTI, DOLORES | FHC-118-4470-1 | $168.00 | $90.18 | CO-45 |\n"
+        "| FH-0224-70389 | NGATA, THADDEUS | FHC-226-0915-3 | $185.00 | $0.00 | PR-96 |\n"
+    )
+    assert _patient(letter) == "Thaddeus Ngata"
+
+
+def test_clinician_in_to_field_is_not_the_patient() -> None:
+    letter = "Plan UM\nTo:   Dr. Rafferty Coyle\nRe: request for MRI\n"
+    assert _patient(letter) is None
+
+
+def test_email_recipient_is_the_member() -> None:
+    assert (
+        _patient("MySunmoss | Message Center\nFrom:  Sunmoss Health\nTo:       Ottoline Barrows\n")
+        == "Ottoline Barrows"
+    )
