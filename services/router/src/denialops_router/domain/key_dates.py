@@ -1,35 +1,101 @@
-"""Date of service and date of denial, told apart from the distractor dates around them."""
+"""Date of service and date of denial, read by role.
+
+Each date is given a role by what names it: the label of its key-value field (`structure.fields`),
+its table column (`tables.tables`), its place in the letter's heading, or the words just before it in
+prose. Received, printed, run, check, effective, birth and other dates are distractors; the dates of a
+fax cover sheet are the transmission's, not the letter's. The date of service is the first day of a
+range or stay, or the first day not certified in a concurrent review.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from denialops_router.domain.scope import Scope
-from denialops_router.domain.text import Doc, column_header
+from denialops_router.domain.structure import fields
+from denialops_router.domain.tables import tables
+from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.dates import DateMention
 
-_SERVICE = re.compile(
+# Field labels by role, tried in this order (the first that matches names the role). Distractors come
+# before the letter-date roles so `original decision`, `appeal received` or `printed` never pass for it.
+_LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (role, re.compile(pattern))
+    for role, pattern in (
+        # Concurrent review: the first day not certified is the denied service.
+        (
+            "denied days",
+            r"(?:days?|dates?) (?:not|non-?) ?certified|non-?certified|(?:days?|dates?) at issue|"
+            r"(?:days?|dates?) (?:under|on) (?:appeal|review)|(?:days?|dates?|services?) denied|"
+            r"denied (?:days?|dates?)",
+        ),
+        ("admission", r"admi(?:t|tted|ssion)\b"),
+        (
+            "service",
+            r"(?:dates?|days?) of (?:service|svc|care|treatment|stay|visit)|service dates?|\bsvc\b|\bdos\b|"
+            r"^services?(?: provided| rendered)?$|^visits?(?: dates?)?$|visit date|date seen|deliver|dispens|"
+            r"fill(?:ed)? date|\bstay\b|dates? on this claim|fecha de servicio|^(?:service )?from(?: date)?$|"
+            r"(?:test|surgery|procedure|treatment|transport|delivery) date|date of (?:test|surgery|procedure)",
+        ),
+        (
+            "other",
+            r"receiv|\brec'?v?d\b|receipt|print|\brun\b(?! date)|birth|\bdob\b|effective|\beff\b|expir|\bterminat|"
+            r"coverage|enrol|discharg|\bdisch\b|through|\bthru\b|\bend|\bcall|policy|plan year|period|original|"
+            r"previous|\bprior\b|earlier|request|\breview(?:ed)?\b|approv|\bauth|opened|answer|\bdue\b|deadline|\bby\b|filed|"
+            r"appeal|follow|\bnext\b|reset|\blast\b",
+        ),
+        (
+            "issued",
+            r"notice|letter|statement|\beob\b|\beop\b|\bera\b|remit|\bra\b|explanation of benefits|production|"
+            r"report|\brun date|issue|fecha del aviso",
+        ),
+        # Decisions and denials named in a field are often an earlier level's (`first-level decision`).
+        ("decided", r"decision|determination|decided|denial|denied|reject|processed|process date|adjudicat|\bstatus\b"),
+        ("payment", r"\bpa(?:y|id|yment)\b|check|\beft\b"),
+        ("sent", r"^(?:posted|sent|date sent|transmitted|date/time)$"),
+        ("dated", r"^(?:date|dated|fecha)$"),
+    )
+)
+# Prose cues in the words before a date (the last cell of its line, at most 60 characters back).
+_PROSE_SERVICE = re.compile(
     r"dates? of service|service dates?|\bdos\b|date(?:s)? (?:you were )?seen|\bvisit(?: date)?\b|\bwhen\b|drawn|"
-    r"test date|admi(?:t|tted|ssion)(?: date)?|(?:days|dates) under review|dates? of (?:care|treatment|stay)|"
-    r"fecha de servicio|(?<!we )(?<!was )received on|(?:care|services?|visit|seen|treated|treatment|surgery|"
-    r"procedure|test|appointment|stay)\b[^.\n]{0,40}\bon|\bseen on|performed on",
+    r"test date|(?:days|dates) under review|dates? of (?:care|treatment|stay)|fecha de servicio|"
+    r"(?<!we )(?<!was )received on\s*$|\badmi(?:t|tted|ssion)(?: date)?:?\s*$|"
+    r"(?:care|services?|visit|seen|treated|treatment|surgery|procedure|test|appointment|stay|provided|performed|"
+    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on|(?:leg|arm|back|knee|hip|eye)s? on\s*$",
     re.IGNORECASE,
 )
-_ISSUED = re.compile(
-    r"notice date|fecha del aviso|date of (?:this )?(?:notice|letter|decision|determination|statement|eob|remit)|"
-    r"\bissued?\b|issue date|statement (?:date|issued)|remit(?:tance)? date|\bprocessed\b|process(?:ed)? date|"
-    r"decision date|letter date|date (?:issued|mailed|printed)|\bmailed\b|^\s*dated?\s*:|denied on|rejected on|"
-    r"decided on|paid date|check date|run date",
+_PROSE_ISSUED = re.compile(
+    r"(?:notice|letter|decision|determination|statement|eob|eop|remit(?:tance)?|era) (?:is |was )?dated\s*$|"
+    r"(?:denied|rejected|decided|issued|processed)(?: on)?\s*$|\bdtd\s*$|"
+    r"\b(?:notice|letter|statement|eob|eop|era|remit(?:tance)?|issue|production|run) date\b[^.\d]{0,40}$",
     re.IGNORECASE,
 )
-_OTHER = re.compile(
+_PROSE_OTHER = re.compile(
     r"\b(?:receiv|receipt|call date|discharge|through|thru|to\b|ended|end\b|ends|terminat|reset|expir|effective|"
     r"meeting|reviewed|birth|dob\b|born|coverage|approv|authori[sz]|between|until|by\b|before|after|"
-    r"earlier|prior|previous|last\b|exported|restored|starting|since|from\b)",
+    r"earlier|prior|previous|last\b|exported|restored|starting|since|from\b|first|original)",
     re.IGNORECASE,
 )
+# A table column that holds another date than the service's (`Received`, `Paid date`, `DOB`).
+_OTHER_COLUMN = re.compile(r"receiv|rcvd|paid|pay|check|birth|dob|process|print|eff|term", re.IGNORECASE)
+# A service line outside a recognised table: a date, a procedure code and an amount on one line.
+_SERVICE_LINE = re.compile(r"(?<![\w.-])(?:\d{4}[0-9FTU]|[A-V]\d{4}|D\d{4})(?![\w.])[^\n]*?\d\.\d\d\b")
+# A statement's claim header line (`Claim WR2410090034472 - Brackenridge Internal Medicine - 10/09/2024`).
 _CLAIM_LINE = re.compile(r"^\s*(?:claim|icn)\b", re.IGNORECASE)
+_DENIED_ROW = re.compile(r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|denied|rejected|not covered", re.IGNORECASE)
+_ROUTINE_CARCS = frozenset({"1", "2", "3", "45"})
+# A fax transmission's banner line, repeated on each page, and its cover sheet.
+_FAX_BANNER = re.compile(r"\bfax\b.*\d{1,2}:\d\d|\b(?:page|p\.)\s*\d+\s*/\s*\d+|\bpages?:\s*\d", re.IGNORECASE)
+_COVER_START = re.compile(r"fax(?:simile)? cover|cover sheet|fax transmittal", re.IGNORECASE)
+_COVER_END = re.compile(r"confidential", re.IGNORECASE)
+_HEADING_CELLS = re.compile(r"\s*(?:\||\*+|\s[-\u00b7\u2022]\s| {3,})\s*")
+# A date stamped at the start of a chat or notes line: `[05/16/2025 09:12] Name: ...`, `01/24/25 16:40 SYS`.
+_STAMP = re.compile(r"\s+\d{1,2}:\d\d\b")
+_TIME = re.compile(r"^\s*\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,3}t)?\s*$", re.IGNORECASE)
+_HEADING_LINES = 14
 
 
 @dataclass(frozen=True)
@@ -38,61 +104,197 @@ class DateFact:
     confidence: float
 
 
-def _label_kind(doc: Doc, mention: DateMention) -> str | None:
+def find_key_dates(doc: Doc, scope: Scope, pre_service: bool) -> tuple[DateFact | None, DateFact | None]:
+    """(date of service, date of denial)."""
+    labelled = list(_labelled(doc))
+    service = None if pre_service else _service_date(doc, scope, labelled)
+    return service, _letter_date(doc, labelled)
+
+
+def _labelled(doc: Doc) -> Iterator[tuple[str, DateMention]]:
+    """(role, first date of the value) for every key-value field whose value holds a date."""
+    dates = doc.dates
+    i = 0
+    for f in fields(doc):
+        while i < len(dates) and dates[i].start < f.value_span.start:
+            i += 1
+        if i < len(dates) and dates[i].start < f.value_span.end:
+            yield _label_role(f.label), dates[i]
+
+
+def _label_role(label: str) -> str:
+    return next((role for role, pattern in _LABEL_ROLES if pattern.search(label)), "unknown")
+
+
+def _service_date(doc: Doc, scope: Scope, labelled: list[tuple[str, DateMention]]) -> DateFact | None:
+    def first(role: str) -> DateMention | None:
+        return next((d for r, d in labelled if r == role and scope.allows(d.start) and not d.closes_range), None)
+
+    for role, confidence in (("denied days", 0.9), ("service", 0.9)):
+        if (found := first(role)) is not None:
+            return DateFact(found, confidence)
+    if (row := _table_service_date(doc, scope)) is not None:
+        return DateFact(row, 0.85)
+    if (found := first("admission")) is not None:
+        return DateFact(found, 0.8)
+    if (line := _service_line_date(doc, scope)) is not None:
+        return DateFact(line, 0.75)
+    claim = next((d for d in doc.dates if scope.allows(d.start) and _CLAIM_LINE.match(_line_text(doc, d))), None)
+    if claim is not None:
+        return DateFact(claim, 0.75)
+    prose = (d for d in doc.dates if scope.allows(d.start) and not d.closes_range)
+    found = next((d for d in prose if _prose_role(doc, d) == "service"), None)
+    return DateFact(found, 0.7) if found else None
+
+
+def _table_service_date(doc: Doc, scope: Scope) -> DateMention | None:
+    """The date in a table's service-date column: of the first denied row, else of the first row."""
+    rows: list[tuple[DateMention, bool]] = []
+    for table in tables(doc):
+        index = table.column("date of service")
+        if index is None or _OTHER_COLUMN.search(table.columns[index].name):
+            continue
+        for row in table.rows:
+            cell = row.cells[index]
+            if row.total or not cell or not scope.allows(row.span.start):
+                continue
+            date = next((d for d in doc.dates if cell[0].start <= d.start < cell[0].end), None)
+            if date is not None:
+                rows.append((date, _denied(doc.text[row.span.start : row.span.end])))
+    return _denied_first(rows)
+
+
+def _service_line_date(doc: Doc, scope: Scope) -> DateMention | None:
+    """The first date of a line that also bills a procedure code with an amount."""
+    rows: list[tuple[DateMention, bool]] = []
+    seen: set[int] = set()
+    for d in doc.dates:
+        line = doc.line(d.start)
+        # A line's timestamp (`[05/16/2025 09:12] ...`) dates the message, not the service it names.
+        if line.start in seen or not scope.allows(d.start) or _STAMP.match(doc.text, d.end):
+            continue
+        seen.add(line.start)
+        text = doc.text[d.end : line.end]
+        if _SERVICE_LINE.search(text) and _prose_role(doc, d) not in ("other", "issued"):
+            rows.append((d, _denied(text)))
+    return _denied_first(rows)
+
+
+def _denied(row: str) -> bool:
+    return any(m.group(1) is None or m.group(1) not in _ROUTINE_CARCS for m in _DENIED_ROW.finditer(row))
+
+
+def _denied_first(rows: list[tuple[DateMention, bool]]) -> DateMention | None:
+    return next((d for d, denied in rows if denied), rows[0][0] if rows else None)
+
+
+def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact | None:
+    """The letter's own date: labelled as such, in its heading, named in prose, then weaker labels."""
+    cover = _fax_cover(doc)
+
+    def first(role: str) -> DateMention | None:
+        return next((d for r, d in labelled if r == role and not _in(d, cover)), None)
+
+    if (found := first("issued")) is not None:
+        return DateFact(found, 0.9)
+    roles = {d.start: r for r, d in labelled}
+    if (found := _heading_date(doc, cover, roles)) is not None:
+        return DateFact(found, 0.85)
+    if (found := first("decided")) is not None:
+        return DateFact(found, 0.75)
+    prose = next((d for d in doc.dates if not _in(d, cover) and _prose_role(doc, d) == "issued"), None)
+    if prose is not None:
+        return DateFact(prose, 0.75)
+    for role in ("dated", "payment", "sent"):
+        if (found := first(role)) is not None:
+            return DateFact(found, 0.6)
+    # A chat or notes line stamped with its date and time: the payer's answer is dated by it.
+    stamped = next((d for d in doc.dates if _STAMP.match(doc.text, d.end) and _line_start(doc, d)), None)
+    if stamped is not None:
+        return DateFact(stamped, 0.55)
+    # Only the transmission dates are left: a faxed decision is dated when it was sent.
+    banner = next((d for d in doc.dates if _in(d, cover) or _FAX_BANNER.search(_line_text(doc, d))), None)
+    return DateFact(banner, 0.5) if banner else None
+
+
+def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMention | None:
+    """In the first lines: a date alone on its line or in a letterhead cell (`PLAN | REMIT | date`), or `Date:`."""
+    seen = 0
+    dates = iter(doc.dates)
+    d = next(dates, None)
+    for line in doc.lines():
+        while d is not None and d.start < line.start:
+            d = next(dates, None)
+        text = doc.text[line.start : line.end]
+        if not text.strip() or _in_span(line.start, cover) or _FAX_BANNER.search(text):
+            continue
+        seen += 1
+        if seen > _HEADING_LINES:
+            return None
+        while d is not None and d.start < line.end:
+            if roles.get(d.start) == "dated" or (d.start not in roles and _alone_in_cell(doc, line, d)):
+                return d
+            d = next(dates, None)
+    return None
+
+
+def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
+    text = doc.text[line.start : line.end]
+    if _SERVICE_LINE.search(text):
+        return False
+    before = _HEADING_CELLS.split(text[: d.start - line.start])[-1]
+    after = _HEADING_CELLS.split(text[d.end - line.start :])[0]
+    return not before.strip() and (not after.strip() or bool(_TIME.match(after)))
+
+
+def _fax_cover(doc: Doc) -> list[Span]:
+    """The fax cover sheet: from its heading to the next page's banner, a page break or its confidentiality note."""
+    start = next((m.start() for m in _COVER_START.finditer(doc.text)), None)
+    if start is None:
+        return []
+    end = len(doc.text)
+    confidential = False
+    for line in doc.lines():
+        if line.start <= start:
+            continue
+        text = doc.text[line.start : line.end]
+        if _FAX_BANNER.search(text) and not re.search(r"\bpages?:", text, re.IGNORECASE):
+            end = line.start
+            break
+        confidential = confidential or bool(_COVER_END.search(text))
+        if confidential and not text.strip():
+            end = line.start
+            break
+    return [Span(doc.line(start).start, end)]
+
+
+def _prose_role(doc: Doc, mention: DateMention) -> str | None:
+    """The role the words just before a date give it in prose (the last cell of its line)."""
     line = doc.line(mention.start)
     before = doc.text[max(line.start, mention.start - 60) : mention.start]
-    # The label is the last non-empty cell before the date (`Date of service:     03/02/2024`).
     parts = [p for p in re.split(r"\|| {3,}|;|\(|\)", before) if p.strip()]
     before = parts[-1] if parts else ""
     best: tuple[int, str] | None = None
-    for kind, pattern in (("other", _OTHER), ("service", _SERVICE), ("issued", _ISSUED)):
+    for kind, pattern in (("other", _PROSE_OTHER), ("service", _PROSE_SERVICE), ("issued", _PROSE_ISSUED)):
         for m in pattern.finditer(before):
             if best is None or m.end() > best[0] or (m.end() == best[0] and kind != "other"):
                 best = (m.end(), kind)
     return best[1] if best else None
 
 
-def find_key_dates(doc: Doc, scope: Scope, pre_service: bool) -> tuple[DateFact | None, DateFact | None]:
-    """(date of service, date of denial)."""
-    mentions = [d for d in doc.dates if scope.allows(d.start)]
-    kinds = [(d, _label_kind(doc, d)) for d in mentions]
-    service = next((DateFact(d, 0.9) for d, k in kinds if k == "service"), None)
-    if service is None:
-        service = _service_from_layout(doc, mentions)
-    if pre_service:
-        service = None
-    issued = next((DateFact(d, 0.9) for d, k in kinds if k == "issued"), None)
-    if issued is None:
-        issued = _letter_date(doc, [d for d, k in kinds if k is None])
-    return service, issued
+def _line_start(doc: Doc, mention: DateMention) -> bool:
+    line = doc.line(mention.start)
+    return not doc.text[line.start : mention.start].strip(" [(")
 
 
-def _service_from_layout(doc: Doc, mentions: list[DateMention]) -> DateFact | None:
-    """A date on a claim header line of a statement, or under a `dos` column of a table."""
-    for d in mentions:
-        line = doc.line(d.start)
-        if _CLAIM_LINE.match(doc.text[line.start : line.end]):
-            return DateFact(d, 0.75)
-        header = column_header(doc, d.start)
-        if header and _SERVICE.search(header):
-            return DateFact(d, 0.85)
-    return None
+def _line_text(doc: Doc, mention: DateMention) -> str:
+    line = doc.line(mention.start)
+    return doc.text[line.start : line.end]
 
 
-def _letter_date(doc: Doc, unlabelled: list[DateMention]) -> DateFact | None:
-    """The letter's own date: alone on a line, or closing a heading line, near the top."""
-    lines_seen = 0
-    for line in doc.lines():
-        text = doc.text[line.start : line.end]
-        if not text.strip():
-            continue
-        lines_seen += 1
-        if lines_seen > 14:
-            break
-        for d in unlabelled:
-            if line.start <= d.start < line.end:
-                alone = not text[: d.start - line.start].strip() and not text[d.end - line.start :].strip()
-                closing = not text[d.end - line.start :].strip() and re.search(r" {3,}$", text[: d.start - line.start])
-                if alone or closing:
-                    return DateFact(d, 0.8)
-    return None
+def _in(mention: DateMention, spans: Iterable[Span]) -> bool:
+    return _in_span(mention.start, spans)
+
+
+def _in_span(pos: int, spans: Iterable[Span]) -> bool:
+    return any(s.start <= pos < s.end for s in spans)

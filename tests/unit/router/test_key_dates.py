@@ -1,0 +1,102 @@
+"""Date of service and date of denial read by role (labels, table columns, heading, prose)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from denialops_router.domain.key_dates import find_key_dates
+from denialops_router.domain.scope import find_scope
+from denialops_router.domain.text import make_doc
+
+D = dt.date
+
+
+def key_dates(letter: str, pre_service: bool = False) -> tuple[dt.date | None, dt.date | None]:
+    doc = make_doc([letter])
+    service, issued = find_key_dates(doc, find_scope(doc), pre_service)
+    return (service.mention.value if service else None, issued.mention.value if issued else None)
+
+
+def test_labelled_roles_beat_distractors() -> None:
+    letter = (
+        "NORTHWIND HEALTH\n\nPrinted: 04/30/2025\nClaim received: 04/02/2025\nDate of birth: 01/19/1980\n"
+        "Remit date: 04/21/2025\nDate of svc: 03/28/2025\nCheck date: 04/23/2025\n"
+        "Denied CO-50: not medically necessary.\n"
+    )
+    assert key_dates(letter) == (D(2025, 3, 28), D(2025, 4, 21))
+
+
+def test_the_first_day_not_certified_is_the_service_date() -> None:
+    letter = (
+        "CONCURRENT REVIEW NOTICE\nDate of notice: 08/08/2025\nAdmission date: 08/04/2025\n"
+        "Days certified: 08/04/2025 through 08/08/2025\nDays not certified: 08/09/2025 and after\n"
+    )
+    assert key_dates(letter) == (D(2025, 8, 9), D(2025, 8, 8))
+
+
+def test_a_range_gives_its_first_day() -> None:
+    letter = "Statement date: June 2, 2025\nDates of service: May 12\u201314, 2025\nNot covered.\n"
+    assert key_dates(letter) == (D(2025, 5, 12), D(2025, 6, 2))
+
+
+def test_table_column_prefers_the_denied_row() -> None:
+    letter = (
+        "PROVIDER REMITTANCE ADVICE\nRemittance date: 02/26/2025\n\n"
+        "| DOS        | Code  | Billed  | Paid   | Adj        |\n"
+        "|------------|-------|---------|--------|------------|\n"
+        "| 02/10/2025 | 99213 | 160.00  | 96.50  | CO-45      |\n"
+        "| 02/12/2025 | 97110 | 95.00   | 0.00   | CO-50      |\n"
+    )
+    assert key_dates(letter) == (D(2025, 2, 12), D(2025, 2, 26))
+
+
+def test_letterhead_cell_and_prose_service_date() -> None:
+    letter = (
+        "OAKHILL HEALTH PLAN | EXPLANATION OF BENEFITS | 2025-04-22 | NOT A BILL\n\n"
+        "We reviewed the claim for the knee MRI performed on 2025-04-09 by Lakeview Imaging. "
+        "Your coverage ended on 2025-03-31.\n"
+    )
+    assert key_dates(letter) == (D(2025, 4, 9), D(2025, 4, 22))
+
+
+def test_the_letter_date_beats_an_earlier_levels_decision() -> None:
+    letter = (
+        "RIVERSTONE BENEFIT SERVICES\nAppeals Unit\n\n14 May 2025\n\nFINAL APPEAL DECISION\n"
+        "Date of service:      02/03/2025\nFirst-level decision: 03/28/2025\nOriginal denial:      02/19/2025\n"
+        "We upheld the denial.\n"
+    )
+    assert key_dates(letter) == (D(2025, 2, 3), D(2025, 5, 14))
+
+
+def test_fax_cover_dates_are_the_transmissions() -> None:
+    letter = (
+        "03/24/2025 11:02    2485550100    CLAIMS SVCS    PAGE 01/02\n"
+        "FACSIMILE COVER SHEET\nTo: Billing\nDate: 03/24/2025\nPages: 2\n"
+        "This facsimile is confidential.\n\n"
+        "03/24/2025 11:03    2485550100    CLAIMS SVCS    PAGE 02/02\n"
+        "CLAIMS SERVICES\n\n21-MAR-2025\n\nNOTICE OF CLAIM DENIAL\nDate of service: 04-MAR-2025\n"
+    )
+    assert key_dates(letter) == (D(2025, 3, 4), D(2025, 3, 21))
+
+
+def test_a_faxed_decision_with_no_other_date_is_dated_by_the_fax() -> None:
+    letter = "EXPEDITED APPEAL DECISION\nFAX  -  07/20/2025 11:05  -  PAGES: 2\nThe denial is upheld.\n"
+    assert key_dates(letter)[1] == D(2025, 7, 20)
+
+
+def test_chat_timestamps_date_the_answer() -> None:
+    letter = (
+        "[05/16/2025 09:12] Clinic billing: our claim for 90837 on 05/06/2025, $210.00, was denied.\n"
+        "[05/16/2025 11:47] Plan services: the denial is CO-4, the modifier is missing.\n"
+    )
+    assert key_dates(letter) == (D(2025, 5, 6), D(2025, 5, 16))
+
+
+@pytest.mark.parametrize("pre_service", [True, False])
+def test_pre_service_requests_have_no_service_date(pre_service: bool) -> None:
+    letter = "Notice date: 07/15/2025\nRequested service date: 07/01/2025\nThe request is denied.\n"
+    service, issued = key_dates(letter, pre_service=pre_service)
+    assert issued == D(2025, 7, 15)
+    assert service == (None if pre_service else D(2025, 7, 1))
