@@ -23,6 +23,7 @@ from denialops_router.domain.parties import (
     find_provider,
 )
 from denialops_router.domain.people import find_patient
+from denialops_router.domain.remittance import read_remittance
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, Span, make_doc
 from denialops_shared.contracts.artifacts import CaseFacts, Contact, Evidence, Urgency
@@ -104,7 +105,9 @@ def _extract(doc: Doc) -> CaseFacts:
     urgent = letter_kind.expedited(doc)
     b.put("urgency", Urgency.EXPEDITED if urgent else None, 0.8, urgent)
 
-    deadline = find_deadline(doc, issued.mention.value if issued else None, is_final)
+    remit = read_remittance(doc)
+    issued_on = remit.issued if remit and remit.issued else issued.mention.value if issued else None
+    deadline = find_deadline(doc, issued_on, is_final)
     b.put("appeal_window_days", deadline.window_days, deadline.confidence, deadline.evidence[:1])
     b.put("appeal_deadline", deadline.deadline, deadline.confidence, deadline.evidence)
     assumptions += deadline.assumptions
@@ -136,6 +139,9 @@ def _extract(doc: Doc) -> CaseFacts:
         reason = denial[0].code.description
     b.put("denial_reason", reason, 0.6, [reason_span] if reason_span else [])
 
+    if remit:
+        remit.put_into(b.put, b.values)
+        assumptions += remit.notes
     if pre_service:
         assumptions.append("Pre-service decision: there is no claim number or date of service yet.")
     values = dict(b.values)

@@ -1,0 +1,435 @@
+"""X12 835 remittance advice inside a document's text, read with pyx12 into payers, claims and lines.
+
+A document may hold one or several interchanges (ISA ... IEA) among prose: a clearinghouse viewer, an
+e-mail with the raw file pasted in. Each interchange is located in the text, repaired where copying
+text usually damages it (the fixed-width ISA padded out again, line breaks between or inside segments),
+and read by pyx12's `X12Reader`, which takes the delimiters from the ISA and checks the envelopes. Every
+segment keeps its offsets in the original text, so a fact read from it can cite the segment as evidence.
+
+Only the reading lives here (no choice of claim, no case facts): the router makes one case of a
+document, intake may later make one case per claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import pyx12.errors
+import pyx12.segment
+import pyx12.x12file
+
+# Widths of ISA01..ISA16: the ISA is fixed-width, 106 characters with its terminator.
+_ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+# `ISA` + the element separator + the two-digit authorization qualifier, then the same separator again.
+_ISA_START = re.compile(r"ISA([^\w\s])\d\d\1")
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+_TERMINATORS = "~\x1c\x1d\x1e\x1f"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment as pyx12 parsed it, with its offsets in the document text (terminator excluded)."""
+
+    parsed: pyx12.segment.Segment
+    start: int
+    end: int
+
+    @property
+    def id(self) -> str:
+        return str(self.parsed.get_seg_id())
+
+    def get(self, ref: str) -> str:
+        """The element (`CLP07`) or component (`SVC01-2`) by reference designator; `""` when absent."""
+        value = self.parsed.get_value(ref)
+        return value.strip() if isinstance(value, str) else ""
+
+    def amount(self, ref: str) -> Decimal | None:
+        return _decimal(self.get(ref))
+
+    def date(self, ref: str) -> dt.date | None:
+        return _date(self.get(ref))
+
+
+@dataclass(frozen=True)
+class Party:
+    """An N1 or NM1 entity: an organisation, or a person with name parts."""
+
+    role: str  # entity identifier code: PR payer, PE payee, QC patient, IL insured, 82 rendering, ...
+    last_or_org: str
+    first: str
+    middle: str
+    suffix: str
+    is_person: bool
+    id_qualifier: str  # MI member id, XX NPI, FI tax id, ...
+    id: str
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A PER segment: contact function (CX payer claims office, BL technical/EDI), name and numbers."""
+
+    function: str
+    name: str
+    numbers: tuple[tuple[str, str], ...]  # (qualifier, number): TE phone, FX fax, EX extension, EM e-mail
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One reason of a CAS segment: group code (CO/PR/OA/PI/CR), CARC and amount."""
+
+    group: str
+    reason: str
+    amount: Decimal | None
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Remark:
+    """A remittance advice remark code (RARC) from LQ*HE, MOA or MIA."""
+
+    code: str
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class DatedSegment:
+    qualifier: str  # DTM01: 472 service, 232/233 claim period, 050 received, 036 coverage expired, ...
+    date: dt.date
+    segment: Segment
+
+
+@dataclass
+class ServiceLine:
+    """An SVC loop: the procedure billed and what became of it."""
+
+    segment: Segment
+    qualifier: str  # SVC01-1: HC (CPT/HCPCS), AD (dental), N4 (NDC), ...
+    procedure: str
+    modifiers: tuple[str, ...]
+    charge: Decimal | None
+    paid: Decimal | None
+    units: str
+    dates: list[DatedSegment] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: list[Remark] = field(default_factory=list)
+    amounts: dict[str, tuple[Decimal, Segment]] = field(default_factory=dict)  # AMT01 qualifier: B6 allowed
+
+
+@dataclass
+class Claim:
+    """A CLP loop."""
+
+    segment: Segment
+    patient_control_number: str  # CLP01, the provider's account number
+    status: str  # CLP02: 1/2/3 processed, 4 denied, 22 reversal, ...
+    charge: Decimal | None  # CLP03
+    paid: Decimal | None  # CLP04
+    patient_responsibility: Decimal | None  # CLP05
+    payer_claim_number: str  # CLP07, the payer's internal control number
+    parties: list[Party] = field(default_factory=list)
+    dates: list[DatedSegment] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: list[Remark] = field(default_factory=list)
+    amounts: dict[str, tuple[Decimal, Segment]] = field(default_factory=dict)
+    contacts: list[Contact] = field(default_factory=list)
+    lines: list[ServiceLine] = field(default_factory=list)
+
+    def party(self, role: str) -> Party | None:
+        return next((p for p in self.parties if p.role == role), None)
+
+
+@dataclass
+class Remittance:
+    """One ST*835 transaction set."""
+
+    segment: Segment  # the ST
+    production_date: DatedSegment | None = None  # DTM*405
+    payment_date: dt.date | None = None  # BPR16
+    parties: list[Party] = field(default_factory=list)  # N1 loops: PR payer, PE payee
+    contacts: list[Contact] = field(default_factory=list)  # PER in the payer loop
+    claims: list[Claim] = field(default_factory=list)
+
+    def party(self, role: str) -> Party | None:
+        return next((p for p in self.parties if p.role == role), None)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An interchange that pyx12 refused; the reason is pyx12's error class, never the data."""
+
+    start: int
+    reason: str
+
+
+@dataclass
+class Reading:
+    remittances: list[Remittance] = field(default_factory=list)
+    # Envelope problems pyx12 reported (control numbers, counts): codes only, as they quote no data.
+    envelope_errors: list[str] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+
+def has_interchange(text: str) -> bool:
+    return _ISA_START.search(text) is not None
+
+
+def read_835(text: str) -> Reading:
+    """Every 835 transaction in every interchange found in `text`."""
+    reading = Reading()
+    pos = 0
+    while (m := _ISA_START.search(text, pos)) is not None:
+        pieces, end = _interchange(text, m.start(), m.group(1))
+        pos = max(end, m.end())
+        if not pieces:
+            reading.unreadable.append(Unreadable(m.start(), "the ISA segment is incomplete"))
+            continue
+        try:
+            segments, errors = _parse(text, pieces, m.group(1))
+        except pyx12.errors.X12Error as exc:
+            # Only the kind of failure is kept: pyx12's messages quote the segment, which may be PHI.
+            reading.unreadable.append(Unreadable(m.start(), f"pyx12 could not read the interchange ({_kind(exc)})"))
+            continue
+        reading.envelope_errors.extend(errors)
+        reading.remittances.extend(_transactions(segments))
+    return reading
+
+
+def _kind(exc: Exception) -> str:
+    message = str(exc)
+    for cue, kind in (("ISA line", "the ISA segment is not 106 characters"), ("Version", "unknown X12 version")):
+        if cue in message:
+            return kind
+    return type(exc).__name__
+
+
+def _interchange(text: str, start: int, sep: str) -> tuple[list[tuple[int, int]], int]:
+    """The (start, end) of each segment of the interchange at `start`, and where the interchange ends.
+
+    The terminator follows ISA16; when it is whitespace, segments end at line breaks. The interchange
+    ends after IEA, or before the first piece that is not a segment (the prose after a pasted file).
+    """
+    isa = _isa_elements(text, start, sep)
+    if isa is None:
+        return [], start + 3
+    isa_end = isa
+    term = text[isa_end] if isa_end < len(text) else "\n"
+    if term.isspace():
+        term = "\n"
+    pieces = [(start, isa_end)]
+    pos = isa_end + 1
+    while pos < len(text):
+        nxt = text.find(term, pos)
+        end = len(text) if nxt < 0 else nxt
+        raw = text[pos:end]
+        stripped = raw.strip()
+        if stripped:
+            seg_id = stripped.split(sep, 1)[0]
+            if not _SEGMENT_ID.fullmatch(seg_id) or (nxt < 0 and seg_id != "IEA"):
+                break
+            lead = len(raw) - len(raw.lstrip())
+            pieces.append((pos + lead, pos + lead + len(stripped)))
+            if seg_id == "IEA":
+                return pieces, end + 1
+        pos = end + 1
+    return pieces, pos
+
+
+def _isa_elements(text: str, start: int, sep: str) -> int | None:
+    """Offset just past ISA16 (the component separator), or None when the ISA is cut short."""
+    pos = start + 3
+    for width in _ISA_WIDTHS[:-1]:
+        nxt = text.find(sep, pos + 1, pos + 1 + width + 40)
+        if nxt < 0:
+            return None
+        pos = nxt
+    # ISA16 is one character after the last separator.
+    return pos + 2 if pos + 2 <= len(text) else None
+
+
+def _parse(text: str, pieces: list[tuple[int, int]], sep: str) -> tuple[list[Segment], list[str]]:
+    """Hand pyx12 the interchange with a canonical ISA and one segment per line; keep the offsets."""
+    isa_start, isa_end = pieces[0]
+    values = text[isa_start + 4 : isa_end].split(sep)
+    # Copying text collapses the ISA's space padding; pad every element back to its fixed width.
+    isa = sep.join(
+        ["ISA", *(v.strip().ljust(w)[:w] if w > 1 else v[:1] for v, w in zip(values, _ISA_WIDTHS, strict=True))]
+    )
+    # A line break inside a segment is a hard wrap: rejoin it without the break.
+    body = [re.sub(r"\s*\n\s*", "", text[s:e]) for s, e in pieces[1:]]
+    # Any terminator the data does not contain will do: pyx12 reads it from the ISA's last character.
+    term = next((c for c in _TERMINATORS if c not in (sep, isa[-1]) and not any(c in b for b in body)), "~")
+    source = term.join([isa, *body]) + term
+    reader = pyx12.x12file.X12Reader(io.StringIO(source))
+    segments = [Segment(parsed, s, e) for parsed, (s, e) in zip(reader, pieces, strict=True)]
+    errors = [f"{kind} {code}" for kind, code, *_ in reader.pop_errors()]
+    return segments, errors
+
+
+def _transactions(segments: list[Segment]) -> list[Remittance]:
+    """Group the segments of 835 transaction sets into payer loops, claims and service lines."""
+    out: list[Remittance] = []
+    current: Remittance | None = None
+    claim: Claim | None = None
+    line: ServiceLine | None = None
+    for seg in segments:
+        sid = seg.id
+        if sid == "ST":
+            current = Remittance(seg) if seg.get("ST01") == "835" else None
+            claim = line = None
+            if current is not None:
+                out.append(current)
+            continue
+        if current is None:
+            continue
+        if sid == "SE":
+            current = claim = line = None
+        elif sid == "BPR":
+            current.payment_date = seg.date("BPR16")
+        elif sid == "DTM" and claim is None:
+            dated = _dated(seg)
+            if dated and dated.qualifier == "405":
+                current.production_date = dated
+        elif sid == "N1":
+            current.parties.append(_n1(seg))
+        elif sid == "PER" and claim is None:
+            current.contacts.append(_per(seg))
+        elif sid == "CLP":
+            claim = _clp(seg)
+            line = None
+            current.claims.append(claim)
+        elif sid == "PLB":
+            claim = line = None
+        elif claim is not None:
+            line = _claim_segment(claim, line, seg)
+    return out
+
+
+def _claim_segment(claim: Claim, line: ServiceLine | None, seg: Segment) -> ServiceLine | None:
+    """Attach a segment of a CLP loop to the claim or its current service line; returns the line."""
+    sid = seg.id
+    if sid == "SVC":
+        line = _svc(seg)
+        claim.lines.append(line)
+        return line
+    owner: Claim | ServiceLine = line if line is not None else claim
+    if sid == "CAS":
+        owner.adjustments.extend(_cas(seg))
+    elif sid == "DTM":
+        dated = _dated(seg)
+        if dated:
+            owner.dates.append(dated)
+    elif sid == "AMT":
+        amount = seg.amount("AMT02")
+        if amount is not None:
+            owner.amounts[seg.get("AMT01")] = (amount, seg)
+    elif sid == "LQ" and line is not None and seg.get("LQ01") == "HE":
+        line.remarks.append(Remark(seg.get("LQ02"), seg))
+    elif sid in ("MOA", "MIA"):
+        claim.remarks.extend(_remark_elements(seg))
+    elif sid == "NM1" and line is None:
+        claim.parties.append(_nm1(seg))
+    elif sid == "PER" and line is None:
+        claim.contacts.append(_per(seg))
+    return line
+
+
+# MOA03-07 and MIA05, MIA20-24 carry remark codes; the other elements are amounts and counts.
+_REMARK_ELEMENTS = {"MOA": ("03", "04", "05", "06", "07"), "MIA": ("05", "20", "21", "22", "23", "24")}
+
+
+def _remark_elements(seg: Segment) -> list[Remark]:
+    codes = (seg.get(f"{seg.id}{n}") for n in _REMARK_ELEMENTS[seg.id])
+    return [Remark(code, seg) for code in codes if code]
+
+
+def _clp(seg: Segment) -> Claim:
+    return Claim(
+        segment=seg,
+        patient_control_number=seg.get("CLP01"),
+        status=seg.get("CLP02"),
+        charge=seg.amount("CLP03"),
+        paid=seg.amount("CLP04"),
+        patient_responsibility=seg.amount("CLP05"),
+        payer_claim_number=seg.get("CLP07"),
+    )
+
+
+def _svc(seg: Segment) -> ServiceLine:
+    modifiers = tuple(m for m in (seg.get(f"SVC01-{i}") for i in range(3, 7)) if m)
+    return ServiceLine(
+        segment=seg,
+        qualifier=seg.get("SVC01-1"),
+        procedure=seg.get("SVC01-2"),
+        modifiers=modifiers,
+        charge=seg.amount("SVC02"),
+        paid=seg.amount("SVC03"),
+        units=seg.get("SVC05"),
+    )
+
+
+def _cas(seg: Segment) -> list[Adjustment]:
+    """CAS01 is the group; then up to six (reason, amount, quantity) triples."""
+    group = seg.get("CAS01")
+    out = []
+    for first in range(2, 20, 3):
+        reason = seg.get(f"CAS{first:02d}")
+        if reason:
+            out.append(Adjustment(group, reason, seg.amount(f"CAS{first + 1:02d}"), seg))
+    return out
+
+
+def _n1(seg: Segment) -> Party:
+    return Party(seg.get("N101"), seg.get("N102"), "", "", "", False, seg.get("N103"), seg.get("N104"), seg)
+
+
+def _nm1(seg: Segment) -> Party:
+    return Party(
+        role=seg.get("NM101"),
+        last_or_org=seg.get("NM103"),
+        first=seg.get("NM104"),
+        middle=seg.get("NM105"),
+        suffix=seg.get("NM107"),
+        is_person=seg.get("NM102") == "1",
+        id_qualifier=seg.get("NM108"),
+        id=seg.get("NM109"),
+        segment=seg,
+    )
+
+
+def _per(seg: Segment) -> Contact:
+    numbers = []
+    for first in range(3, 9, 2):
+        qualifier, number = seg.get(f"PER{first:02d}"), seg.get(f"PER{first + 1:02d}")
+        if qualifier and number:
+            numbers.append((qualifier, number))
+    return Contact(seg.get("PER01"), seg.get("PER02"), tuple(numbers), seg)
+
+
+def _dated(seg: Segment) -> DatedSegment | None:
+    date = seg.date("DTM02")
+    return DatedSegment(seg.get("DTM01"), date, seg) if date else None
+
+
+def _decimal(value: str) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def _date(value: str) -> dt.date | None:
+    """X12 dates are CCYYMMDD (YYMMDD in the ISA)."""
+    if not re.fullmatch(r"\d{8}", value):
+        return None
+    try:
+        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        return None
