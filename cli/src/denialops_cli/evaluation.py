@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,11 @@ def predict(letter: Letter) -> tuple[dict[str, Any], CaseFacts, RouteDecision, t
     return to_label_row(letter.file, facts, decision), facts, decision, timing
 
 
+def _number(amount: Decimal | None) -> float | None:
+    # Facts hold amounts as Decimals; a prediction row is JSON with numbers, like labels.jsonl.
+    return None if amount is None else float(amount)
+
+
 def to_label_row(file: str, facts: CaseFacts, decision: RouteDecision) -> dict[str, Any]:
     """One prediction with exactly the keys of labels.jsonl."""
     return {
@@ -162,9 +168,9 @@ def to_label_row(file: str, facts: CaseFacts, decision: RouteDecision) -> dict[s
         "date_of_denial": facts.date_of_denial.isoformat() if facts.date_of_denial else None,
         "appeal_deadline": facts.appeal_deadline.isoformat() if facts.appeal_deadline else None,
         "appeal_window_days": facts.appeal_window_days,
-        "billed_amount": facts.billed_amount,
-        "allowed_amount": facts.allowed_amount,
-        "patient_responsibility": facts.patient_responsibility,
+        "billed_amount": _number(facts.billed_amount),
+        "allowed_amount": _number(facts.allowed_amount),
+        "patient_responsibility": _number(facts.patient_responsibility),
         "appeal_phone": facts.appeal_contact.phone,
         "appeal_fax": facts.appeal_contact.fax,
         "urgency": facts.urgency.value,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -13,8 +14,8 @@ from denialops_shared.contracts.artifacts import CaseFacts, DenialCode
 
 def test_values_are_printed_in_one_style() -> None:
     assert fmt.date(dt.date(2025, 3, 6)) == "March 6, 2025"
-    assert fmt.money(1234.5) == "$1,234.50"
-    assert fmt.money(0.0) == "$0.00"
+    assert fmt.money(Decimal("1234.50")) == "$1,234.50"
+    assert fmt.money(Decimal("0.00")) == "$0.00"
     assert fmt.text("  Ironwood Mutual ") == "Ironwood Mutual"
     assert fmt.due(None) == "as soon as possible"
 

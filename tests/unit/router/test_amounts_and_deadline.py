@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from denialops_router.domain import extract_case_facts
 from denialops_shared.contracts.artifacts import DeadlineBasis
@@ -30,7 +31,11 @@ def test_pipe_table_totals_row() -> None:
         "| totals     |       | $4,000.00 | $900.00 | $90.00 | $810.00 |\n"
     )
     facts = extract_case_facts([letter])
-    assert (facts.billed_amount, facts.allowed_amount, facts.patient_responsibility) == (4000.0, 900.0, 90.0)
+    assert (facts.billed_amount, facts.allowed_amount, facts.patient_responsibility) == (
+        Decimal("4000.00"),
+        Decimal("900.00"),
+        Decimal("90.00"),
+    )
     assert facts.date_of_service == dt.date(2025, 1, 5)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -29,10 +30,10 @@ def test_key_value_log_lines_codes_and_printed_totals() -> None:
     (claim,) = eob.claims
     assert [ln.procedure_code for ln in claim.lines] == ["96372", "J1885", "J3301"]
     assert [ln.units for ln in claim.lines] == [None, 2, 4]
-    assert [ln.amounts.paid for ln in claim.lines] == [31.20, 0.0, 0.0]
+    assert [ln.amounts.paid for ln in claim.lines] == [Decimal("31.20"), Decimal("0.00"), Decimal("0.00")]
     assert [[a.code for a in ln.adjustments] for ln in claim.lines] == [[], ["CO-16", "M119"], ["CO-16", "M119"]]
-    assert claim.totals.billed == 108.00
-    assert claim.totals.patient_responsibility == 0.0
+    assert claim.totals.billed == Decimal("108.00")
+    assert claim.totals.patient_responsibility == Decimal("0.00")
     assert claim.totals_source == "printed"
     assert claim.status == "partially_denied"
     assert claim.date_of_service == dt.date(2024, 12, 2)
@@ -47,15 +48,15 @@ def test_pipe_table_remit_reads_columns_and_the_totals_row() -> None:
     first, second = claim.lines
     assert (first.procedure_code, first.modifiers, second.procedure_code) == ("29827", ["RT"], "29828")
     assert first.amounts.model_dump() == {
-        "billed": 4210.00,
-        "allowed": 1388.42,
-        "paid": 1110.74,
-        "patient_responsibility": 277.68,
+        "billed": Decimal("4210.00"),
+        "allowed": Decimal("1388.42"),
+        "paid": Decimal("1110.74"),
+        "patient_responsibility": Decimal("277.68"),
     }
     assert [a.code for a in first.adjustments] == ["CO-45", "PR-2"]
     assert [a.code for a in second.adjustments] == ["CO-15", "CO-4"]
-    assert claim.totals.billed == 6360.00
-    assert claim.totals.paid == 1110.74
+    assert claim.totals.billed == Decimal("6360.00")
+    assert claim.totals.paid == Decimal("1110.74")
     assert claim.totals_source == "printed"
     assert first.date_of_service == dt.date(2024, 9, 23)
     assert _quote(pages, first.evidence["procedure_code"][0]) == "29827"
@@ -68,8 +69,8 @@ def test_statement_with_a_paid_and_a_denied_claim_points_at_the_denied_one() -> 
     assert (denied.claim_number, denied.status) == ("WR2410090034472", "denied")
     assert eob.claim_number == "WR2410090034472"
     assert [ln.procedure_code for ln in denied.lines] == ["J3420", "96372"]
-    assert denied.totals.billed == 70.00
-    assert denied.totals.allowed == 0.0
+    assert denied.totals.billed == Decimal("70.00")
+    assert denied.totals.allowed == Decimal("0.00")
     # Codes explained in a note under the claim belong to that claim, not to the paid one.
     assert [a.code for a in denied.adjustments] == ["CO-50", "N115"]
     assert paid.adjustments == []
@@ -120,7 +121,7 @@ def test_multi_page_remit_with_payment_and_repeated_codes() -> None:
     eob = extract_eob_facts(pages)
     assert (eob.payment.method, eob.payment.number) == ("eft", "0098812345")
     assert eob.payment.date == dt.date(2025, 4, 2)
-    assert eob.payment.amount == 212.40
+    assert eob.payment.amount == Decimal("212.40")
     first, second = eob.claims
     assert first.status == "paid"
     assert second.status == "denied"
@@ -128,10 +129,10 @@ def test_multi_page_remit_with_payment_and_repeated_codes() -> None:
     # The same code on two lines stays two lines, each with its own adjustments.
     assert [ln.procedure_code for ln in second.lines] == ["97110", "97110"]
     assert [[a.code for a in ln.adjustments] for ln in second.lines] == [["CO-197", "N54"]] * 2
-    assert [a.amount for a in first.lines[0].adjustments] == [52.00, 19.60]
-    assert second.totals.billed == 190.00
-    assert second.totals.paid == 0.0
-    assert first.totals.patient_responsibility == 19.60
+    assert [a.amount for a in first.lines[0].adjustments] == [Decimal("52.00"), Decimal("19.60")]
+    assert second.totals.billed == Decimal("190.00")
+    assert second.totals.paid == Decimal("0.00")
+    assert first.totals.patient_responsibility == Decimal("19.60")
     assert first.totals_source == "sum_of_lines"
     span = second.evidence["claim_number"][0]
     assert span.page == 2
@@ -141,7 +142,7 @@ def test_multi_page_remit_with_payment_and_repeated_codes() -> None:
 
 def test_a_check_number_and_unreadable_input() -> None:
     eob = extract_eob_facts(["Check #: 55012345  issued 05/01/2025  Check amount: $1,020.00\nClaim 7788123 paid"])
-    assert (eob.payment.method, eob.payment.number, eob.payment.amount) == ("check", "55012345", 1020.00)
+    assert (eob.payment.method, eob.payment.number, eob.payment.amount) == ("check", "55012345", Decimal("1020.00"))
     for junk in ([], [""], ["\x00\x01 |||| $$ 12,34 CO-"]):
         facts = extract_eob_facts(junk)
         assert facts.denial_codes == []

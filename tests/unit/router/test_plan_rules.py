@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -54,12 +55,12 @@ def test_sbc_exclusions_cost_sharing_and_appeals(sbc: PlanRules) -> None:
         (2, "EXCLUDED SERVICES & OTHER COVERED SERVICES")
     }
     assert [(r.amount, r.applies_to) for r in sbc.deductibles] == [
-        (3000.0, "individual in-network"),
-        (6000.0, "family in-network"),
-        (6000.0, "individual out-of-network"),
-        (12000.0, "family out-of-network"),
+        (Decimal("3000.00"), "individual in-network"),
+        (Decimal("6000.00"), "family in-network"),
+        (Decimal("6000.00"), "individual out-of-network"),
+        (Decimal("12000.00"), "family out-of-network"),
     ]
-    assert [r.amount for r in sbc.out_of_pocket_limits] == [7500.0, 15000.0]
+    assert [r.amount for r in sbc.out_of_pocket_limits] == [Decimal("7500.00"), Decimal("15000.00")]
     appeals = sbc.appeals
     assert (appeals.internal_appeal_days, appeals.external_review, appeals.external_review_months) == (180, True, 4)
     assert appeals.expedited_available
@@ -101,7 +102,10 @@ def test_eoc_appeal_levels_deadlines_and_filing_limit(eoc: PlanRules) -> None:
     assert filing is not None
     assert filing.days == 90
     assert filing.citation.section == "6. Filing Claims"
-    assert [(r.amount, r.applies_to) for r in eoc.deductibles] == [(1250.0, "member"), (2500.0, "family")]
+    assert [(r.amount, r.applies_to) for r in eoc.deductibles] == [
+        (Decimal("1250.00"), "member"),
+        (Decimal("2500.00"), "family"),
+    ]
     assert eoc.out_of_pocket_limits[0].citation.section == "1.3 Out-of-Pocket Maximum"
 
 

@@ -7,9 +7,11 @@ llm-worker and intake, so their shape is a cross-service contract and lives here
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 
 class Route(StrEnum):
@@ -34,6 +36,20 @@ class DeadlineBasis(StrEnum):
     FROM_DENIAL_DATE = "from_denial_date"
     FROM_RECEIPT = "from_receipt"
     UNKNOWN = "unknown"
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+# Money is exact in the domain (a Decimal of cents: no float noise to round away) and a plain JSON
+# number on the wire and in the schemas, as it always was.
+Money = Annotated[
+    Decimal,
+    AfterValidator(_cents),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number"}),
+]
 
 
 class _Frozen(BaseModel):
@@ -86,10 +102,10 @@ class CaseFacts(_Frozen):
     appeal_window_days: int | None = None
     appeal_deadline: dt.date | None = None
     appeal_deadline_basis: DeadlineBasis = DeadlineBasis.UNKNOWN
-    billed_amount: float | None = None
-    allowed_amount: float | None = None
-    paid_amount: float | None = None
-    patient_responsibility: float | None = None
+    billed_amount: Money | None = None
+    allowed_amount: Money | None = None
+    paid_amount: Money | None = None
+    patient_responsibility: Money | None = None
     appeal_contact: Contact = Field(default_factory=Contact)
     urgency: Urgency = Urgency.STANDARD
     is_final_appeal_decision: bool = False
@@ -163,14 +179,14 @@ class EobAdjustment(_Frozen):
     group: str | None = Field(default=None, pattern="^(CO|PR|OA|PI|CR)$")
     reason: str
     description: str | None = None
-    amount: float | None = None
+    amount: Money | None = None
 
 
 class EobAmounts(_Frozen):
-    billed: float | None = None
-    allowed: float | None = None
-    paid: float | None = None
-    patient_responsibility: float | None = None
+    billed: Money | None = None
+    allowed: Money | None = None
+    paid: Money | None = None
+    patient_responsibility: Money | None = None
 
 
 class EobLine(_Frozen):
@@ -202,7 +218,7 @@ class EobPayment(_Frozen):
     method: str | None = Field(default=None, pattern="^(check|eft)$")
     number: str | None = None
     date: dt.date | None = None
-    amount: float | None = None
+    amount: Money | None = None
 
 
 class EobFacts(_Frozen):
@@ -240,7 +256,7 @@ class PlanRule(_Frozen):
     services: list[str] = Field(default_factory=list)
     days: int | None = None
     months: int | None = None
-    amount: float | None = None
+    amount: Money | None = None
     applies_to: str | None = None
 
 

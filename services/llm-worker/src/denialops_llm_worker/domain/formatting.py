@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from denialops_shared.contracts.artifacts import CaseFacts, DenialCode
 
@@ -29,7 +30,7 @@ def due(value: dt.date | None) -> str:
     return date(value) if value else "as soon as possible"
 
 
-def money(value: float | None) -> str:
+def money(value: Decimal | None) -> str:
     return f"${value:,.2f}" if value is not None else UNKNOWN
 
 

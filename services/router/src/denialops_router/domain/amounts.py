@@ -1,51 +1,90 @@
-"""Money amounts and what each one is (billed, allowed, paid, patient responsibility)."""
+"""Money amounts and what each one is (billed, allowed, paid, patient responsibility), as exact Decimals.
+
+Read by role from the letter's structure first: a table column's role (its header), then a key-value
+field's label, and only then the words just before an amount in running text.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from denialops_router.domain.scope import Scope
+from denialops_router.domain.structure import Field, fields
+from denialops_router.domain.tables import tables
 from denialops_router.domain.text import Doc, Span
 
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?(?![\d,]*\d)|\b(\d[\d,]*\.\d{2})\s?USD\b")
-_KEY_VALUE = re.compile(r"\b([A-Za-z_][\w]*)=\$?(\d[\d,]*\.\d{2})\b")
+# A table cell or a field value that is an amount: `$1,250.00`, `1250.00`, `USD 180.00`, `$0`.
+_AMOUNT_VALUE = re.compile(
+    r"(?:USD\s?)?-?(?:\$\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?|(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2})(?![\d,]*\d)"
+)
 # Where a label stops when reading backwards from an amount.
 _LABEL_CUT = re.compile(r"[;|=(){}\[\]]|,\s|\.\s|\$[\d,.]+|\s{2,}|\n|:\s*$")
 
+# The shares a patient pays; when a letter prints them but no patient total, they add up to it.
+SHARES = ("deductible", "coinsurance", "copay")
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "patient",
         re.compile(
             r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|pt_?resp|you pay|"
-            r"member pays|patient pays|coins|co-?pay|deductible|amount you|balance due",
+            r"member pays|patient pays|amount you|balance due|may be billed",
             re.IGNORECASE,
         ),
     ),
-    ("none", re.compile(r"\bnot covered|non-covered|discount|savings|adjust", re.IGNORECASE)),
+    (
+        "none",
+        re.compile(
+            r"\bnot covered|non-covered|discount|savings|adjust|remaining|maximum|\bmet\b|year.to.date|"
+            r"before this|prior|previously",
+            re.IGNORECASE,
+        ),
+    ),
+    ("deductible", re.compile(r"deductible|\bded\b", re.IGNORECASE)),
+    ("coinsurance", re.compile(r"coins", re.IGNORECASE)),
+    ("copay", re.compile(r"co-?pay", re.IGNORECASE)),
     ("paid", re.compile(r"paid|payment|\bpays\b|reimburs", re.IGNORECASE)),
     ("allowed", re.compile(r"allow|approved|covered|eligible|contracted|negotiated", re.IGNORECASE)),
     ("billed", re.compile(r"bill|charge|\bchg\b|submitted|amount|total|price", re.IGNORECASE)),
 )
+# A table column's role names its amount's kind.
+_ROLE_KIND = {
+    "billed": "billed",
+    "allowed": "allowed",
+    "paid": "paid",
+    "patient responsibility": "patient",
+    "deductible": "deductible",
+    "coinsurance": "coinsurance",
+    "copay": "copay",
+}
+# A label that says only "amount": what it is depends on the line it is on.
+_BARE_AMOUNT = re.compile(r"^(?:amount|amt)$")
+_PAYMENT_WORDS = re.compile(r"\b(?:eft|check|cheque|payment|paid|remit)\b")
 _TOTAL = re.compile(r"\btotals?\b|claim (?:charge|amount)|^\s*totals?", re.IGNORECASE)
 KINDS = ("billed", "allowed", "paid", "patient")
+# Which reading of an amount wins: a table total, a labelled total, a table's lines, a labelled amount, prose.
+_SOURCES = ("table", "field", "text")
 
 
 @dataclass(frozen=True)
 class AmountFact:
     kind: str | None
-    value: float
+    value: Decimal
     start: int
     end: int
     total: bool
     line_item: bool
+    source: str = "text"  # "table" (a column's role), "field" (a label), "text" (words before it)
+    table: int = -1  # which table of the letter, for a table amount
 
 
-def _value(raw: str) -> float | None:
+def _value(raw: str) -> Decimal | None:
     try:
-        return round(float(raw.replace(",", "").replace("$", "").strip()), 2)
-    except ValueError:
+        return Decimal(raw.replace(",", "").replace("$", "").replace("USD", "").strip()).quantize(Decimal("0.01"))
+    except InvalidOperation:
         return None
 
 
@@ -57,30 +96,32 @@ def classify(label: str) -> str | None:
 
 
 def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[AmountFact]:
-    facts: list[AmountFact] = []
-    consumed: list[Span] = []
-    for fact in _table_amounts(doc):
-        facts.append(fact)
-        consumed.append(Span(fact.start, fact.end))
-    for m in _KEY_VALUE.finditer(doc.text):
-        value = _value(m.group(2))
-        if value is None:
+    facts = _table_amounts(doc, scope)
+    consumed = [Span(f.start, f.end) for f in facts]
+    for field in fields(doc):
+        value_text = field.value(doc)
+        m = _AMOUNT_VALUE.match(value_text)
+        value = _value(m.group()) if m else None
+        if m is None or value is None or not scope.allows(field.value_span.start):
             continue
-        line = doc.line(m.start())
-        head = doc.text[line.start : line.end]
-        line_item = any(line.start <= p < line.end for p in code_positions)
+        start = field.value_span.start
+        consumed.append(Span(start, start + m.end()))
+        line = doc.line(start)
+        # A `key=value` record names itself first: `totals chg=108.00 allow=31.20`.
+        head = doc.text[line.start : field.label_span.start] if field.sep == "=" else ""
         facts.append(
             AmountFact(
-                classify(m.group(1)),
+                _field_kind(doc, field, line),
                 value,
-                m.start(2),
-                m.end(2),
-                bool(_TOTAL.search(head[:12])),
-                line_item,
+                start,
+                start + m.end(),
+                bool(_TOTAL.search(field.label) or _TOTAL.search(head)),
+                False,
+                "field",
             )
         )
     for m in _MONEY.finditer(doc.text):
-        if any(s.start <= m.start() < s.end for s in consumed):
+        if any(s.start <= m.start() < s.end for s in consumed) or not scope.allows(m.start()):
             continue
         value = _value(m.group(3) or (m.group(1) + (m.group(2) or "")))
         if value is None:
@@ -89,7 +130,34 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
         line = doc.line(m.start())
         line_item = any(line.start <= p < line.end for p in code_positions)
         facts.append(AmountFact(classify(label), value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
-    return [f for f in facts if scope.allows(f.start)]
+    return facts
+
+
+def _field_kind(doc: Doc, field: Field, line: Span) -> str | None:
+    """A label's kind; a bare `Amount:` is the payment on a line about a check or EFT, else the charge."""
+    if not _BARE_AMOUNT.match(field.label):
+        return classify(field.label)
+    before = doc.lower[line.start : field.label_span.end]
+    return "paid" if _PAYMENT_WORDS.search(before) else "billed"
+
+
+def _table_amounts(doc: Doc, scope: Scope) -> list[AmountFact]:
+    """Every amount of a table row, of the kind its column's role names (rows of other claims left out)."""
+    out: list[AmountFact] = []
+    for number, table in enumerate(tables(doc)):
+        kinds = [_ROLE_KIND.get(c.role or "") for c in table.columns]
+        for row in table.rows:
+            if not scope.allows(row.span.start):
+                continue
+            for kind, cell in zip(kinds, row.cells, strict=True):
+                if kind is None or not cell:
+                    continue
+                piece = cell[0]
+                m = _AMOUNT_VALUE.match(doc.text, piece.start, piece.end)
+                value = _value(m.group()) if m else None
+                if m is not None and value is not None:
+                    out.append(AmountFact(kind, value, m.start(), m.end(), row.total, not row.total, "table", number))
+    return out
 
 
 def _label_before(doc: Doc, pos: int) -> str:
@@ -112,46 +180,28 @@ def _label_before(doc: Doc, pos: int) -> str:
     return ""
 
 
-def _table_amounts(doc: Doc) -> list[AmountFact]:
-    """Pipe tables: an amount's label is its column header; a `totals` row holds the totals."""
-    out: list[AmountFact] = []
-    header: list[str] | None = None
-    for line in doc.lines():
-        text = doc.text[line.start : line.end]
-        if text.count("|") < 3:
-            header = None
-            continue
-        cells = doc.cells(line)
-        cell_texts = [doc.text[c.start : c.end] for c in cells]
-        if all(re.fullmatch(r"[-=:+ ]*", t) for t in cell_texts):
-            continue
-        if not any(_MONEY.search(t) for t in cell_texts):
-            if not any(re.search(r"\d", t) for t in cell_texts):
-                header = [t.lower() for t in cell_texts]
-            continue
-        if header is None or len(header) != len(cells):
-            continue
-        total = bool(re.match(r"\s*totals?\b", cell_texts[0], re.IGNORECASE))
-        for name, cell, cell_text in zip(header, cells, cell_texts, strict=True):
-            m = _MONEY.search(cell_text)
-            value = _value(m.group()) if m else None
-            if m is None or value is None:
-                continue
-            out.append(
-                AmountFact(classify(name), value, cell.start + m.start(), cell.start + m.end(), total, not total)
-            )
-    return out
+def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[Decimal | None, list[AmountFact]]:
+    """The claim's amount of `kind`: structure before prose, a stated total before lines that add up.
 
-
-def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[float | None, list[AmountFact]]:
-    """A stated total wins; else the line amounts of the claim add up; else the first amount."""
+    A patient responsibility that is not printed as such is the sum of the printed shares (deductible,
+    coinsurance, copay) when the letter gives them.
+    """
     mine = [f for f in facts if f.kind == kind]
-    if not mine:
-        return None, []
-    totals = [f for f in mine if f.total]
-    if totals:
-        return totals[0].value, [totals[0]]
-    lines = [f for f in mine if f.line_item]
-    if len(lines) > 1:
-        return round(sum(f.value for f in lines), 2), lines
-    return mine[0].value, [mine[0]]
+    if not mine and kind == "patient":
+        shares = [resolve(facts, share) for share in SHARES]
+        found = [(value, used) for value, used in shares if value is not None]
+        if not found:
+            return None, []
+        return sum((value for value, _ in found), Decimal("0.00")), [f for _, used in found for f in used]
+    for source in _SOURCES:
+        candidates = [f for f in mine if f.source == source]
+        if not candidates:
+            continue
+        totals = [f for f in candidates if f.total]
+        if totals:
+            return totals[0].value, [totals[0]]
+        lines = [f for f in candidates if f.line_item and f.table == candidates[0].table]
+        if len(lines) > 1:
+            return sum((f.value for f in lines), Decimal("0.00")), lines
+        return candidates[0].value, [candidates[0]]
+    return None, []

@@ -14,8 +14,9 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from denialops_router.domain.amounts import AmountFact, classify, find_amounts
+from denialops_router.domain.amounts import SHARES, AmountFact, classify, find_amounts
 from denialops_router.domain.carc_table import carc_info, rarc_info
 from denialops_router.domain.codes import find_procedure_codes, in_dx_context
 from denialops_router.domain.denial_codes import CodeMention, find_denial_codes
@@ -41,7 +42,14 @@ from denialops_shared.contracts.artifacts import (
 )
 from denialops_shared.contracts.dates import DateMention
 
-_AMOUNT_FIELDS = {"billed": "billed", "allowed": "allowed", "paid": "paid", "patient": "patient_responsibility"}
+# A line's patient share may be printed only as its deductible, coinsurance or copay.
+_AMOUNT_FIELDS = {
+    "billed": "billed",
+    "allowed": "allowed",
+    "paid": "paid",
+    "patient": "patient_responsibility",
+    **dict.fromkeys(SHARES, "patient_responsibility"),
+}
 _LINE_CODE = re.compile(
     r"(?<![\w$/.,#-])(?P<code>\d{4}[\dFTU]|[A-EGHJ-MP-V]\d{4})"
     r"(?:[- ](?P<mod>\d{2}|[A-Z]{2}|[A-Z]\d)(?![\w-]))?(?![\w/]|[.,]\d|-\w)"
@@ -314,7 +322,7 @@ def _single_service(
 
 def _line(doc: Doc, row: _Line, dos: dt.date | None) -> EobLine:
     evidence: dict[str, list[Evidence]] = {"procedure_code": [doc.evidence(row.code_span.start, row.code_span.end)]}
-    values: dict[str, float] = {}
+    values: dict[str, Decimal] = {}
     for fact in row.amounts:
         name = _AMOUNT_FIELDS.get(fact.kind or "")
         if name and name not in values:
@@ -348,7 +356,7 @@ def _line_adjustments(doc: Doc, row: _Line) -> tuple[list[EobAdjustment], list[E
         if carc_info(reason) is None and not _in_column(doc, row.span.start + m.start(), "adj", "reason", "carc"):
             continue
         info = carc_info(reason)
-        amount = float(m.group("amount").replace(",", "")) if m.group("amount") else None
+        amount = Decimal(m.group("amount").replace(",", "")) if m.group("amount") else None
         out.append(
             EobAdjustment(
                 code=f"{m.group('group')}-{reason}",
@@ -388,7 +396,7 @@ def _totals(
     doc: Doc, lines: Sequence[EobLine], printed: Sequence[AmountFact], loose: Sequence[AmountFact]
 ) -> tuple[EobAmounts, list[Evidence], str | None]:
     """Printed totals first; a claim without service lines takes its labelled amounts; the rest adds up."""
-    values: dict[str, float] = {}
+    values: dict[str, Decimal] = {}
     spans: list[Evidence] = []
     for fact in list(printed) + ([] if lines else list(loose)):
         name = _AMOUNT_FIELDS.get(fact.kind or "")
@@ -399,7 +407,7 @@ def _totals(
     for name in _AMOUNT_FIELDS.values():
         parts = [getattr(ln.amounts, name) for ln in lines if getattr(ln.amounts, name) is not None]
         if name not in values and parts:
-            values[name] = round(sum(parts), 2)
+            values[name] = sum(parts, Decimal("0.00"))
             source = source or "sum_of_lines"
     return EobAmounts(**values), spans, source
 

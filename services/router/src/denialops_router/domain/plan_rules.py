@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from denialops_router.domain.text import Doc, Span, make_doc
 from denialops_shared.contracts.artifacts import (
@@ -315,7 +316,7 @@ def _period(text: str) -> dict[str, int]:
     return {"months": n * 12 if unit.startswith("year") else n}
 
 
-def _amounts(unit: _Unit, topic: re.Pattern[str]) -> Iterator[tuple[float, str | None]]:
+def _amounts(unit: _Unit, topic: re.Pattern[str]) -> Iterator[tuple[Decimal, str | None]]:
     """Each dollar amount of a unit about `topic`, with who and which network it applies to."""
     if not topic.search(unit.text):
         return
@@ -325,7 +326,7 @@ def _amounts(unit: _Unit, topic: re.Pattern[str]) -> Iterator[tuple[float, str |
         clause = after.split(";", 1)[0]
         network = _NETWORK.search(clause)
         parts = [tier.group("t").lower() if tier else None, network.group(1).lower() if network else None]
-        value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+        value = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
         yield value, " ".join(p for p in parts if p) or None
 
 

@@ -36,6 +36,7 @@ _CELL_SPLIT = re.compile(r" {2,}|\s*\|\s*| [\u00b7\u2022] ")
 # Each pattern starts with a literal and checks what precedes it afterwards, so sre scans ahead fast.
 _COLON = re.compile(r":(?<!\d:)(?<!https:)(?<!http:)(?!//)\s*|#:?(?=\s|[A-Za-z0-9])\s*")
 _EQUALS = re.compile(r"([A-Za-z](?<![\w.].)[\w#./-]*) ?= ?")
+_BRACKETED = re.compile(r"\[[^\]]*\]")
 _LEADER = re.compile(r"\.(?: ?\.){2,}\s*|_{3,}\s*")
 _LABEL_END = re.compile(r"(?:\s*[:#=]|\s*(?:\.\s?){3,}|\s*_{3,})$")
 _BULLET = re.compile(r"^[\s*>\u2022-]+")
@@ -154,7 +155,8 @@ def _inline_fields(doc: Doc, cell: Span) -> list[Field]:
     if not any(ch in text for ch in ":#=._"):
         return []
     pairs = list(_EQUALS.finditer(text)) if "=" in text else []
-    if pairs and pairs[0].start() == 0:
+    # `a=1 b=2`, also after a record's name (`line1 proc=96372`, `totals chg=108.00`, `[relay] id=7`).
+    if pairs and len(_BRACKETED.sub(" ", text[: pairs[0].start()]).split()) <= 2:
         out = []
         for j, m in enumerate(pairs):
             end = pairs[j + 1].start() if j + 1 < len(pairs) else len(text)

@@ -8,6 +8,7 @@ Tables whose columns PDF extraction flattened to single spaces are read by the o
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ AMOUNT_ROLES = frozenset(
 _TOTAL = re.compile(r"^(?:[\w#-]+ ){0,3}(?:totals?|tot)\.?:?$|^totals? (?:for|of|this)\b", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^[\s|+=_-]*[-=_][\s|+=_-]*$")
 _AMOUNT = re.compile(r"\$?\s?-?\d{1,3}(?:,\d{3})*\.\d{2}|\$\s?\d+(?:,\d{3})*")
+_LONG_NUMBER = re.compile(r"\d{3}")
 _PIPES = re.compile(r"\s*\|\s*")
 _GAPS = re.compile(r" {2,}")
 _MAX_GAP_LINES = 2
@@ -141,6 +143,8 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     names = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
     bounds = [(c.start - line.start, c.end - line.start) for c in cells]
     flat = not piped and len(cells) == 1
+    if flat and (i + 1 >= len(lines) or len(_AMOUNT.findall(doc.text, lines[i + 1].start, lines[i + 1].end)) < 2):
+        return None  # a line of words is a flattened header only above a row of amounts
     header = Span(line.start, line.end)
     if flat:
         cells, names = _flattened_header(doc, cells[0])
@@ -208,6 +212,8 @@ def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
 
 def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
     """The cells of a header row: several short cells of words, no amounts or dates."""
+    if _LONG_NUMBER.search(doc.text, line.start, line.end):
+        return None
     cells = _split(doc, line, piped)
     texts = [doc.text[c.start : c.end] for c in cells]
     words = [t for t in texts if t]
@@ -251,7 +257,9 @@ def _join_header_line(
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def _role(name: str) -> str | None:
+    # Header words repeat from letter to letter; each is classified once.
     return next((role for role, pattern in _ROLES if pattern.search(name)), None)
 
 

@@ -1,0 +1,80 @@
+"""Amounts read by role from tables, fields and prose (synthetic letters written for these tests)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from denialops_router.domain.amounts import KINDS, find_amounts, resolve
+from denialops_router.domain.scope import find_scope
+from denialops_router.domain.text import Doc
+
+
+def _amounts(text: str) -> dict[str, Decimal | None]:
+    doc = Doc([text])
+    facts = find_amounts(doc, find_scope(doc), [])
+    return {kind: resolve(facts, kind)[0] for kind in (*KINDS, "coinsurance")}
+
+
+def test_a_table_totals_row_gives_the_claim_amounts() -> None:
+    text = (
+        "Payment: $30.00\n\n"
+        "LN  CODE          BILLED  ALLOWED  COINS   PAID  PT RESP\n"
+        "01  97110         200.00    50.00  10.00  40.00    10.00\n"
+        "02  97140         100.00     0.00   0.00   0.00     0.00\n"
+        "    CLAIM TOTAL   300.00    50.00  10.00  40.00    10.00\n"
+        "You were charged $300.00 for these services.\n"
+    )
+    assert _amounts(text) == {
+        "billed": Decimal("300.00"),
+        "allowed": Decimal("50.00"),
+        "paid": Decimal("40.00"),
+        "patient": Decimal("10.00"),
+        "coinsurance": Decimal("10.00"),
+    }
+
+
+def test_lines_add_up_when_no_total_is_printed_and_shares_make_the_patient_part() -> None:
+    text = (
+        "| Code  | Charge  | Allowed | Deductible | Copay |\n"
+        "| 99213 | $120.10 | $80.05  | $30.00     | $0.00 |\n"
+        "| 36415 | $15.20  | $5.00   | $0.00      | $5.00 |\n"
+    )
+    found = _amounts(text)
+    assert (found["billed"], found["allowed"], found["patient"]) == (
+        Decimal("135.30"),
+        Decimal("85.05"),
+        Decimal("35.00"),
+    )
+
+
+def test_labels_name_the_amount_and_a_bare_amount_reads_its_line() -> None:
+    text = (
+        "EFT trace: 0099  EFT date: 01/02/2025  Amount: $41.20\n"
+        "Total billed:   $1,250.00\nAllowed amount ...... $0.00\nYou owe: $1,250.00. Questions? Call us.\n"
+    )
+    found = _amounts(text)
+    assert (found["billed"], found["allowed"], found["paid"], found["patient"]) == (
+        Decimal("1250.00"),
+        Decimal("0.00"),
+        Decimal("41.20"),
+        Decimal("1250.00"),
+    )
+
+
+def test_key_value_records_with_a_totals_record() -> None:
+    text = (
+        "line1 proc=96372 chg=38.00 allow=31.20 paid=31.20\n"
+        "line2 proc=J1885 chg=24.00 allow=0.00 paid=0.00\n"
+        "totals chg=62.00 allow=31.20 paid=31.20 pt_resp=0.00\n"
+    )
+    found = _amounts(text)
+    assert (found["billed"], found["allowed"], found["patient"]) == (
+        Decimal("62.00"),
+        Decimal("31.20"),
+        Decimal("0.00"),
+    )
+
+
+def test_prose_amounts_are_read_when_there_is_no_structure() -> None:
+    found = _amounts("The provider billed $310.00 for the visit and the plan allowed $0.00, so you owe nothing.")
+    assert (found["billed"], found["allowed"], found["patient"]) == (Decimal("310.00"), Decimal("0.00"), None)
