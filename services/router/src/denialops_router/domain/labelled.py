@@ -44,17 +44,16 @@ def labelled(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Labelled
 
 
 def column_values(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Labelled]:
-    """Cells of table columns whose header is the role; a denied row before a paid one."""
+    """For each table column whose header is the role, its cell in the denied row (else the first row)."""
     for table in tables(doc):
-        index = next((i for i, c in enumerate(table.columns) if _is_role(role, normalise_label(c.name))), None)
-        if index is None:
-            continue
-        column = table.columns[index]
-        rows = [r for r in table.rows if not r.total and r.cells[index] and scope.allows(r.span.start)]
-        rows.sort(key=lambda r: _row_rank(doc, table, r))
-        for row in rows:
-            cell = row.cells[index]
-            yield Labelled(normalise_label(column.name), Span(cell[0].start, cell[-1].end), column.span)
+        for index, column in enumerate(table.columns):
+            if not _is_role(role, normalise_label(column.name)):
+                continue
+            rows = [r for r in table.rows if not r.total and scope.allows(r.span.start)]
+            # The denied row's own cell, even when empty: another row's value belongs to another claim.
+            cell = min(rows, key=lambda r: _row_rank(doc, table, r)).cells[index] if rows else ()
+            if cell:
+                yield Labelled(normalise_label(column.name), Span(cell[0].start, cell[-1].end), column.span)
 
 
 def _is_role(role: re.Pattern[str], label: str) -> bool:

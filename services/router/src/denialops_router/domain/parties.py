@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from denialops_router.domain.labelled import Labelled, column_values, labelled, normalise_label
 from denialops_router.domain.scope import Scope
-from denialops_router.domain.text import Doc
+from denialops_router.domain.structure import fields
+from denialops_router.domain.text import Doc, Span
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ _MEMBER_LABEL = re.compile(
     re.IGNORECASE,
 )
 _CLAIM_LABEL = re.compile(
-    r"\b(?:claim|reclamo|icn|dcn|tcn)(?:[ _]?(?:id|number|no|num|#|reference|ref))?\b\.?"
+    r"\b(?:claim|clm|CLP|reclamo|icn|dcn|tcn)(?:[ _]?(?:id|number|no|num|#|reference|ref))?\b\.?"
     rf"(?P<filler>[^\n\d]{{0,25}}?)(?<![A-Za-z]){_ID}",
     re.IGNORECASE,
 )
@@ -71,17 +73,57 @@ _TITLE_WORDS = re.compile(
 _PLAN_TYPE = re.compile(r"\b(PPO|HMO|EPO|POS|HDHP|PFFS|D-SNP|SNP|Medicare Advantage|Medicaid|Medicare)\b")
 
 
+# Identifier labels by role, over normalised labels (`labelled.normalise_label`).
+_ID_WORDS = r"(?:id|identification|identification number|id number|id no|number|no|num|nbr|#|card|card number)"
+# Whose identifier a label names when it is not the member's: `Chat ID`, `Provider ID`, `Claim No.`.
+_OTHER_OWNERS = (
+    r"claim|group|grp|payer|payee|provider|prov|tax|tin|npi|appeal|case|reference|ref|auth|authorization|check|"
+    r"eft|trace|batch|transaction|document|account|acct|remit|chat|session|call|ticket|confirmation|tracking|"
+    r"request|review|plan|rx|bin|pcn|user|login|order|invoice|fax|phone|employer|tpa|payment|message|state"
+)
+_MEMBER_ID_ROLE = re.compile(
+    rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,3}}(?:member|subscriber|enrollee|participant|insured|"
+    rf"beneficiary|policy|policyholder|employee|medicare|medicaid|cardholder|recipient|mbr|ins|miembro)"
+    rf"(?: {_ID_WORDS})?|(?:patient|student) {_ID_WORDS}|"
+    rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,2}}(?:id|ids|identification number)|"
+    r"n[uú]mero de miembro|num"
+)
+_CLAIM_ROLE = re.compile(
+    r"(?:payer |denied |your |this )?(?:claim|clm|clp|icn|dcn|tcn|payer claim|claim control|internal control|"
+    rf"document control|claim ref|claim reference|reclamo)(?: {_ID_WORDS})?|n[uú]m\.? de reclamo|n[uú]mero de reclamo"
+)
+_OWNED_BY_OTHER = re.compile(rf"\b(?:{_OTHER_OWNERS})(?:\W+(?:id|no|number|#))?\W{{0,3}}$", re.IGNORECASE)
+_PHONE_SHAPED = re.compile(r"1?\W?\d{3}\W\d{3}\W\d{4}")
+_LEADING_ID = re.compile(rf"[\s#:]*(?:\([^)\n]*\)[\s.:]*)?{_ID}")
+
+
 def find_member_id(doc: Doc, scope: Scope) -> Found | None:
+    """A member-id label's value (key-value field, then table column), else a member-id phrase."""
+    found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4)
+    if found:
+        return found
     for m in _MEMBER_LABEL.finditer(doc.text):
-        value = m.group("id")
+        value, start = m.group("id"), m.start("id")
+        # The pattern ignores case, so a word of the sentence may lead the value (`ID is THP-552-18-0094`).
+        word = re.match(r"[a-z]+ ", value)
+        if word:
+            value, start = value[word.end() :], start + word.end()
         if re.search(r"\b(?:claim|group|npi|tax|reference|ref|auth\w*|appeal|call|memo|batch)\b", m.group(), re.I):
             continue
-        if len(re.sub(r"\D", "", value)) >= 4 and scope.allows(m.start("id")):
-            return Found(value, m.start("id"), m.end("id"), 0.9 if ":" in m.group() else 0.8)
+        if _OWNED_BY_OTHER.search(doc.text[max(0, m.start("id") - 25) : m.start("id")]) or _PHONE_SHAPED.fullmatch(
+            value
+        ):
+            continue
+        if len(re.sub(r"\D", "", value)) >= 4 and scope.allows(start):
+            return Found(value, start, m.end("id"), 0.8)
     return None
 
 
 def find_claim_number(doc: Doc, scope: Scope) -> Found | None:
+    """A claim-number label's value (key-value field, then table column), else a claim phrase."""
+    found = _labelled_id(doc, scope, _CLAIM_ROLE, 5)
+    if found:
+        return found
     for m in _CLAIM_LABEL.finditer(doc.text):
         value = m.group("id")
         if len(re.sub(r"\D", "", value)) < 5 or not scope.allows(m.start("id")):
@@ -90,8 +132,37 @@ def find_claim_number(doc: Doc, scope: Scope) -> Found | None:
             continue
         if _NOT_CURRENT_CLAIM.search(doc.text[max(0, m.start() - 40) : m.start()]):
             continue
-        return Found(value, m.start("id"), m.end("id"), 0.9)
+        return Found(value, m.start("id"), m.end("id"), 0.85)
     return None
+
+
+def _labelled_id(doc: Doc, scope: Scope, role: re.Pattern[str], min_digits: int) -> Found | None:
+    """The first identifier-shaped value under a label of the role, not an earlier/original claim's."""
+    for item in (*labelled(doc, scope, role), *_label_tails(doc, scope, role), *column_values(doc, scope, role)):
+        m = _LEADING_ID.match(doc.text, item.value.start, item.value.end)
+        if not m or len(re.sub(r"\D", "", m.group("id"))) < min_digits:
+            continue
+        line_start = doc.line(item.label_span.start).start
+        if _NOT_CURRENT_CLAIM.search(doc.text[max(line_start, item.label_span.start - 40) : item.label_span.start]):
+            continue
+        return Found(m.group("id"), m.start("id"), m.end("id"), 0.9)
+    return None
+
+
+def _label_tails(doc: Doc, scope: Scope, role: re.Pattern[str]) -> list[Labelled]:
+    """`Member ID AMA 330912847`: the capitals after the id words begin the value, not the label."""
+    out = []
+    for found in fields(doc):
+        raw = doc.text[found.label_span.start : found.label_span.end]
+        tail = re.search(r"(?: [A-Z0-9]{2,5})+$", raw)
+        if not tail or not role.fullmatch(normalise_label(raw[: tail.start()])):
+            continue
+        start = found.label_span.start + tail.start() + 1
+        if scope.allows(start):
+            out.append(
+                Labelled(normalise_label(raw[: tail.start()]), Span(start, found.value_span.end), found.label_span)
+            )
+    return out
 
 
 def find_group_number(doc: Doc, scope: Scope) -> Found | None:
