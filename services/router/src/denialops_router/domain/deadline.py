@@ -1,4 +1,14 @@
-"""Appeal window and deadline for the next step; timely-filing limits and response times are ignored."""
+"""The letter's own deadline for the next step: a printed date, or a window counted from the notice.
+
+A window is a span of days or calendar months phrased as a limit (`within 60 days`, `no later than
+4 months after`, `you have 180 days from`). What it counts from decides what it is: from this
+letter (notice, decision, EOB, remittance date) it is the window to answer this letter, and the
+deadline is the letter's date plus the window; from its receipt, the deadline is unknown; from the
+date of service, a discharge or a placement it is a filing or benefit limit, not a window. Limits
+on the payer's own answer (`we will decide within 30 days`) are not windows either; a window of
+another level (`within 4 months of our final decision`) only counts in that final decision. A case
+the plan forwards to the next level itself has no window and no deadline.
+"""
 
 from __future__ import annotations
 
@@ -13,44 +23,92 @@ from denialops_shared.contracts.dates import add_months
 _NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45,
-    "forty five": 45, "sixty": 60, "ninety": 90, "one hundred twenty": 120, "one hundred and twenty": 120,
-    "one hundred eighty": 180, "one hundred and eighty": 180, "three hundred sixty-five": 365,
+    "forty five": 45, "sixty": 60, "sixty-five": 65, "sixty five": 65, "ninety": 90,
+    "one hundred twenty": 120, "one hundred and twenty": 120, "one hundred eighty": 180,
+    "one hundred and eighty": 180, "three hundred sixty-five": 365,
 }  # fmt: skip
 _WORDS = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 _WINDOW = re.compile(
-    rf"\b(?P<num>\d{{1,3}}|{_WORDS})(?:\s*\(\d{{1,3}}\))?[- ](?:calendar |business |working )?"
+    rf"\b(?P<num>\d{{1,3}}|{_WORDS})(?:\s*\(\d{{1,3}}\))?[-\s](?:calendar\s|business\s|working\s)?"
     r"(?P<unit>days?|months?)\b"
 )
-_ACTION = re.compile(
-    r"appeal|reconsider|dispute|review|request|reopen|redetermination|corrected|replacement|resubmi|grievance|"
-    r"hearing|ask|file|send|submit|accepted until|disagree",
+# Phrased as a limit before the number (`within`, `no later than`, `you have`), or after it (`60 days of/after/from`).
+_LIMIT_BEFORE = re.compile(
+    r"(?:within|up to|no (?:more|later) than|not later than|you have|have|until|allow(?:s|ed)?|in the next)\s*$",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(r"^,?\s*(?:of|after|from|following|counted|starting|since)\b", re.IGNORECASE)
+# A count that is no limit: a rate (`2 pens per 28 days`), a length of treatment (`at least 30 days of`).
+_NOT_A_LIMIT = re.compile(r"(?:\bper|\bevery|\bat least|\bonly|\bfor|\blast(?:ed)?)\s*$", re.IGNORECASE)
+# The next step, named in the sentence (strong) or only as a verb (weak; the sentence before counts too).
+_STEP = re.compile(
+    r"appeal|reconsider|redetermination|dispute|grievance|hearing|external review|independent review|"
+    r"corrected claim|resubmi|reopen|retro-?(?:referral|authori[sz]ation)|replacement claim|disagree",
+    re.IGNORECASE,
+)
+_ACTION = re.compile(r"request|\bask\b|\bfile\b|\bsend\b|submit|\bfax\b|\benter\b|reach us|accepted until", re.I)
+# What the window counts from.
+_FROM_RECEIPT = re.compile(
+    r"^[^.]{0,60}?(?:(?:you|member|provider)\s+(?:\w+\s+)?(?:receive|get)|receipt of (?:this|the|our)|"
+    r"receiving (?:this|the|our|your) (?:letter|notice|decision|determination|statement|eob|eop|explanation|"
+    r"remit\w*|denial|message)|"
+    r"reaches you|(?:is|was) delivered|date (?:you|of) receiv)",
+    re.IGNORECASE,
+)
+_FROM_LETTER = re.compile(
+    r"^[^.]{0,80}?(?:this (?:letter|notice|memo|statement|decision|determination|eob|eop|remit\w*|explanation|"
+    r"denial|notification|rejection|message)|date (?:at the top|printed|shown|above|on (?:this|the) (?:letter|"
+    r"notice))|(?:notice|issue|statement|remit(?:tance)?|eob|eop|decision|denial|rejection|letter|processing) "
+    r"date|(?:date of|dated) (?:the |this |our )?(?:denial|letter|notice|decision|determination|eob|eop|"
+    r"remit\w*|statement|rejection)|\bissued\b|\bprocessed\b)",
+    re.IGNORECASE,
+)
+# Counted from another event: a filing, benefit or care limit, or a later level's decision.
+_FROM_OTHER = re.compile(
+    r"^,?\s*(?:of|after|from|following|counted from|since)\s+(?:the\s+)?(?:(?:date|day|end)\s+(?:of\s+)?)?"
+    r"(?:the\s+)?(?:services?|discharge|admission|placement|purchase|birth|enrol|hire|terminat|its\b|their\b|"
+    r"last|first|start|initial|when|treatment|care|dispens|delivery|primary|other (?:payer|carrier|plan))|"
+    # `more information within 10 days after the IRO tells you`: an event of someone else's.
+    r"^,?\s*after\s+(?:the\s+)?(?:iro|ire|we|it|they|reviewer)\s+(?:tells?|notif|gets?|receives?|confirm|acknowledg)",
+    re.IGNORECASE,
+)
+_LATER_LEVEL = re.compile(
+    r"^[^.]{0,60}?(?:final (?:internal )?(?:appeal )?(?:decision|determination|adverse)|(?:decision|determination)"
+    r" (?:on|about) (?:your|the) appeal|(?:ire|iro|independent review \w+)'?s? decision)",
     re.IGNORECASE,
 )
 _FILING_LIMIT = re.compile(
     r"timely filing|filing (?:limit|period|deadline)|to (?:submit|file) (?:a |the |your |new )?claims?\b|"
-    r"claims? must be (?:submitted|filed)",
+    r"claims? (?:must|to) (?:be (?:submitted|filed|received)|reach us)|accepts? (?:new |original )?claims",
     re.IGNORECASE,
 )
-_FROM_SERVICE = re.compile(r"^[^.]{0,60}?(?:date of service|service date|dates? of service|after the service)", re.I)
+# The payer's (or reviewer's) own time to answer: `we will decide within 30 days`, `decided within 72 hours`.
 _RESPONSE_TIME = re.compile(
-    r"\b(?:decision|decide|decides|respond|response|notify|answer)\b[^.]{0,25}\bwithin\b|"
-    r"\bwithin\b[^.]{0,40}\bafter (?:it|we|they) receives?\b",
+    r"\b(?:we|it|they|the (?:plan|iro|ire|reviewer|organi[sz]ation))\s+(?:will|must|shall|may|should)?\s*"
+    r"(?:decide|respond|notify|answer|tell|make (?:a|its|our|the) decision|send (?:you )?(?:a |its |our |the )?"
+    r"(?:decision|answer|file|response)|give (?:you )?(?:a|our|its) (?:decision|answer))\b[^.]{0,40}\bwithin\b|"
+    r"\bwithin\b[^.]{0,40}\bafter (?:it|we|they) (?:gets?|receives?)\b|"
+    r"\b(?:decided|answered|resolved|reviewed|processed)\s+within|decision (?:will be|is) (?:made|sent|mailed)",
     re.IGNORECASE,
 )
-# A window is phrased as one: `within 60 days`, `up to 90 days after`, `180 days, counted from`.
-_WINDOW_BEFORE = re.compile(r"(?:within|up to|no (?:more|later) than|you have|have|until|allow(?:s|ed)?)\s*$", re.I)
-_WINDOW_AFTER = re.compile(r"^,?\s*(?:of|after|from|following|counted|starting)\b", re.IGNORECASE)
-_RECEIPT = re.compile(r"^[^.]{0,80}?(?:receiv|receipt|reaches you|delivered|you get)", re.IGNORECASE)
-_FROM_LETTER = re.compile(
-    r"^[^.]{0,80}?(?:this (?:letter|notice|memo|statement|decision|eob|remit\w*|explanation)|date (?:at the top|"
-    r"printed|shown|above|on (?:this|the))|notice date|issue date|issued|statement date|remit(?:tance)? date|"
-    r"processed|denial date|date of (?:the |this |our )?(?:denial|letter|notice|decision)|letter date)",
+_EXTERNAL = re.compile(
+    r"external review|independent review|\biro\b|\bire\b|fair hearing|insurance department|department of insurance|"
+    r"administrative law judge|\balj\b",
     re.IGNORECASE,
 )
-_PRINTED_CUE = re.compile(r"\b(?:until|by|before|no later than|deadline(?: is)?:?|on or before)\s*$", re.IGNORECASE)
-_PRINTED_ACTION = re.compile(r"appeal|request|\bask\b|\bfile\b|submit|\bsend\b|dispute|review", re.IGNORECASE)
-_NOT_A_DEADLINE = re.compile(r"coverage|enrol|effective|eligib|reset", re.IGNORECASE)
-_EXTERNAL = re.compile(r"external review|independent review|\biro\b|fair hearing|insurance department", re.I)
+# A printed date for the next step: `appeals must be filed by: December 2, 2025`, `no later than 05/17/2025`.
+_PRINTED_CUE = re.compile(
+    r"\b(?:until|by|before|no later than|not later than|deadline(?: is)?|on or before|due(?: date)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_NOT_A_DEADLINE = re.compile(r"coverage|enrol|effective|eligib|reset|elect|cobra|schedul|surgery", re.IGNORECASE)
+# The plan has sent the case on itself (a Medicare Advantage reconsideration going to the IRE).
+_FORWARDED = re.compile(
+    r"(?:we|the plan) (?:have |has )?(?:forwarded|sent) (?:your|the) (?:case|appeal|file)|"
+    r"(?:send|forward) your (?:case|appeal) automatically|you do not need to do anything to start",
+    re.IGNORECASE,
+)
+_CONDITIONAL = re.compile(r"\b(?:if|when|should)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -67,19 +125,26 @@ class Deadline:
 class _Window:
     amount: int
     months: bool
-    anchor: str
+    anchor: str  # "letter", "receipt" or "unstated"
     span: Span
     external: bool
+    score: int
 
 
 def find_deadline(doc: Doc, denial_date: dt.date | None, final_decision: bool) -> Deadline:
-    windows = _windows(doc)
+    forwarded = _forwarded(doc)
+    if forwarded is not None:
+        return Deadline(
+            evidence=[forwarded],
+            assumptions=["The plan sends the case to the next level itself: no request and no deadline apply."],
+            confidence=0.7,
+        )
+    windows = _windows(doc, final_decision)
     if final_decision and any(w.external for w in windows):
         windows = [w for w in windows if w.external]
-    printed = _printed_deadline(doc)
     result = Deadline()
     if windows:
-        w = windows[0]
+        w = max(windows, key=lambda w: w.score)  # the first of the best
         result.window_days = None if w.months else w.amount
         result.evidence.append(w.span)
         result.confidence = 0.85
@@ -99,6 +164,7 @@ def find_deadline(doc: Doc, denial_date: dt.date | None, final_decision: bool) -
                     "The letter does not say when the window starts; counted from the letter date."
                 )
                 result.confidence = 0.6
+    printed = _printed_deadline(doc, denial_date)
     if printed is not None:
         result.deadline, span = printed
         result.basis = DeadlineBasis.PRINTED
@@ -107,45 +173,81 @@ def find_deadline(doc: Doc, denial_date: dt.date | None, final_decision: bool) -
     return result
 
 
-def _windows(doc: Doc) -> list[_Window]:
+def _windows(doc: Doc, final_decision: bool) -> list[_Window]:
     out: list[_Window] = []
     for m in _WINDOW.finditer(doc.lower):
         sentence = doc.sentence(m.start())
         text = doc.text[sentence.start : sentence.end]
+        before = doc.text[max(sentence.start, m.start() - 40) : m.start()]
         after = doc.text[m.end() : sentence.end]
-        if not _WINDOW_BEFORE.search(doc.text[max(0, m.start() - 30) : m.start()]) and not _WINDOW_AFTER.search(after):
+        limit = bool(_LIMIT_BEFORE.search(before))
+        if _NOT_A_LIMIT.search(before) or not (limit or _COUNTED.search(after)):
             continue
-        # The action may be named in the sentence before: `You can appeal. Do this within 60 days ...`.
-        context = doc.text[doc.sentence(max(0, sentence.start - 2)).start : sentence.end]
-        if not _ACTION.search(context) or _FILING_LIMIT.search(text) or _FROM_SERVICE.search(after):
+        if _FROM_OTHER.search(after) or (_LATER_LEVEL.search(after) and not final_decision):
             continue
         if _RESPONSE_TIME.search(doc.text[sentence.start : m.end() + 40]):
             continue
-        raw = m.group("num").lower()
-        amount = int(raw) if raw.isdigit() else _NUMBERS.get(raw.replace("-", " "), _NUMBERS.get(raw, 0))
-        if amount <= 0:
+        anchor = "receipt" if _FROM_RECEIPT.search(after) else "letter" if _FROM_LETTER.search(after) else "unstated"
+        # A limit counted from this letter answers it; one with no start named may be a filing limit.
+        if anchor == "unstated" and _FILING_LIMIT.search(text):
             continue
-        anchor = "receipt" if _RECEIPT.search(after) else "letter" if _FROM_LETTER.search(after) else "unstated"
-        out.append(
-            _Window(
-                amount,
-                m.group("unit").lower().startswith("month"),
-                anchor,
-                Span(m.start(), m.end()),
-                bool(_EXTERNAL.search(text)),
-            )
-        )
+        score = _score(doc, sentence, text, anchor, limit)
+        amount = _amount(m.group("num"))
+        if score <= 0 or amount <= 0:
+            continue
+        months = m.group("unit").lower().startswith("month")
+        # `... external review by an IRO. The IRO is independent. You must ask no later than 4 months after ...`
+        context = doc.text[_sentences_back(doc, sentence, 2) : sentence.end]
+        external = bool(_EXTERNAL.search(context))
+        out.append(_Window(amount, months, anchor, Span(m.start(), m.end()), external, score))
     return out
 
 
-def _printed_deadline(doc: Doc) -> tuple[dt.date, Span] | None:
+def _score(doc: Doc, sentence: Span, text: str, anchor: str, limit: bool) -> int:
+    """How surely the window is the next step's: the step named (2) or an action only (1), plus its start."""
+    if _STEP.search(text):
+        step = 2
+    else:
+        # The action may be named in the sentence before: `You can appeal. Do this within 60 days ...`.
+        earlier = doc.text[_sentences_back(doc, sentence, 1) : sentence.end]
+        step = 1 if _ACTION.search(text) or _STEP.search(earlier) else 0
+    if step == 0 and not (limit and anchor != "unstated"):
+        return 0
+    return step + (anchor != "unstated")
+
+
+def _sentences_back(doc: Doc, sentence: Span, count: int) -> int:
+    """Where the sentence `count` sentences before `sentence` starts."""
+    start = sentence.start
+    for _ in range(count):
+        start = doc.sentence(max(0, start - 2)).start
+    return start
+
+
+def _amount(raw: str) -> int:
+    raw = raw.lower()
+    return int(raw) if raw.isdigit() else _NUMBERS.get(re.sub(r"\s+", " ", raw.replace("-", " ")), _NUMBERS.get(raw, 0))
+
+
+def _forwarded(doc: Doc) -> Span | None:
+    for m in _FORWARDED.finditer(doc.text):
+        sentence = doc.sentence(m.start())
+        if not _CONDITIONAL.search(doc.text[sentence.start : m.start()]):
+            return Span(m.start(), m.end())
+    return None
+
+
+def _printed_deadline(doc: Doc, denial_date: dt.date | None) -> tuple[dt.date, Span] | None:
     for d in doc.dates:
+        # A deadline is after the letter: `a claim that reached us by 02/18/2025` tells of the past.
+        if denial_date is not None and d.value <= denial_date:
+            continue
         sentence = doc.sentence(d.start)
         before = doc.text[max(sentence.start, d.start - 30) : d.start]
         text = doc.text[sentence.start : sentence.end]
         if (
             _PRINTED_CUE.search(before)
-            and _PRINTED_ACTION.search(text)
+            and (_STEP.search(text) or _ACTION.search(text))
             and not _FILING_LIMIT.search(text)
             and not _NOT_A_DEADLINE.search(text)
         ):

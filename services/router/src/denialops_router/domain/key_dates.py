@@ -198,6 +198,8 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
     if (found := first("issued")) is not None:
         return DateFact(found, 0.9)
     roles = {d.start: r for r, d in labelled}
+    # The other dates of a field's value (`Plan year: 07/01/2024 - 06/30/2025`) are not the letter's either.
+    roles |= {d.start: "value" for d in doc.dates if d.closes_range}
     if (found := _heading_date(doc, cover, roles)) is not None:
         return DateFact(found, 0.85)
     if (found := first("decided")) is not None:
