@@ -30,7 +30,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "patient",
         re.compile(
-            r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|pt_?resp|you pay|"
+            r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|\bresp\b|pt_?resp|you pay|"
             r"member pays|patient pays|amount you|balance due|may be billed",
             re.IGNORECASE,
         ),
@@ -65,7 +65,7 @@ _BARE_AMOUNT = re.compile(r"^(?:amount|amt)$")
 _PAYMENT_WORDS = re.compile(r"\b(?:eft|check|cheque|payment|paid|remit)\b")
 _TOTAL = re.compile(r"\btotals?\b|claim (?:charge|amount)|^\s*totals?", re.IGNORECASE)
 KINDS = ("billed", "allowed", "paid", "patient")
-# Which reading of an amount wins: a table total, a labelled total, a table's lines, a labelled amount, prose.
+# Which reading of an amount wins, among totals, then among lines that add up, then among single amounts.
 _SOURCES = ("table", "field", "text")
 
 
@@ -116,7 +116,7 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
                 start,
                 start + m.end(),
                 bool(_TOTAL.search(field.label) or _TOTAL.search(head)),
-                False,
+                any(line.start <= p < line.end for p in code_positions),
                 "field",
             )
         )
@@ -193,15 +193,15 @@ def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[Decimal | None, lis
         if not found:
             return None, []
         return sum((value for value, _ in found), Decimal("0.00")), [f for _, used in found for f in used]
+    ranked = sorted(mine, key=lambda f: _SOURCES.index(f.source))
+    totals = [f for f in ranked if f.total]
+    if totals:
+        return totals[0].value, [totals[0]]
     for source in _SOURCES:
-        candidates = [f for f in mine if f.source == source]
-        if not candidates:
-            continue
-        totals = [f for f in candidates if f.total]
-        if totals:
-            return totals[0].value, [totals[0]]
-        lines = [f for f in candidates if f.line_item and f.table == candidates[0].table]
+        lines = [f for f in ranked if f.line_item and f.source == source]
+        lines = [f for f in lines if f.table == lines[0].table] if lines else []
         if len(lines) > 1:
             return sum((f.value for f in lines), Decimal("0.00")), lines
-        return candidates[0].value, [candidates[0]]
+    if ranked:
+        return ranked[0].value, [ranked[0]]
     return None, []

@@ -1,7 +1,9 @@
 """Which parts of a statement belong to the denied claim.
 
 Statements and EOBs can list several claims; codes, amounts and dates of a claim that was paid
-(or of an earlier, separate claim) must not leak into the facts of the denied one.
+(or of an earlier, separate claim) must not leak into the facts of the denied one. Claims are found
+in the letter's structure: claim-number fields start a claim's block, a table's claim column groups
+its rows, and a sentence that names only another claim is about that claim.
 """
 
 from __future__ import annotations
@@ -9,18 +11,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from denialops_router.domain.structure import fields
+from denialops_router.domain.tables import Row, Table, tables
 from denialops_router.domain.text import Doc, Span
 
 # A claim number: letters/digits with at least 5 digits, hyphens allowed.
 CLAIM_ID = r"[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*"
+_CLAIM_LABEL = re.compile(r"^(?:re: )?(?:claim|clm|icn|dcn|tcn)(?: ?(?:no|nbr|num|number|#|id|ref))?$")
 _CLAIM_HEADER = re.compile(
     rf"^[ \t*>#-]*(?:claim|icn|claim number|claim no\.?|claim #)\s*[:#]?\s*(?P<id>{CLAIM_ID})\b",
     re.IGNORECASE | re.MULTILINE,
 )
+_ID = re.compile(CLAIM_ID)
+# A claim named in a sentence: `claim HB-25-0303-44179 ... was paid`.
+_NAMED = re.compile(rf"claim(?<!\wclaim)(?: (?:no\.?|number|#))?\s*#?\s*(?P<id>{CLAIM_ID})", re.IGNORECASE)
 _DENIED = re.compile(
-    r"\b(?:denied|denial|not paid|not covered|rejected|deny|CO[- ]?\d|PR[- ]?\d|OA[- ]?\d)", re.IGNORECASE
+    r"\b(?:denied|denial|not (?:paid|covered|payable|allowed)|rejected|non-?covered|deny)\b|"
+    r"\b(?:paid|allowed|approved(?: amount)?)\W{0,3}\$?0\.00\b",
+    re.IGNORECASE,
 )
-_PAID = re.compile(r"\b(?:status:?\s*paid|paid in full|processed as billed|approved)\b", re.IGNORECASE)
+_CARC = re.compile(r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b")
+# Adjustments on a paid line: contractual write-down, the patient's deductible, coinsurance, copay.
+_ROUTINE = frozenset({"45", "1", "2", "3", "253"})
 
 
 @dataclass
@@ -34,22 +46,115 @@ class Scope:
 
 
 def find_scope(doc: Doc) -> Scope:
-    """Split the text at claim headers; when several claims are listed, drop the ones not denied."""
-    headers = [m for m in _CLAIM_HEADER.finditer(doc.text) if len(re.sub(r"\D", "", m.group("id"))) >= 5]
-    ids = {m.group("id") for m in headers}
-    if len(ids) < 2:
-        return Scope()
-    blocks: list[tuple[Span, bool, bool]] = []
-    for i, m in enumerate(headers):
-        end = headers[i + 1].start() if i + 1 < len(headers) else _block_end(doc, m.end())
-        body = doc.text[m.start() : end]
-        blocks.append((Span(m.start(), end), bool(_DENIED.search(body)), bool(_PAID.search(body))))
-    if not any(denied for _, denied, _ in blocks):
-        return Scope()
-    return Scope([span for span, denied, paid in blocks if paid and not denied])
+    """The denied claim's parts of the letter (cached on the Doc: extraction and routing both ask)."""
+    return doc.memo(_find_scope)
+
+
+def _find_scope(doc: Doc) -> Scope:
+    excluded: list[Span] = []
+    denied_ids: set[str] = set()
+    other_ids: set[str] = set()
+    for table in tables(doc):
+        groups = _claim_groups(doc, table)
+        if len(groups) < 2:
+            continue
+        denied = {claim for claim, rows in groups.items() if any(_row_denied(doc, table, r) for r in rows)}
+        if denied:
+            denied_ids |= denied
+            other_ids |= set(groups) - denied
+            excluded += [r.span for claim, rows in groups.items() if claim not in denied for r in rows]
+    blocks = _blocks(doc)
+    if len({claim for claim, _ in blocks}) >= 2:
+        denied_blocks = {
+            claim
+            for claim, span in blocks
+            if _DENIED.search(doc.text, span.start, span.end) or _has_denial_code(doc.text[span.start : span.end])
+        }
+        if denied_blocks:
+            denied_ids |= denied_blocks
+            for claim, span in blocks:
+                if claim not in denied_blocks:
+                    other_ids.add(claim)
+                    excluded.append(span)
+    elif len(blocks) == 1 and not denied_ids:
+        denied_ids.add(blocks[0][0])
+    if denied_ids:
+        excluded += _sentences_about_others(doc, denied_ids)
+    return Scope(excluded)
+
+
+def _claim_groups(doc: Doc, table: Table) -> dict[str, list[Row]]:
+    """A table's rows by the claim number in its claim column (a totals row goes with its claim)."""
+    groups: dict[str, list[Row]] = {}
+    index = table.column("claim number")
+    if index is None:
+        return groups
+    for row in table.rows:
+        cell = row.cells[index]
+        m = _ID.search(doc.text, cell[0].start, cell[0].end) if cell else None
+        if m is not None and _digits(m.group()) >= 5:
+            groups.setdefault(m.group(), []).append(row)
+    return groups
+
+
+def _row_denied(doc: Doc, table: Table, row: Row) -> bool:
+    status = " ".join(doc.text[p.start : p.end] for p in table.cell(row, "status"))
+    if status:
+        return bool(_DENIED.search(status))
+    return any(
+        _has_denial_code(doc.text[p.start : p.end]) for role in ("carc", "group code") for p in table.cell(row, role)
+    )
+
+
+def _has_denial_code(text: str) -> bool:
+    """A denial code other than the routine adjustments of a paid line."""
+    return any(m.group(1) not in _ROUTINE for m in _CARC.finditer(text))
+
+
+def _blocks(doc: Doc) -> list[tuple[str, Span]]:
+    """One block per claim named by a claim-number field or header, from its line to the next claim's."""
+    starts: list[tuple[int, str]] = []
+    for f in fields(doc):
+        if _CLAIM_LABEL.match(f.label):
+            m = _ID.match(doc.text, f.value_span.start, f.value_span.end)
+            if m is not None and _digits(m.group()) >= 5:
+                starts.append((doc.line(f.label_span.start).start, m.group()))
+    for m in _CLAIM_HEADER.finditer(doc.text):
+        if _digits(m.group("id")) >= 5:
+            starts.append((doc.line(m.start("id")).start, m.group("id")))
+    starts.sort()
+    merged: list[tuple[int, str]] = []
+    for start, claim in starts:
+        if not merged or merged[-1][1] != claim:
+            merged.append((start, claim))
+    blocks: list[tuple[str, Span]] = []
+    for i, (start, claim) in enumerate(merged):
+        end = merged[i + 1][0] if i + 1 < len(merged) else _block_end(doc, start)
+        blocks.append((claim, Span(start, max(start, end))))
+    return blocks
+
+
+def _sentences_about_others(doc: Doc, denied: set[str]) -> list[Span]:
+    """Sentences that name another claim and not the denied one (`claim 44179 ... was paid`)."""
+    out: list[Span] = []
+    for m in _NAMED.finditer(doc.text):
+        claim = m.group("id")
+        if claim in denied or _digits(claim) < 5:
+            continue
+        sentence = doc.sentence(m.start())
+        if not any(d in doc.text[sentence.start : sentence.end] for d in denied):
+            # A statement without full stops is one long "sentence": keep to the mention's lines.
+            line = doc.line(m.start())
+            last = doc.line(min(len(doc.text), line.end + 1))
+            out.append(Span(max(sentence.start, line.start), min(sentence.end, doc.line(last.end + 1).end)))
+    return out
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
 
 
 def _block_end(doc: Doc, pos: int) -> int:
-    """A listed claim ends at the first blank line after it."""
+    """The last listed claim ends at the first blank line after it."""
     m = re.compile(r"\n\s*\n").search(doc.text, pos)
     return m.start() if m else len(doc.text)

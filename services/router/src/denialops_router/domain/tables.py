@@ -19,6 +19,7 @@ from denialops_router.domain.text import Doc, Span
 _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (role, re.compile(pattern, re.IGNORECASE))
     for role, pattern in (
+        ("claim number", r"^(?:claim|clm|icn)(?: ?#| no\.?| number| id)?$"),
         ("group code", r"^(?:grp|group)(?: code)?$"),
         ("carc", r"carc|reason|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
         ("rarc", r"rarc|remark|\brmk\b|\bmsg\b"),
