@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from denialops_router.domain import letter_kind
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import DeadlineBasis
 from denialops_shared.contracts.dates import add_months
@@ -28,9 +29,10 @@ _NUMBERS = {
     "one hundred and eighty": 180, "three hundred sixty-five": 365,
 }  # fmt: skip
 _WORDS = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
-_WINDOW = re.compile(
-    rf"\b(?P<num>\d{{1,3}}|{_WORDS})(?:\s*\(\d{{1,3}}\))?[-\s](?:calendar\s|business\s|working\s)?"
-    r"(?P<unit>days?|months?)\b"
+# Found by its unit, then its number just before: a scan for literals is far faster than for `\b\d`.
+_UNIT = re.compile(r"(?:day|month)s?\b")
+_NUMBER = re.compile(
+    rf"(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})(?:\s*\(\d{{1,3}}\))?[-\s](?:calendar\s|business\s|working\s)?$"
 )
 # Phrased as a limit before the number (`within`, `no later than`, `you have`), or after it (`60 days of/after/from`).
 _LIMIT_BEFORE = re.compile(
@@ -102,13 +104,6 @@ _PRINTED_CUE = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_DEADLINE = re.compile(r"coverage|enrol|effective|eligib|reset|elect|cobra|schedul|surgery", re.IGNORECASE)
-# The plan has sent the case on itself (a Medicare Advantage reconsideration going to the IRE).
-_FORWARDED = re.compile(
-    r"(?:we|the plan) (?:have |has )?(?:forwarded|sent) (?:your|the) (?:case|appeal|file)|"
-    r"(?:send|forward) your (?:case|appeal) automatically|you do not need to do anything to start",
-    re.IGNORECASE,
-)
-_CONDITIONAL = re.compile(r"\b(?:if|when|should)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -132,7 +127,7 @@ class _Window:
 
 
 def find_deadline(doc: Doc, denial_date: dt.date | None, final_decision: bool) -> Deadline:
-    forwarded = _forwarded(doc)
+    forwarded = letter_kind.forwarded_to_independent_review(doc)
     if forwarded is not None:
         return Deadline(
             evidence=[forwarded],
@@ -175,11 +170,14 @@ def find_deadline(doc: Doc, denial_date: dt.date | None, final_decision: bool) -
 
 def _windows(doc: Doc, final_decision: bool) -> list[_Window]:
     out: list[_Window] = []
-    for m in _WINDOW.finditer(doc.lower):
+    for unit in _UNIT.finditer(doc.lower):
+        m = _NUMBER.search(doc.lower, max(0, unit.start() - 30), unit.start())
+        if m is None:
+            continue
         sentence = doc.sentence(m.start())
         text = doc.text[sentence.start : sentence.end]
         before = doc.text[max(sentence.start, m.start() - 40) : m.start()]
-        after = doc.text[m.end() : sentence.end]
+        after = doc.text[unit.end() : sentence.end]
         limit = bool(_LIMIT_BEFORE.search(before))
         if _NOT_A_LIMIT.search(before) or not (limit or _COUNTED.search(after)):
             continue
@@ -195,11 +193,11 @@ def _windows(doc: Doc, final_decision: bool) -> list[_Window]:
         amount = _amount(m.group("num"))
         if score <= 0 or amount <= 0:
             continue
-        months = m.group("unit").lower().startswith("month")
+        months = unit.group().startswith("month")
         # `... external review by an IRO. The IRO is independent. You must ask no later than 4 months after ...`
         context = doc.text[_sentences_back(doc, sentence, 2) : sentence.end]
         external = bool(_EXTERNAL.search(context))
-        out.append(_Window(amount, months, anchor, Span(m.start(), m.end()), external, score))
+        out.append(_Window(amount, months, anchor, Span(m.start(), unit.end()), external, score))
     return out
 
 
@@ -227,14 +225,6 @@ def _sentences_back(doc: Doc, sentence: Span, count: int) -> int:
 def _amount(raw: str) -> int:
     raw = raw.lower()
     return int(raw) if raw.isdigit() else _NUMBERS.get(re.sub(r"\s+", " ", raw.replace("-", " ")), _NUMBERS.get(raw, 0))
-
-
-def _forwarded(doc: Doc) -> Span | None:
-    for m in _FORWARDED.finditer(doc.text):
-        sentence = doc.sentence(m.start())
-        if not _CONDITIONAL.search(doc.text[sentence.start : m.start()]):
-            return Span(m.start(), m.end())
-    return None
 
 
 def _printed_deadline(doc: Doc, denial_date: dt.date | None) -> tuple[dt.date, Span] | None:
