@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 from denialops_router.domain.labelled import Labelled, column_values, labelled, normalise_label
+from denialops_router.domain.org_words import PAYER_WORDS, PROVIDER_WORDS
+from denialops_router.domain.person_names import display_name
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.text import Doc, Span
@@ -50,26 +52,13 @@ _PROVIDER_LABEL = re.compile(
     r"(?:office|provider|physician)|program|where|practice|pharmacy|to)"
     rf"(?:\s*\((?P<paren>[^)\n]{{3,60}})\)\s*:|{_STRICT_SEP}{_ORG})"
 )
-PROVIDER_WORDS = re.compile(
-    r"\b(?:Clinics?|Center|Centre|Hospital|Medical|Medicine|Therapy|Therapies|Labs?|Laborator(?:y|ies)|"
-    r"Diagnostics|Associates|Partners|Practice|Pediatrics?|Cardiology|Neurology|Dermatology|Oncology|"
-    r"Orthopa?edics|Radiology|Imaging|Surgery|Surgical|Surgeons|Physicians|Pharmacy|Wellness|Rehab\w*|"
-    r"Vision|Dental|Urgent Care|Primary Care|Home Health|Group|MD|DO|PC|LLC|PLLC|Ambulance|Hospice|"
-    r"Recovery|Behavioral|Psychiatry|Counseling|Chiropractic|Podiatry|Obstetrics|Gynecology|Women's|"
-    r"Spine|Institute|Health System|Healthcare|Specialists|Ophthalmology|Urology|Gastroenterology|"
-    r"Pulmonology|Nephrology|Endocrinology|Allergy|Audiology|Optometry|Infusion|Dialysis)\b"
-)
-_PAYER_WORDS = re.compile(
-    r"\b(?:health|insurance|mutual|plan|trust|medicare|medicaid|assurance|benefits?|blue|cross|shield|"
-    r"care|cooperative|alliance|administrators?|life|casualty|indemnity|hmo|ppo|co\.|company|inc\.?|"
-    r"corp\.?|group|partners|network|select|advantage|healthcare|mutual)\b",
-    re.IGNORECASE,
-)
 _TITLE_WORDS = re.compile(
     r"\b(?:notice|explanation|statement|summary|memo|remittance|advice|letter|decision|determination|"
     r"transcript|important|urgent|appeal|review|eob|page|status|date|dear|re|subject|to|from)\b",
     re.IGNORECASE,
 )
+# Words both kinds of organisation use; left out when asking whether a name reads like a payer's.
+_PROVIDER_ONLY = re.compile(r"\b(?:health|care|healthcare|group|partners|network|services)\b", re.IGNORECASE)
 _PLAN_TYPE = re.compile(r"\b(PPO|HMO|EPO|POS|HDHP|PFFS|D-SNP|SNP|Medicare Advantage|Medicaid|Medicare)\b")
 
 
@@ -236,27 +225,117 @@ def _letterhead_end(doc: Doc) -> int:
     return 0
 
 
+# Labels that name the payer outright, strongest first: a provider's PM system or a clearinghouse prints
+# its own name at the top and the payer's under such a label.
+_PAYER_ROLE = re.compile(
+    r"(?:era |claim |primary |secondary )?(?:payer|payor|insurer|insurance|ins|carrier|health plan|"
+    r"claims administrator|plan administrator|administrator|primary)(?: name)?"
+)
+_FROM_ROLE = re.compile(r"from|de|sender")
+# Cells of a letterhead that name the channel, not the issuer: portals, PM software, clearinghouses, fax
+# machine headers, document titles.
+_CHANNEL = re.compile(
+    r"\b(?:portal|provider ?connect|provider ?link|gateway|edi|exchange|clearinghouse|message center|"
+    r"secure message|viewer|pm|practice management|worklist|account notes|cover sheet|facsimile|fax|page|"
+    r"p\.|summary notice|era|remit(?:tance)?|posting)\b",
+    re.IGNORECASE,
+)
+# A fax machine's header line: a date/time, a number and a page count.
+_FAX_HEADER = re.compile(r"\d{1,2}:\d{2}\b.*\b(?:P\.|PAGE|PG)\s*\d+\s*/\s*\d+", re.IGNORECASE)
+_BRANDED_CHANNEL = re.compile(
+    r"\s*(?P<brand>[A-Z][\w'&]*(?: [A-Z][\w'&]*){0,2}?) ?(?:Provider ?Connect|Provider ?Link|Portal|Secure Message|"
+    r"Message Center|Online|Connect|Link)\b"
+)
+_ADDRESSEE_LABEL = re.compile(r"\s*(?:to|attn|attention|re|date|cc)\s*:", re.IGNORECASE)
+_MSN = re.compile(r"\bMedicare Summary Notice\b", re.IGNORECASE)
+_LETTERHEAD_CELL = re.compile(r"[^|\[\]\u00b7>*]+?(?=\s{2,}|\s*[|\u00b7>]|\s*\*{2,}|\s+//|\s+::|\s+-\s|\]|$)")
+# Department and channel words after the organisation's name: `Quillmarsh Health Plan Provider Relations`.
+_DEPARTMENT = re.compile(
+    r"\s+(?:-\s+)?(?:(?:provider|member|customer|participant) (?:relations|services|claims(?: unit)?|appeals)|"
+    r"claims? (?:resolution|unit|department|dept|review)|appeals?(?: (?:&|and) grievances?)?(?: (?:unit|department|"
+    r"dept|review unit|team))?|grievances?(?: (?:unit|department))?|(?:utilization|um|prior authorization)"
+    r"(?: (?:management|review|dept|department|unit))?|department|dept\.?|unit|team)$",
+    re.IGNORECASE,
+)
+_PLAN_SUFFIX = re.compile(
+    r"\s*(?:\((?:[^)]*\b(?:PPO|HMO|EPO|POS|HDHP|PFFS|SNP|Medicare Advantage|Marketplace|N1\*PR)\b[^)]*)\)|"
+    r"(?:Medicare Advantage|Medicaid Managed Care)(?: (?:PPO|HMO|Plan))?)$",
+    re.IGNORECASE,
+)
+_LETTERHEAD_LINES = 6
+
+
+def _without_plan_type(name: str) -> str:
+    """`Amberlane Health Medicare Advantage (HMO)` -> `Amberlane Health`; `Silverbirch Medicare Advantage` stays."""
+    while (cut := _PLAN_SUFFIX.sub("", name)) != name and PAYER_WORDS.search(cut):
+        name = cut
+    return name
+
+
 def find_payer(doc: Doc) -> Found | None:
-    """The issuing organisation from the letterhead, without plan-type suffixes."""
-    checked = 0
-    for line in doc.lines():
-        if checked >= 6:
-            break
-        if not doc.text[line.start : line.end].strip():
+    """The issuing organisation: `Medicare` for a Medicare Summary Notice; a payer label's value; the
+    letterhead's organisation (channels, fax headers and providers skipped); the sender of a message."""
+    head = [line for line in doc.lines() if doc.text[line.start : line.end].strip()][:_LETTERHEAD_LINES]
+    title = _MSN.search(doc.text, head[0].start, head[-1].end) if head else None
+    if title:
+        return Found("Medicare", title.start(), title.start() + len("Medicare"), 0.9)
+    scope = Scope()
+    for item in labelled(doc, scope, _PAYER_ROLE):
+        found = _payer_value(doc, item.value, 0.85)
+        if found:
+            return found
+    for line in head:
+        if _FAX_HEADER.search(doc.text, line.start, line.end):
             continue
-        checked += 1
-        for cell in re.finditer(r"[^|\[\]]+?(?=\s{2,}|\s*\||\s+//|\s+::|\s+-\s|\]|$)", doc.text[line.start : line.end]):
-            raw = cell.group().strip()
-            value = _clean_org(raw)
-            if not value or re.search(r"\d", value) or len(value) < 4:
-                continue
-            if not _PAYER_WORDS.search(value) and (_TITLE_WORDS.search(value) or len(value.split()) < 2):
-                continue
-            if _TITLE_WORDS.search(value) and not _PAYER_WORDS.search(value):
-                continue
-            start = line.start + cell.start() + cell.group().find(raw)
-            return Found(_preferred_case(doc, value), start, start + len(value), 0.85)
+        for cell in _LETTERHEAD_CELL.finditer(doc.text, line.start, line.end):
+            found = _payer_value(doc, Span(cell.start(), cell.end()), 0.85, letterhead=True)
+            if found:
+                return found
+    branded = _brand_name(doc, head)
+    if branded:
+        return branded
+    for item in labelled(doc, scope, _FROM_ROLE):
+        found = _payer_value(doc, item.value, 0.7)
+        if found:
+            return found
     return None
+
+
+def _brand_name(doc: Doc, head: list[Span]) -> Found | None:
+    """A letterhead naming only a channel (`Larkspur ProviderConnect`): the payer's full name that the body
+    prints with the same brand (`Larkspur Health Alliance - Appeals Department`)."""
+    for line in head:
+        m = _BRANDED_CHANNEL.match(doc.text, line.start, line.end)
+        if not m:
+            continue
+        brand = re.escape(m.group("brand"))
+        for full in re.finditer(rf"\b{brand}(?: [A-Z][\w'&.]*| of| &){{1,5}}", doc.text):
+            found = _payer_value(doc, Span(full.start(), full.end()), 0.75, letterhead=True)
+            if found and found.value.lower() != m.group("brand").lower():
+                return found
+    return None
+
+
+def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = False) -> Found | None:
+    """An organisation's name in `span` with markup, e-mail addresses, plan types and departments cut."""
+    raw = doc.text[span.start : span.end]
+    raw = re.split(r"\s*<|,\s(?!(?i:inc|llc|l\.l\.c|co|corp|ltd|p\.c)\b)|\s+\(N1|\s+-\s", raw)[0]
+    if raw.rstrip().endswith(":") or _ADDRESSEE_LABEL.match(raw):
+        return None
+    raw = re.sub(r"^[#>*\s]+|^(?i:from|de)\s*:\s*", "", raw).strip()
+    value = _clean_org(_without_plan_type(raw))
+    trimmed = _DEPARTMENT.sub("", value)
+    if PAYER_WORDS.search(trimmed) or len(trimmed.split()) >= 2:
+        value = trimmed
+    # Digits belong to a union local's name (`Local 812`), not to a phone, date or ID.
+    if not value or re.search(r"\d{4,}|\d[/:.-]\d", value) or len(value) < 4 or display_name(value):
+        return None
+    if letterhead and (_CHANNEL.search(value) or not PAYER_WORDS.search(value)):
+        return None
+    if PROVIDER_WORDS.search(value) and not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+        return None
+    start = span.start + max(0, doc.text.find(value.split()[0], span.start, span.end) - span.start)
+    return Found(_preferred_case(doc, value), start, start + len(value), confidence)
 
 
 def _preferred_case(doc: Doc, value: str) -> str:
@@ -268,7 +347,11 @@ def _preferred_case(doc: Doc, value: str) -> str:
             return m.group()
     small = {"of", "and", "the", "for", "de"}
     return " ".join(
-        w.lower() if w.lower() in small else w.capitalize() if len(w.strip(".")) > 3 or w.lower() == "co." else w
+        w.lower()
+        if w.lower() in small
+        else w.capitalize()
+        if len(w.strip(".")) > 3 or w.lower() in ("co.", "inc.", "inc")
+        else w
         for w in value.split()
     )
 

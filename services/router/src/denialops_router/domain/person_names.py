@@ -11,7 +11,7 @@ import re
 
 from nameparser import HumanName
 
-from denialops_router.domain.parties import PROVIDER_WORDS
+from denialops_router.domain.org_words import PROVIDER_WORDS
 
 # Letters (any script), apostrophes, hyphens, periods and spaces, with at most one comma (`LAST, FIRST`).
 _SHAPE = re.compile(r"[^\W\d_][\w'.\- ]*(?:, ?[^\W\d_][\w'.\- ]*)?")

@@ -1,0 +1,22 @@
+"""Words that make a name read like a provider's or a payer's organisation (people's names carry none)."""
+
+from __future__ import annotations
+
+import re
+
+PROVIDER_WORDS = re.compile(
+    r"\b(?:Clinics?|Center|Centre|Hospital|Medical|Medicine|Therapy|Therapies|Labs?|Laborator(?:y|ies)|"
+    r"Diagnostics|Associates|Partners|Practice|Pediatrics?|Cardiology|Neurology|Dermatology|Oncology|"
+    r"Orthopa?edics|Radiology|Imaging|Surgery|Surgical|Surgeons|Physicians|Pharmacy|Wellness|Rehab\w*|"
+    r"Vision|Dental|Urgent Care|Primary Care|Home Health|Group|MD|DO|PC|LLC|PLLC|Ambulance|Hospice|"
+    r"Recovery|Behavioral|Psychiatry|Counseling|Chiropractic|Podiatry|Obstetrics|Gynecology|Women's|"
+    r"Spine|Institute|Health System|Healthcare|Specialists|Ophthalmology|Urology|Gastroenterology|"
+    r"Pulmonology|Nephrology|Endocrinology|Allergy|Audiology|Optometry|Infusion|Dialysis)\b"
+)
+PAYER_WORDS = re.compile(
+    r"\b(?:health|insurance|mutual|plan|trust|medicare|medicaid|assurance|benefits?|blue|cross|shield|"
+    r"care|cooperative|alliance|administrators?|life|casualty|indemnity|hmo|ppo|co\.|company|inc\.?|"
+    r"corp\.?|group|partners|network|select|advantage|healthcare|services|claims|script|solutions|fund|welfare|"
+    r"plans|administration|management)\b",
+    re.IGNORECASE,
+)

@@ -1,0 +1,59 @@
+"""The payer: the organisation that issued the document, whatever sits at the top of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from denialops_router.domain.parties import find_payer
+from denialops_router.domain.text import make_doc
+
+
+def _payer(letter: str) -> str | None:
+    found = find_payer(make_doc([letter]))
+    return found.value if found else None
+
+
+@pytest.mark.parametrize(
+    ("letter", "payer"),
+    [
+        # A provider's PM system or a clearinghouse prints its own name first; the payer is labelled.
+        ("TallyPoint PM  |  ERA Posting Detail\nERA payer: Pinecrest Mutual Life & Health Co.    check 991\n",
+         "Pinecrest Mutual Life & Health Co."),
+        ("HARLOW CREEK GASTROENTEROLOGY - A/R NOTES\nIns: HAZELCREST HEALTH (Marketplace Silver 70)    Mbr ID: HZ-1\n",
+         "Hazelcrest Health"),
+        ("Medicare Summary Notice - Part B\n\nJANE ROE          Medicare Number 2WH5-C88-TJ19\n", "Medicare"),
+        ("Amberlane Health Medicare Advantage (HMO)\nNOTICE OF DENIAL OF PAYMENT\n", "Amberlane Health"),
+        ("Silverbirch Medicare Advantage\nNotice of denial\n", "Silverbirch Medicare Advantage"),
+        ("PINNACLE BENEFIT ADMINISTRATORS, INC.\nThird-party administrator for the Kestrel Plan\n",
+         "Pinnacle Benefit Administrators, Inc."),
+        ("IRONWORKERS LOCAL 812 HEALTH & WELFARE FUND - ELIGIBILITY & CLAIMS\n2450 Warrenville Road\n",
+         "Ironworkers Local 812 Health & Welfare Fund"),
+        ("# Halcyon Reach Health\n\nYour request was denied.\n", "Halcyon Reach Health"),
+        ("From: Quillmarsh Health Plan Provider Relations <pr@quillmarsh.example>\nSubject: claim\n",
+         "Quillmarsh Health Plan"),
+    ],
+)  # fmt: skip
+def test_payer(letter: str, payer: str) -> None:
+    assert _payer(letter) == payer
+
+
+def test_fax_header_and_addressee_are_not_the_payer() -> None:
+    letter = (
+        "MAR-20-2025 THU 09:41 AM   SILVERPINE UM DEPT   FAX NO. 505 555 0168   P. 01/03\n\nFAX COVER SHEET\n"
+        "TO:        Tallgrass Home Health Services - Billing\nFROM:      Silverpine Community Health, Claims Unit\n"
+    )
+    assert _payer(letter) == "Silverpine Community Health"
+
+
+def test_channel_letterhead_takes_the_brands_full_name_from_the_body() -> None:
+    letter = (
+        "Larkspur ProviderConnect  >  Appeals  >  Case LHA-PA-2025-004471\nCase status: CLOSED\n\n"
+        "Sincerely,\nLarkspur Health Alliance - Appeals Department\n"
+    )
+    assert _payer(letter) == "Larkspur Health Alliance"
+
+
+def test_a_person_heading_the_page_is_not_the_payer() -> None:
+    assert _payer("AUGUSTIN PELLETIER-MOSS | Former member ID AMA 330912847\nAmberfield Health Plan\n") == (
+        "Amberfield Health Plan"
+    )
