@@ -100,3 +100,31 @@ def test_pre_service_requests_have_no_service_date(pre_service: bool) -> None:
     service, issued = key_dates(letter, pre_service=pre_service)
     assert issued == D(2025, 7, 15)
     assert service == (None if pre_service else D(2025, 7, 1))
+
+
+def test_the_unpaid_row_of_a_statement_is_the_denied_one() -> None:
+    letter = (
+        "EXPLANATION OF BENEFITS\nStatement date: 03/06/2025\n\n"
+        " Date of      Service                 Amount     Plan      Plan      You\n"
+        " service                              billed     allowed   paid      owe\n"
+        " 02/03/2025   Office visit            $245.00    $146.40   $116.40   $30.00\n"
+        " 02/11/2025   MRI lumbar spine        $1,850.00  $0.00     $0.00     $0.00\n"
+    )
+    assert key_dates(letter) == (D(2025, 2, 11), D(2025, 3, 6))
+
+
+def test_a_distractor_on_the_claim_line_is_not_the_service_date() -> None:
+    letter = (
+        "ACME MUTUAL\n\nJan. 21, 2025\n\nClaim No.: AM-2501-004471        Date received: 12/18/2024\n\n"
+        "We reviewed the claim for services you received on 12/09/2024. We cannot pay it.\n"
+    )
+    assert key_dates(letter) == (D(2024, 12, 9), D(2025, 1, 21))
+
+
+def test_a_label_running_on_from_a_sentence_is_named_by_its_last_phrase() -> None:
+    letter = (
+        "Account Notes Report    Run: 02/03/25 07:58\n"
+        "01/24/25 16:40 SYS  ERA posted. Clm PR2501160447 DOS 1/6/25 DENIED.\n"
+        "01/27/25 09:15 KMB  Reviewed denial; corrected claim due within 60 days of the EOP date (01/24/25).\n"
+    )
+    assert key_dates(letter) == (D(2025, 1, 6), D(2025, 1, 24))

@@ -87,6 +87,7 @@ _SERVICE_LINE = re.compile(r"(?<![\w.-])(?:\d{4}[0-9FTU]|[A-V]\d{4}|D\d{4})(?![\
 _CLAIM_LINE = re.compile(r"^\s*(?:claim|icn)\b", re.IGNORECASE)
 _DENIED_ROW = re.compile(r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|denied|rejected|not covered", re.IGNORECASE)
 _ROUTINE_CARCS = frozenset({"1", "2", "3", "45"})
+_ZERO = re.compile(r"(?:usd\s*)?\$?\s*0(?:\.00)?", re.IGNORECASE)
 # A fax transmission's banner line, repeated on each page, and its cover sheet.
 _FAX_BANNER = re.compile(r"\bfax\b.*\d{1,2}:\d\d|\b(?:page|p\.)\s*\d+\s*/\s*\d+|\bpages?:\s*\d", re.IGNORECASE)
 _COVER_START = re.compile(r"fax(?:simile)? cover|cover sheet|fax transmittal", re.IGNORECASE)
@@ -123,6 +124,8 @@ def _labelled(doc: Doc) -> Iterator[tuple[str, DateMention]]:
 
 
 def _label_role(label: str) -> str:
+    # A label that runs on from a sentence (`era posted. clm`) is named by its last phrase.
+    label = label.rsplit(". ", 1)[-1]
     return next((role for role, pattern in _LABEL_ROLES if pattern.search(label)), "unknown")
 
 
@@ -137,13 +140,15 @@ def _service_date(doc: Doc, scope: Scope, labelled: list[tuple[str, DateMention]
         return DateFact(row, 0.85)
     if (found := first("admission")) is not None:
         return DateFact(found, 0.8)
-    if (line := _service_line_date(doc, scope)) is not None:
+    # Dates no label names: a claim's service line or header line, then prose (`services you received on`).
+    named = {d.start for role, d in labelled if role != "unknown"}
+    free = [d for d in doc.dates if scope.allows(d.start) and not d.closes_range and d.start not in named]
+    if (line := _service_line_date(doc, free)) is not None:
         return DateFact(line, 0.75)
-    claim = next((d for d in doc.dates if scope.allows(d.start) and _CLAIM_LINE.match(_line_text(doc, d))), None)
+    claim = next((d for d in free if _CLAIM_LINE.match(_line_text(doc, d)) and _prose_role(doc, d) != "other"), None)
     if claim is not None:
         return DateFact(claim, 0.75)
-    prose = (d for d in doc.dates if scope.allows(d.start) and not d.closes_range)
-    found = next((d for d in prose if _prose_role(doc, d) == "service"), None)
+    found = next((d for d in free if _prose_role(doc, d) == "service"), None)
     return DateFact(found, 0.7) if found else None
 
 
@@ -160,18 +165,20 @@ def _table_service_date(doc: Doc, scope: Scope) -> DateMention | None:
                 continue
             date = next((d for d in doc.dates if cell[0].start <= d.start < cell[0].end), None)
             if date is not None:
-                rows.append((date, _denied(doc.text[row.span.start : row.span.end])))
+                paid = " ".join(doc.text[p.start : p.end] for p in table.cell(row, "paid"))
+                unpaid = bool(_ZERO.fullmatch(paid.strip()))
+                rows.append((date, unpaid or _denied(doc.text[row.span.start : row.span.end])))
     return _denied_first(rows)
 
 
-def _service_line_date(doc: Doc, scope: Scope) -> DateMention | None:
+def _service_line_date(doc: Doc, dates: list[DateMention]) -> DateMention | None:
     """The first date of a line that also bills a procedure code with an amount."""
     rows: list[tuple[DateMention, bool]] = []
     seen: set[int] = set()
-    for d in doc.dates:
+    for d in dates:
         line = doc.line(d.start)
         # A line's timestamp (`[05/16/2025 09:12] ...`) dates the message, not the service it names.
-        if line.start in seen or not scope.allows(d.start) or _STAMP.match(doc.text, d.end):
+        if line.start in seen or _STAMP.match(doc.text, d.end):
             continue
         seen.add(line.start)
         text = doc.text[d.end : line.end]
