@@ -47,6 +47,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'&/.#()-]*")
 _ID_LABEL_END = re.compile(r"(?:\bno|\bnbr|\bnum|number|\bid)$")
 # A value in prose ends with its sentence (`You owe: $168.00. To dispute, call ...`); `Dr.`, `L.` do not end one.
 _VALUE_END = re.compile(r"(?<=[a-z0-9)]{2})[.!?](?=\s+[A-Z]|\s*$)")
+# What joins a label to its value, or cells of a line.
+_JOINERS = (":", "#", "=", "|", "..", "__", "\u00b7", "\u2022")
 _MAX_LABEL_WORDS = 7
 _MAX_LABEL_CHARS = 50
 _MAX_NEXT_LINE_VALUE = 80
@@ -63,6 +65,9 @@ def _find_fields(doc: Doc) -> list[Field]:
     pending: list[Span] = []  # labels with no value on their line, waiting for the next line
     in_tables = table_lines(doc)
     for line in lines:
+        if line.end - line.start > _MAX_NEXT_LINE_VALUE and _prose(doc.text[line.start : line.end]):
+            pending = []
+            continue  # a long line of running text with nothing that joins a label to a value
         cells = [] if line.start in in_tables else _cells(doc, line)
         if not cells:
             pending = []
@@ -79,6 +84,10 @@ def _find_fields(doc: Doc) -> list[Field]:
         out.extend(found)
         pending = waiting if waiting and len(waiting) == len(cells) else []
     return out
+
+
+def _prose(text: str) -> bool:
+    return not any(mark in text for mark in _JOINERS) and "  " not in text.strip()
 
 
 def _cells(doc: Doc, line: Span) -> list[Span]:
@@ -164,7 +173,7 @@ def _inline_fields(doc: Doc, cell: Span) -> list[Field]:
             if value.end > value.start:
                 out.append(_field(doc, Span(cell.start + m.start(1), cell.start + m.end(1)), value, "="))
         return out
-    for sep in (_LEADER, _COLON):
+    for sep in (_LEADER, _COLON) if ".." in text or "__" in text else (_COLON,):
         found = sep.search(text)
         if found is None or found.start() == 0 or not _plausible_label(text[: found.start()]):
             continue

@@ -137,15 +137,18 @@ def _find_tables(doc: Doc) -> list[Table]:
 
 def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     line = lines[i]
-    piped = doc.text[line.start : line.end].count("|") >= 2
+    text = doc.text[line.start : line.end].strip()
+    piped = text.count("|") >= 2
+    if not piped and "  " not in text and not _above_amounts(doc, lines, i):
+        return None  # one run of words: only a flattened header, and only above a row of amounts
     cells = _header_cells(doc, line, piped)
     if cells is None:
         return None
     names = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
     bounds = [(c.start - line.start, c.end - line.start) for c in cells]
     flat = not piped and len(cells) == 1
-    if flat and (i + 1 >= len(lines) or len(_AMOUNT.findall(doc.text, lines[i + 1].start, lines[i + 1].end)) < 2):
-        return None  # a line of words is a flattened header only above a row of amounts
+    if flat and not _above_amounts(doc, lines, i):
+        return None
     header = Span(line.start, line.end)
     if flat:
         cells, names = _flattened_header(doc, cells[0])
@@ -188,6 +191,10 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     if not rows:
         return None
     return Table(columns, tuple(rows), header, Span(header.start, end))
+
+
+def _above_amounts(doc: Doc, lines: list[Span], i: int) -> bool:
+    return i + 1 < len(lines) and len(_AMOUNT.findall(doc.text, lines[i + 1].start, lines[i + 1].end)) >= 2
 
 
 def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
