@@ -1,10 +1,11 @@
-"""The payer: the organisation that issued the document, whatever sits at the top of it."""
+"""The payer (the organisation that issued the document) and the provider, whatever sits at the top."""
 
 from __future__ import annotations
 
 import pytest
 
-from denialops_router.domain.parties import find_payer
+from denialops_router.domain.parties import find_payer, find_provider
+from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import make_doc
 
 
@@ -57,3 +58,41 @@ def test_a_person_heading_the_page_is_not_the_payer() -> None:
     assert _payer("AUGUSTIN PELLETIER-MOSS | Former member ID AMA 330912847\nAmberfield Health Plan\n") == (
         "Amberfield Health Plan"
     )
+
+
+def _provider(letter: str) -> str | None:
+    doc = make_doc([letter])
+    payer = find_payer(doc)
+    found = find_provider(doc, find_scope(doc), payer.value if payer else None)
+    return found.value if found else None
+
+
+@pytest.mark.parametrize(
+    ("letter", "provider"),
+    [
+        ("Plan UM\nRequesting doctor: Dr. Colm Everhart, Cedarline Pediatric Endocrinology\n",
+         "Cedarline Pediatric Endocrinology"),
+        ("Plan UM\nOrdering provider:    Nadine Okafor-Lisle, MD, Birchmont Primary Care\n", "Birchmont Primary Care"),
+        ("Plan\nBilling dentist:  Tallgrass Periodontics, 902 Hopewell Ave, Suite 2\n", "Tallgrass Periodontics"),
+        ("LARKSPUR HEALTH PARTNERS   REMITTANCE\nPayee:        Coldwater Ear, Nose & Throat Associates\n",
+         "Coldwater Ear, Nose & Throat Associates"),
+        ("Plan\nFacility:  Fallbrook Rehabilitation Hospital, Admissions and Utilization Review\n",
+         "Fallbrook Rehabilitation Hospital"),
+        ("THORNBURY HEALTH PLAN *** PROVIDER REMIT ***\nPAYEE RIDGELINE SPORTS MEDICINE  TIN XX-XXX1187\n",
+         "Ridgeline Sports Medicine"),
+        ("HARLOW CREEK GASTROENTEROLOGY - A/R FOLLOW-UP WORKLIST NOTES\nIns: HAZELCREST HEALTH    Mbr ID: HZ-1\n",
+         "Harlow Creek Gastroenterology"),
+        ("CINDERFORD HEALTH PLAN - CLAIM NOTICE - to Maple Arch Counseling Associates\nClaim CH250714-80951\n",
+         "Maple Arch Counseling Associates"),
+    ],
+)  # fmt: skip
+def test_provider(letter: str, provider: str) -> None:
+    assert _provider(letter) == provider
+
+
+def test_payer_desks_and_member_addressees_are_not_providers() -> None:
+    letter = (
+        "Acme Health Plan - call summary\nCaller: Odalys, billing specialist, Oakmoss Pediatrics\n"
+        "Representative: T. Brandvold, Provider Contact Center\nTo: Jane Roe\n"
+    )
+    assert _provider(letter) == "Oakmoss Pediatrics"

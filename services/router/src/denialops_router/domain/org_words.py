@@ -11,7 +11,9 @@ PROVIDER_WORDS = re.compile(
     r"Vision|Dental|Urgent Care|Primary Care|Home Health|Group|MD|DO|PC|LLC|PLLC|Ambulance|Hospice|"
     r"Recovery|Behavioral|Psychiatry|Counseling|Chiropractic|Podiatry|Obstetrics|Gynecology|Women's|"
     r"Spine|Institute|Health System|Healthcare|Specialists|Ophthalmology|Urology|Gastroenterology|"
-    r"Pulmonology|Nephrology|Endocrinology|Allergy|Audiology|Optometry|Infusion|Dialysis)\b"
+    r"Pulmonology|Nephrology|Endocrinology|Endocrine|Allergy|Audiology|Optometry|Infusion|Dialysis|Acupuncture|"
+    r"Integrative|Supply|Respiratory|Vascular|Fertility|Prosthodontics|Periodontics|Orthodontics|Sleep|Bariatric|"
+    r"Prosthetics|Orthotics|Hearing|Nursing|Gastroenterology|Ambulatory|Sports Medicine)\b"
 )
 PAYER_WORDS = re.compile(
     r"\b(?:health|insurance|mutual|plan|trust|medicare|medicaid|assurance|benefits?|blue|cross|shield|"
@@ -20,3 +22,10 @@ PAYER_WORDS = re.compile(
     r"plans|administration|management)\b",
     re.IGNORECASE,
 )
+
+
+def reads_like_provider(name: str) -> bool:
+    """A provider word in the name, also when the name is printed in capitals."""
+    return PROVIDER_WORDS.search(name) is not None or (
+        name.isupper() and PROVIDER_WORDS.search(name.title()) is not None
+    )

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from denialops_router.domain.labelled import Labelled, column_values, labelled, normalise_label
-from denialops_router.domain.org_words import PAYER_WORDS, PROVIDER_WORDS
+from denialops_router.domain.org_words import PAYER_WORDS, PROVIDER_WORDS, reads_like_provider
 from denialops_router.domain.person_names import display_name
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
+from denialops_router.domain.tables import table_lines
 from denialops_router.domain.text import Doc, Span
 
 
@@ -176,34 +177,130 @@ def _clean_org(value: str) -> str:
     return value.strip()
 
 
+_PROVIDER_ROLE = re.compile(
+    r"(?:(?:billing|rendering|servicing|treating|requesting|ordering|performing|referring|attending|"
+    r"submitting|your|the)[ _])?(?:provider|doctor|dentist|physician|facility|hospital|clinic|practice|"
+    r"office|supplier|pharmacy|lab|laboratory|program|payee|agency)(?: name)?|proveedor|doctor/facility|"
+    r"trading partner|requested by|billed by|filed by|submitted by|provider who asked for the service|"
+    r"where|to|cc|copy to|copy sent to|sent to|caller"
+)
+# Labels that name a provider only when the value reads like one (letters are addressed to members too).
+_WEAK_PROVIDER_LABELS = frozenset(
+    {"to", "cc", "copy to", "copy sent to", "sent to", "where", "program", "practice", "caller"}
+)
+# A payer's own desks: `Provider Contact Center`, `Member Services`.
+_PAYER_DESK = re.compile(r"(?i:provider|member|customer|claims?|appeals?|participant)\b")
+_CAPS_PROVIDER = re.compile(
+    r"^\s*(?:PAYEE|PROVIDER|BILLING PROVIDER|RENDERING PROVIDER|FACILITY|PRACTICE) "
+    r"(?P<org>[A-Z][A-Z0-9&',.-]*(?: [A-Z&',.-][A-Z0-9&',.-]*)*?)(?= {2,}| (?:NPI|TIN|ID|TAX)\b| *$)",
+    re.MULTILINE,
+)
+_CREDENTIAL_TAIL = re.compile(r"^(?:MD|M\.D\.|DO|DMD|DDS|NP|PA|PA-C|RN|PhD|DPM|OD|LCSW|FACS|FACP)\.?$")
+
+
 def find_provider(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
+    """A provider label's organisation (a clinician's name before it skipped), else the old label phrases,
+    a provider's own system heading the page, then the first provider-like organisation."""
+    for item in (*labelled(doc, scope, _PROVIDER_ROLE), *column_values(doc, scope, _PROVIDER_ROLE)):
+        found = _provider_value(doc, item, payer)
+        if found:
+            return found
+    for caps in _CAPS_PROVIDER.finditer(doc.text):
+        value = _clean_org(caps.group("org"))
+        if scope.allows(caps.start("org")) and _reads_like_org(value, payer) and len(value.split()) >= 2:
+            return Found(_preferred_case(doc, value), caps.start("org"), caps.start("org") + len(value), 0.8)
+    in_tables = table_lines(doc)
     for m in _PROVIDER_LABEL.finditer(doc.text):
+        if doc.line(m.start()).start in in_tables:
+            continue
         group = "paren" if m.group("paren") else "org"
         value = _clean_org(m.group(group))
         start = m.start(group)
         label = m.group()[: start - m.start()].strip().lower()
-        if not scope.allows(start) or _same_org(value, payer) or len(value) < 4:
+        if not scope.allows(start) or _same_org(value, payer) or len(value.split()) < 2 or _PAYER_DESK.match(value):
             continue
         if label.startswith(("to", "where", "program", "practice")) and not PROVIDER_WORDS.search(value):
             continue
         return Found(value, start, start + len(value), 0.85)
-    return _provider_by_words(doc, scope, payer)
+    return _provider_letterhead(doc, payer) or _provider_by_words(doc, scope, payer)
+
+
+def _provider_value(doc: Doc, item: Labelled, payer: str | None) -> Found | None:
+    """The organisation in a value: the whole value, else the comma-separated part that is one
+    (`Dr. Colm Everhart, Cedarline Pediatric Endocrinology`, `Tallgrass Periodontics, 902 Hopewell Ave`)."""
+    text = doc.text[item.value.start : item.value.end]
+    whole = re.split(r"\s+\(|\s+-\s+|\s{2,}|;\s+|\s+\|", text)[0]
+    head, comma, rest = whole.partition(", ")
+    # `Coldwater Ear, Nose & Throat Associates` is one name; `Fallbrook Hospital, Admissions` is a department.
+    if comma and (reads_like_provider(head) or not reads_like_provider(rest) or re.match(r"[\d a-z]", rest)):
+        whole = head
+    parts = [(0, whole)]
+    pos = 0
+    for part in re.split(r"(,\s+|;\s+|\s+\(|\s+-\s+|\s{2,})", text):
+        parts.append((pos, part))
+        pos += len(part)
+    for offset, part in parts:
+        value = _clean_org(part.strip(" ,;()"))
+        if not _reads_like_org(value, payer) or (offset == 0 and _starts_with_person(value)):
+            continue
+        if item.label in _WEAK_PROVIDER_LABELS and not reads_like_provider(value):
+            continue
+        start = item.value.start + offset + max(0, part.find(value))
+        return Found(_preferred_case(doc, value), start, start + len(value), 0.85)
+    return None
+
+
+def _reads_like_org(value: str, payer: str | None) -> bool:
+    if len(value) < 4 or re.search(r"\d", value) or not re.match(r"[A-Z]", value) or _PAYER_DESK.match(value):
+        return False
+    if display_name(value) or _CREDENTIAL_TAIL.match(value) or re.match(r"(?:Dr|Doctor)\.? ", value):
+        return False
+    return not _same_org(value, payer)
+
+
+def _starts_with_person(value: str) -> bool:
+    """`Nadine Okafor-Lisle, MD, Birchmont Primary Care`: a clinician's name (a title or credential tells)."""
+    head, _, rest = value.partition(", ")
+    if re.match(r"(?:Dr|Doctor)\.? ", head):
+        return True
+    return display_name(head) is not None and _CREDENTIAL_TAIL.match(rest.split(",")[0].strip()) is not None
+
+
+def _provider_letterhead(doc: Doc, payer: str | None) -> Found | None:
+    """A provider's own system (practice management, A/R worklist) names the provider at the top."""
+    first = next((line for line in doc.lines() if doc.text[line.start : line.end].strip()), None)
+    if first is None:
+        return None
+    for cell in _LETTERHEAD_CELL.finditer(doc.text, first.start, first.end):
+        # `CLAIM NOTICE - to Maple Arch Counseling Associates`: the notice's provider addressee.
+        value = _clean_org(re.sub(r"^[\s-]*(?:to|for)\s+", "", cell.group()))
+        if reads_like_provider(value) and not _same_org(value, payer) and not PAYER_WORDS.search(value):
+            start = cell.start() + max(0, cell.group().find(value))
+            return Found(_preferred_case(doc, value), start, start + len(value), 0.6)
+    return None
 
 
 def _provider_by_words(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
-    """No label: the first organisation name that reads like a provider and is not the payer."""
+    """No label: the provider-like organisation the letter names most often (the first of a tie)."""
     first_body_line = _letterhead_end(doc)
+    seen: dict[str, list[int]] = {}
     for m in re.finditer(_ORG, doc.text[first_body_line:]):
         start = first_body_line + m.start()
-        value = m.group("org")
-        if not PROVIDER_WORDS.search(value) or _same_org(value, payer) or not scope.allows(start):
+        value = re.sub(r"^(?:The|At|To|From|Dear|With|By|For|And|Ask|Copy)\s+", "", m.group("org"))
+        value = re.sub(r"\s+(?:for|of|and|the|to|at)(?:\s+\S+)?$", "", value)
+        if value.isupper() or len(value.split()) < 2 or not scope.allows(start):
             continue
-        value = re.sub(r"^(?:The|At|To|From|Dear|With)\s+", "", value)
-        if len(value.split()) >= 2:
-            return Found(
-                value, start + m.group("org").find(value), start + m.group("org").find(value) + len(value), 0.6
-            )
-    return None
+        if not PROVIDER_WORDS.search(value) or PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+            continue
+        if _PAYER_DESK.match(value):
+            continue
+        if _same_org(value, payer):
+            continue
+        seen.setdefault(value, []).append(start + m.group("org").find(value))
+    if not seen:
+        return None
+    value, starts = max(seen.items(), key=lambda kv: (len(kv[1]), -kv[1][0]))
+    return Found(value, starts[0], starts[0] + len(value), 0.6)
 
 
 def _same_org(value: str, payer: str | None) -> bool:
