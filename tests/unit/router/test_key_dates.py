@@ -128,3 +128,23 @@ def test_a_label_running_on_from_a_sentence_is_named_by_its_last_phrase() -> Non
         "01/27/25 09:15 KMB  Reviewed denial; corrected claim due within 60 days of the EOP date (01/24/25).\n"
     )
     assert key_dates(letter) == (D(2025, 1, 6), D(2025, 1, 24))
+
+
+def test_a_cover_sheet_known_by_its_page_count_alone() -> None:
+    # OCR may lose the `FAX COVER SHEET` heading; the page count still names the cover.
+    letter = (
+        "MAR- 20-2025 THU 09:41 AM   UM DEPT   FAX NO. 505 555 0100   P. 01/03\n\nDATE: 03/20/2025\n"
+        "TO: Home Health Billing\nPAGES: 3 (including this cover sheet)\nThe original was mailed 03/18/2025.\n"
+        "CONFIDENTIALITY NOTICE: this facsimile is confidential.\n\n"
+        "MAR- 20-2025 THU 09:42 AM   UM DEPT   FAX NO. 505 555 0100\n\nHEALTH PLAN\n\nMarch 18, 2025\n\n"
+        "Dates of service:  02/03/2025 - 02/28/2025\n"
+    )
+    assert key_dates(letter) == (D(2025, 2, 3), D(2025, 3, 18))
+
+
+def test_a_cover_sheet_named_in_the_letter_is_no_fax_cover() -> None:
+    letter = (
+        "RAVENSMOOR HEALTH\nEOP date: 01/24/2025\nDOS: 01/14/2025\n"
+        "Send paper corrected claims with the correction cover sheet.\n"
+    )
+    assert key_dates(letter) == (D(2025, 1, 14), D(2025, 1, 24))

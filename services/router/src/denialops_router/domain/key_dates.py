@@ -90,7 +90,14 @@ _ROUTINE_CARCS = frozenset({"1", "2", "3", "45"})
 _ZERO = re.compile(r"(?:usd\s*)?\$?\s*0(?:\.00)?", re.IGNORECASE)
 # A fax transmission's banner line, repeated on each page, and its cover sheet.
 _FAX_BANNER = re.compile(r"\bfax\b.*\d{1,2}:\d\d|\b(?:page|p\.)\s*\d+\s*/\s*\d+|\bpages?:\s*\d", re.IGNORECASE)
-_COVER_START = re.compile(r"fax(?:simile)? cover|cover sheet|fax transmittal", re.IGNORECASE)
+# Its cue is a heading (`FAX COVER SHEET`) or the page count (`Pages: 3 (including this cover sheet)`), not a
+# `correction cover sheet` named in a letter.
+_COVER_START = re.compile(
+    r"^\W*(?:(?:fax|facsimile)\s+)?(?:cover\s+sheet|transmittal(?:\s+sheet)?)\W*$|^\W*(?:fax|facsimile)\s+cover\b|"
+    r"\bpages?:.*\bcover\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PAGES = re.compile(r"\bpages?:", re.IGNORECASE)
 _COVER_END = re.compile(r"confidential", re.IGNORECASE)
 _HEADING_CELLS = re.compile(r"\s*(?:\||\*+|\s[-\u00b7\u2022]\s| {3,})\s*")
 # A date stamped at the start of a chat or notes line: `[05/16/2025 09:12] Name: ...`, `01/24/25 16:40 SYS`.
@@ -257,24 +264,28 @@ def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
 
 
 def _fax_cover(doc: Doc) -> list[Span]:
-    """The fax cover sheet: from its heading to the next page's banner, a page break or its confidentiality note."""
-    start = next((m.start() for m in _COVER_START.finditer(doc.text)), None)
-    if start is None:
+    """The fax cover sheet: after the banner above its cue, to the next banner or its confidentiality note."""
+    cue = _COVER_START.search(doc.text)
+    if cue is None:
         return []
-    end = len(doc.text)
+    start, end = 0, len(doc.text)
     confidential = False
     for line in doc.lines():
-        if line.start <= start:
-            continue
         text = doc.text[line.start : line.end]
-        if _FAX_BANNER.search(text) and not re.search(r"\bpages?:", text, re.IGNORECASE):
+        banner = bool(_FAX_BANNER.search(text)) and not _PAGES.search(text)
+        if line.end < cue.start():
+            start = line.end if banner else start
+            continue
+        if line.start <= cue.start():
+            continue
+        if banner:
             end = line.start
             break
         confidential = confidential or bool(_COVER_END.search(text))
         if confidential and not text.strip():
             end = line.start
             break
-    return [Span(doc.line(start).start, end)]
+    return [Span(start, end)]
 
 
 def _prose_role(doc: Doc, mention: DateMention) -> str | None:
