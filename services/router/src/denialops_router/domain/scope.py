@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import Row, Table, tables
@@ -17,19 +18,23 @@ from denialops_router.domain.text import Doc, Span
 
 # A claim number: letters/digits with at least 5 digits, hyphens allowed.
 CLAIM_ID = r"[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*"
+# What a claim number looks like once a label names it (`HB-25-0303-44180`; at least 5 digits, checked apart).
+_ID_SHAPE = r"[A-Z0-9]+(?:-[A-Z0-9]+)*"
 _CLAIM_LABEL = re.compile(r"^(?:re: )?(?:claim|clm|icn|dcn|tcn)(?: ?(?:no|nbr|num|number|#|id|ref))?$")
 _CLAIM_HEADER = re.compile(
-    rf"^[ \t*>#-]*(?:claim|icn|claim number|claim no\.?|claim #)\s*[:#]?\s*(?P<id>{CLAIM_ID})\b",
+    rf"^[ \t*>#-]*(?:claim|icn|claim number|claim no\.?|claim #)\s*[:#]?\s*(?P<id>{_ID_SHAPE})\b",
     re.IGNORECASE | re.MULTILINE,
 )
-_ID = re.compile(CLAIM_ID)
+_ID = re.compile(_ID_SHAPE)
 # A claim named in a sentence: `claim HB-25-0303-44179 ... was paid`.
-_NAMED = re.compile(rf"claim(?<!\wclaim)(?: (?:no\.?|number|#))?\s*#?\s*(?P<id>{CLAIM_ID})", re.IGNORECASE)
+_NAMED = re.compile(rf"claim(?<!\wclaim)(?: (?:no\.?|number|#))?\s*#?\s*(?P<id>{_ID_SHAPE})", re.IGNORECASE)
 _DENIED = re.compile(
     r"\b(?:denied|denial|not (?:paid|covered|payable|allowed)|rejected|non-?covered|deny)\b|"
     r"\b(?:paid|allowed|approved(?: amount)?)\W{0,3}\$?0\.00\b",
     re.IGNORECASE,
 )
+_MONEY = re.compile(r"\$?\s?(\d[\d,]*\.\d{2})")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _CARC = re.compile(r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b")
 # Adjustments on a paid line: contractual write-down, the patient's deductible, coinsurance, copay.
 _ROUTINE = frozenset({"45", "1", "2", "3", "253"})
@@ -65,11 +70,7 @@ def _find_scope(doc: Doc) -> Scope:
             excluded += [r.span for claim, rows in groups.items() if claim not in denied for r in rows]
     blocks = _blocks(doc)
     if len({claim for claim, _ in blocks}) >= 2:
-        denied_blocks = {
-            claim
-            for claim, span in blocks
-            if _DENIED.search(doc.text, span.start, span.end) or _has_denial_code(doc.text[span.start : span.end])
-        }
+        denied_blocks = {claim for claim, span in blocks if _block_denied(doc, span)}
         if denied_blocks:
             denied_ids |= denied_blocks
             for claim, span in blocks:
@@ -80,7 +81,31 @@ def _find_scope(doc: Doc) -> Scope:
         denied_ids.add(blocks[0][0])
     if denied_ids:
         excluded += _sentences_about_others(doc, denied_ids)
+        excluded += _cells_about_others(doc, denied_ids, other_ids - denied_ids)
     return Scope(excluded)
+
+
+def _block_denied(doc: Doc, span: Span) -> bool:
+    """Denial wording or a denial code in a claim's block, or a table of it that paid nothing on a charge."""
+    if _DENIED.search(doc.text, span.start, span.end) or _has_denial_code(doc.text[span.start : span.end]):
+        return True
+    return any(
+        _unpaid(doc, table, row)
+        for table in tables(doc)
+        if span.start <= table.span.start < span.end
+        for row in table.rows
+    )
+
+
+def _unpaid(doc: Doc, table: Table, row: Row) -> bool:
+    billed = _amount(doc, table.cell(row, "billed"))
+    paid = _amount(doc, table.cell(row, "paid"))
+    return billed is not None and paid is not None and billed > 0 and paid == 0
+
+
+def _amount(doc: Doc, cell: tuple[Span, ...]) -> Decimal | None:
+    m = _MONEY.search(doc.text, cell[0].start, cell[0].end) if cell else None
+    return Decimal(m.group(1).replace(",", "")) if m else None
 
 
 def _claim_groups(doc: Doc, table: Table) -> dict[str, list[Row]]:
@@ -150,11 +175,34 @@ def _sentences_about_others(doc: Doc, denied: set[str]) -> list[Span]:
     return out
 
 
+def _cells_about_others(doc: Doc, denied: set[str], others: set[str]) -> list[Span]:
+    """Cells that name another claim and not the denied one (`FH-0219-70113 H40.013 | FH-0224-70389 Z01.00`)."""
+    out: list[Span] = []
+    for claim in others:
+        pos = doc.text.find(claim)
+        while pos >= 0:
+            cell = next((c for c in doc.cells(doc.line(pos)) if c.start <= pos < c.end), None)
+            if cell is not None and not any(d in doc.text[cell.start : cell.end] for d in denied):
+                sentence = doc.sentence(pos)
+                out.append(Span(max(cell.start, sentence.start), min(cell.end, sentence.end)))
+            pos = doc.text.find(claim, pos + len(claim))
+    return out
+
+
 def _digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
 def _block_end(doc: Doc, pos: int) -> int:
-    """The last listed claim ends at the first blank line after it."""
-    m = re.compile(r"\n\s*\n").search(doc.text, pos)
+    """The last listed claim ends at the first blank line after it, or after the table it opens."""
+    end = _blank_after(doc, pos)
+    for table in tables(doc):
+        # `Claim no. X` / `Provider: ...`, a blank line, then the claim's line table.
+        if end <= table.span.start and doc.text.count("\n", end, table.span.start) <= 2:
+            end = _blank_after(doc, table.span.end)
+    return end
+
+
+def _blank_after(doc: Doc, pos: int) -> int:
+    m = _BLANK_LINE.search(doc.text, pos)
     return m.start() if m else len(doc.text)
