@@ -148,3 +148,12 @@ def test_a_cover_sheet_named_in_the_letter_is_no_fax_cover() -> None:
         "Send paper corrected claims with the correction cover sheet.\n"
     )
     assert key_dates(letter) == (D(2025, 1, 14), D(2025, 1, 24))
+
+
+def test_a_hard_wrapped_sentence_names_the_service_date() -> None:
+    letter = (
+        "WESTBROOK HEALTH\n\nMay 30, 2025\n\n"
+        "We reviewed the claim the clinic sent us for the vein procedure on your left\n"
+        "leg on 7 May 2025, and we are not able to pay it.\n"
+    )
+    assert key_dates(letter) == (D(2025, 5, 7), D(2025, 5, 30))

@@ -64,7 +64,8 @@ _PROSE_SERVICE = re.compile(
     r"test date|(?:days|dates) under review|dates? of (?:care|treatment|stay)|fecha de servicio|"
     r"(?<!we )(?<!was )received on\s*$|\badmi(?:t|tted|ssion)(?: date)?:?\s*$|"
     r"(?:care|services?|visit|seen|treated|treatment|surgery|procedure|test|appointment|stay|provided|performed|"
-    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on|(?:leg|arm|back|knee|hip|eye)s? on\s*$",
+    r"x-?ray|mri|scan|imaging|exam|therapy|session|infusion|injection|dispensed|delivered|supplied|"
+    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on",
     re.IGNORECASE,
 )
 _PROSE_ISSUED = re.compile(
@@ -73,6 +74,7 @@ _PROSE_ISSUED = re.compile(
     r"\b(?:notice|letter|statement|eob|eop|era|remit(?:tance)?|issue|production|run) date\b[^.\d]{0,40}$",
     re.IGNORECASE,
 )
+_PROSE_CELLS = re.compile(r"\|| {3,}|;|\(|\)")
 _PROSE_OTHER = re.compile(
     r"\b(?:receiv|receipt|call date|discharge|through|thru|to\b|ended|end\b|ends|terminat|reset|expir|effective|"
     r"meeting|reviewed|birth|dob\b|born|coverage|approv|authori[sz]|between|until|by\b|before|after|"
@@ -292,7 +294,13 @@ def _prose_role(doc: Doc, mention: DateMention) -> str | None:
     """The role the words just before a date give it in prose (the last cell of its line)."""
     line = doc.line(mention.start)
     before = doc.text[max(line.start, mention.start - 60) : mention.start]
-    parts = [p for p in re.split(r"\|| {3,}|;|\(|\)", before) if p.strip()]
+    parts = [p for p in _PROSE_CELLS.split(before) if p.strip()]
+    if line.start > 0 and not _PROSE_CELLS.search(before):
+        # A hard-wrapped sentence (`the procedure on your left\nleg on 7 May 2025`) goes on from the line above.
+        above = doc.line(line.start - 1)
+        tail = doc.text[max(above.start, above.end - 60) : above.end]
+        if tail.strip() and not _PROSE_CELLS.search(tail):
+            parts = [f"{tail} {before}"]
     before = parts[-1] if parts else ""
     best: tuple[int, str] | None = None
     for kind, pattern in (("other", _PROSE_OTHER), ("service", _PROSE_SERVICE), ("issued", _PROSE_ISSUED)):
