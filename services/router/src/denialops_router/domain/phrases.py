@@ -8,16 +8,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from denialops_router.domain.patterns import lower_pattern
 from denialops_router.domain.text import at_word as _w  # short: used inside long patterns
 from denialops_shared.contracts.artifacts import Route
 
 
 def _p(pattern: str) -> re.Pattern[str]:
-    """Patterns run on the lower-cased letter (much faster than IGNORECASE).
+    """Patterns run on the lower-cased letter (much faster than IGNORECASE); a space matches a line break too.
 
     Top-level branches start with a literal (not a group or a word boundary) so sre can skip ahead with a fast scan.
     """
-    return re.compile(pattern)
+    return lower_pattern(pattern)
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Phrase:
     pattern: re.Pattern[str]
     weight: float
     name: str
-    # Cheap substring checks; a pattern runs only when one of them occurs in the letter.
+    # Cheap substring checks (on the whitespace-folded letter); a pattern runs only when one of them occurs.
     triggers: tuple[str, ...]
 
 
@@ -165,11 +166,12 @@ PHRASES: dict[Route, list[Phrase]] = {
                 rf"{_w('exclu')}(?:ded|sion|des)\b|not a covered (?:benefit|service)|"
                 r"non-?covered (?:service|benefit|charge)|"
                 r"not covered under (?:your|the|this) (?:plan|policy|benefit)|services we do not cover|"
-                rf"expenses not covered|is not a (?:covered )?benefit|{_w('cosmetic')}\b"
+                rf"expenses not covered|is not a (?:covered )?benefit|{_w('cosmetic')}\b|never covers?\b|"
+                r"statutory exclusion|not covered (?:by|under the) law"
             ),
             2.5,
             "plan exclusion",
-            ("exclu", "covered", "cover", "benefit", "cosmetic"),
+            ("exclu", "covered", "cover", "benefit", "cosmetic", "statutory"),
         ),
         Phrase(
             _p(
@@ -197,11 +199,11 @@ PHRASES: dict[Route, list[Phrase]] = {
         Phrase(
             _p(
                 r"coordination of benefits|other (?:insurance|coverage|payer|health plan)|primary (?:payer|insurer|"
-                rf"insurance|plan|carrier)|pays first|secondary payer|{_w('cob')}\b|medicare summary notice"
+                rf"insurance|plan|carrier)|pays first|secondary payer|{_w('cob')}\b"
             ),
             2.5,
             "another payer is primary",
-            ("coordination", "other", "primary", "first", "secondary", "cob", "summary notice"),
+            ("coordination", "other", "primary", "first", "secondary", "cob"),
         ),
         Phrase(
             _p(r"workers'? comp\w*|liability carrier|no-?fault|subrogation|wrong payer|correct payer"),
@@ -216,11 +218,14 @@ PHRASES: dict[Route, list[Phrase]] = {
             _p(
                 r"coverage (?:ended|terminated|ends|was terminated|lapsed|had ended)|after (?:your|the) coverage|"
                 rf"not (?:enrolled|covered) on the date|no (?:active )?coverage|{_w('not')} enrolled\b|no (?:spouse|"
-                r"dependents?)|dependent coverage|not an eligible dependent|cannot be identified as|employee-only"
+                r"dependents?)|dependent coverage|not an eligible dependent|cannot be identified as|employee-only|"
+                r"when you are (?:not )?enrolled|while you are (?:not )?enrolled|will not be (?:enrolled|a member|"
+                r"covered on)|would not be (?:enrolled|a member|covered on)|no longer (?:be )?(?:enrolled|a member)|"
+                r"membership (?:ends|ended|terminat\w*)|enrollment (?:ends|ended|terminat\w*)"
             ),
             2.5,
             "not enrolled or coverage ended",
-            ("coverage", "enrolled", "no spouse", "no dependent", "dependent", "identified", "employee-only"),
+            ("coverage", "enrolled", "no spouse", "no dependent", "dependent", "identified", "employee-only", "member"),
         ),
         Phrase(
             _p(
@@ -257,4 +262,24 @@ NEGATIONS: dict[Route, re.Pattern[str]] = {
         r"that would"
     ),
     Route.EXCLUSION: _p(r"is a covered benefit|does cover|remains covered|is covered|are covered|would be covered"),
+    Route.ADMIN_DENIAL: _p(
+        # A filing limit stated as information ("Timely filing: 12 months"), not as what went wrong.
+        r"(?:timely filing|filing limit)(?: limit)?(?: for [\w ]{3,30})?(?::| is) (?:\d+|one|two|twelve) "
+        r"(?:days|months|years?)|timely filing for (?:original|corrected|new)"
+    ),
+}
+
+# The letter denying a route's premise outright, wherever it says so ("an authorization does exist").
+CONTRADICTIONS: dict[Route, re.Pattern[str]] = {
+    Route.PRIOR_AUTH_NEEDED: _p(
+        r"authori[sz]ation (?:does|did) exist|do not need (?:to request )?a new (?:authori[sz]ation|approval)|"
+        r"does not need (?:to request )?a new (?:authori[sz]ation|approval)|"
+        r"no new (?:authori[sz]ation|approval|request) is (?:needed|required)|"
+        r"authori[sz]ation(?<!no authorization)(?<!no authorisation)(?<!no valid authorization) (?:is|was) "
+        r"(?:already )?on file"
+    ),
+    Route.BENEFITS_VERIFICATION: _p(
+        r"you(?<!when you)(?<!while you)(?<!if you) (?:are|were) enrolled|coverage (?:is|was) active|"
+        r"enrollment (?:is|was) active|nothing is wrong with (?:your|the) coverage"
+    ),
 }

@@ -1,20 +1,23 @@
-"""Route decision: denial codes, the letter's wording and the kind of letter, weighed together."""
+"""Route decision: the letter's kind and its reason, weighed by the fitted route model.
+
+`route_features` reads the evidence (denial codes, wording, the kind of letter), `route_model`
+weighs it with weights fitted on the development letters, and the decision keeps every signal with
+its weight (its contribution to the route's score), the alternatives and a reasoning a person can
+read. In verified mode a plan document that excludes the service, or requires prior authorization
+for it, counts like the letter saying so (the weights of that wording: there are no verified-mode
+letters to fit on).
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-from denialops_router.domain import letter_kind
-from denialops_router.domain.carc_table import ROUTINE_CARCS, carc_info, rarc_info
-from denialops_router.domain.phrases import NEGATIONS, PHRASES
 from denialops_router.domain.plan_rules import plan_gap, plan_signals
-from denialops_router.domain.scope import find_scope
-from denialops_router.domain.text import Doc, make_doc
+from denialops_router.domain.route_features import Feature, phrase_feature, route_features
+from denialops_router.domain.route_model import RouteModel, route_model
+from denialops_router.domain.text import make_doc
 from denialops_shared.contracts.artifacts import (
     CaseFacts,
-    Evidence,
     PlanRules,
     Route,
     RouteAlternative,
@@ -22,21 +25,13 @@ from denialops_shared.contracts.artifacts import (
     Signal,
 )
 
-CARC_WEIGHT = 4.0
-RARC_WEIGHT = 1.5
-FINAL_DECISION_WEIGHT = 10.0
-CLOSE_CALL = 0.75
-# Two denial reasons: the one that must be resolved first, or that settles the outcome, wins.
-PRECEDENCE = (
-    Route.EXCLUSION,
-    Route.BENEFITS_VERIFICATION,
-    Route.ADMIN_DENIAL,
-    Route.PRIOR_AUTH_NEEDED,
-    Route.MEDICAL_NECESSITY_APPEAL,
-    Route.CLAIM_CORRECTION_RESUBMIT,
-)
 _NEEDS_PLAN_DOCUMENTS = {Route.EXCLUSION, Route.BENEFITS_VERIFICATION, Route.MEDICAL_NECESSITY_APPEAL}
-_CONDITIONAL = re.compile(r"\bif\b|\bwhether\b|\bunless\b")
+# The letter's wording whose weights a plan document's rule borrows.
+_PLAN_AS_WORDING = {
+    Route.EXCLUSION: phrase_feature("plan exclusion"),
+    Route.PRIOR_AUTH_NEEDED: phrase_feature("prior authorization wording"),
+}
+_MIN_ALTERNATIVE = 0.01
 _LABELS = {
     Route.PRIOR_AUTH_NEEDED: "prior authorization is missing or does not cover the service",
     Route.CLAIM_CORRECTION_RESUBMIT: "the claim has a coding or data error to correct and resubmit",
@@ -48,14 +43,6 @@ _LABELS = {
 }
 
 
-@dataclass
-class _Tally:
-    signals: list[Signal]
-
-    def score(self, route: Route) -> float:
-        return sum(s.weight for s in self.signals if s.route == route)
-
-
 def decide_route(facts: CaseFacts, pages: Sequence[str], plan_rules: PlanRules | None = None) -> RouteDecision:
     """Choose one of the seven routes.
 
@@ -63,40 +50,27 @@ def decide_route(facts: CaseFacts, pages: Sequence[str], plan_rules: PlanRules |
     authorization adds a signal, and `verified_mode_would_help` says whether the plan left the route's
     question open. A bug raises (the router's stage reports it as failed) rather than guessing a route.
     """
-    return _decide(facts, make_doc(pages), plan_rules)
-
-
-def _decide(facts: CaseFacts, doc: Doc, plan_rules: PlanRules | None) -> RouteDecision:
-    tally = _Tally(_code_signals(facts) + _phrase_signals(doc) + plan_signals(facts, plan_rules))
-    upheld, final_spans = letter_kind.upheld(doc)
-    if facts.is_final_appeal_decision and upheld:
-        tally.signals.append(
-            Signal(
-                route=Route.ESCALATION,
-                name="final internal appeal decision upholding the denial",
-                weight=FINAL_DECISION_WEIGHT,
-                evidence=[doc.evidence(s.start, s.end) for s in final_spans],
-            )
+    model = route_model()
+    features = route_features(facts, make_doc(pages))
+    plan = [(s, _PLAN_AS_WORDING[s.route]) for s in plan_signals(facts, plan_rules)]
+    values: dict[str, float] = {}
+    for name, value in [(f.name, f.value) for f in features] + [(alias, 1.0) for _, alias in plan]:
+        values[name] = values.get(name, 0.0) + value
+    route, probabilities = model.decide(values)
+    signals = _signals(model, route, features) + [
+        Signal(
+            route=s.route, name=s.name, weight=round(model.contribution(alias, 1.0, s.route), 2), evidence=s.evidence
         )
-    scores = {route: tally.score(route) for route in Route}
-    route = _choose(scores, tally)
-    total = sum(v for v in scores.values() if v > 0)
-    confidence = 0.2 if total == 0 else min(0.97, max(0.3, scores[route] / total))
-    alternatives = sorted(
-        (
-            RouteAlternative(route=r, confidence=round(min(1.0, v / total), 2))
-            for r, v in scores.items()
-            if r != route and v > 0 and total > 0
-        ),
-        key=lambda a: -a.confidence,
-    )[:3]
-    own = [s for s in tally.signals if s.route == route]
+        for s, alias in plan
+    ]
+    own = sorted((s for s in signals if s.route == route), key=lambda s: -s.weight)
+    confidence = round(probabilities[route], 2)
     return RouteDecision(
         route=route,
-        confidence=round(confidence, 2),
-        reasoning=_reasoning(route, own),
-        signals=own + [s for s in tally.signals if s.route != route],
-        alternatives=alternatives,
+        confidence=confidence,
+        reasoning=_reasoning(route, own, probabilities),
+        signals=own + [s for s in signals if s.route != route],
+        alternatives=_alternatives(route, probabilities),
         urgency=facts.urgency,
         verified_mode_would_help=(
             (route in _NEEDS_PLAN_DOCUMENTS or confidence < 0.6) if plan_rules is None else plan_gap(route, plan_rules)
@@ -104,70 +78,38 @@ def _decide(facts: CaseFacts, doc: Doc, plan_rules: PlanRules | None) -> RouteDe
     )
 
 
-def _choose(scores: dict[Route, float], tally: _Tally) -> Route:
-    if scores[Route.ESCALATION] >= FINAL_DECISION_WEIGHT:
-        return Route.ESCALATION
-    coded = {s.route for s in tally.signals if s.name.startswith("denial code") and s.weight >= CARC_WEIGHT}
-    if len(coded) >= 2:
-        return next(r for r in PRECEDENCE if r in coded)
-    candidates = {r: v for r, v in scores.items() if r != Route.ESCALATION}
-    ranked = sorted(candidates, key=lambda r: (-candidates[r], PRECEDENCE.index(r)))
-    best, runner_up = ranked[0], ranked[1]
-    if candidates[best] <= 0:
-        return Route.MEDICAL_NECESSITY_APPEAL
-    # No codes, but two reasons argued almost equally strongly: the one to resolve first wins.
-    if candidates[runner_up] >= CLOSE_CALL * candidates[best] and candidates[runner_up] >= CARC_WEIGHT - 1:
-        return min(best, runner_up, key=PRECEDENCE.index)
-    return best
-
-
-def _code_signals(facts: CaseFacts) -> list[Signal]:
-    spans = facts.evidence.get("denial_codes", [])
-    out: list[Signal] = []
-    for i, code in enumerate(facts.denial_codes):
-        if code.kind == "carc" and code.reason in ROUTINE_CARCS:
-            continue
-        info = carc_info(code.reason) if code.kind == "carc" else rarc_info(code.code)
-        if info is None or info[1] is None:
-            continue
+def _signals(model: RouteModel, route: Route, features: Sequence[Feature]) -> list[Signal]:
+    """Each feature as a signal for the route it pushes hardest (the chosen one when it pushes that at all)."""
+    out = []
+    for feature in features:
+        pushes = {r: model.contribution(feature.name, feature.value, r) for r in Route}
+        towards = route if pushes[route] > 0 else max(pushes, key=lambda r: pushes[r])
+        if pushes[towards] <= 0:
+            continue  # evidence the model found to speak for no route here
         out.append(
-            Signal(
-                route=info[1],
-                name=f"denial code {code.code}: {info[0]}",
-                weight=CARC_WEIGHT if code.kind == "carc" else RARC_WEIGHT,
-                evidence=[spans[i]] if i < len(spans) else [],
-            )
+            Signal(route=towards, name=feature.label, weight=round(pushes[towards], 2), evidence=list(feature.evidence))
         )
     return out
 
 
-def _phrase_signals(doc: Doc) -> list[Signal]:
-    scope = find_scope(doc)
-    out: list[Signal] = []
-    for route, phrases in PHRASES.items():
-        negation = NEGATIONS.get(route)
-        for phrase in phrases:
-            if not any(t in doc.lower for t in phrase.triggers):
-                continue
-            evidence: list[Evidence] = []
-            total = 0.0
-            for m in phrase.pattern.finditer(doc.lower):
-                if not scope.allows(m.start()):
-                    continue
-                sentence = doc.sentence_text(m.start())
-                if negation is not None and negation.search(sentence):
-                    continue
-                total += phrase.weight * (0.5 if _CONDITIONAL.search(sentence) else 1.0)
-                evidence.append(doc.evidence(m.start(), m.end()))
-                if len(evidence) == 2:
-                    break
-            if evidence:
-                out.append(Signal(route=route, name=phrase.name, weight=round(total, 2), evidence=evidence))
-    return out
+def _alternatives(route: Route, probabilities: Mapping[Route, float]) -> list[RouteAlternative]:
+    ranked = sorted((r for r in probabilities if r != route), key=lambda r: -probabilities[r])
+    return [
+        RouteAlternative(route=r, confidence=round(probabilities[r], 2))
+        for r in ranked[:3]
+        if probabilities[r] >= _MIN_ALTERNATIVE
+    ]
 
 
-def _reasoning(route: Route, signals: Sequence[Signal]) -> str:
-    if not signals:
-        return "No clear denial reason was found in the letter; review it manually."
-    strongest = sorted(signals, key=lambda s: -s.weight)[:4]
-    return f"Routed to {route.value}: {_LABELS[route]}. Evidence: " + "; ".join(s.name for s in strongest) + "."
+def _reasoning(route: Route, own: Sequence[Signal], probabilities: Mapping[Route, float]) -> str:
+    if not own:
+        return (
+            f"Routed to {route.value} ({probabilities[route]:.0%}), but no clear denial reason was found in the "
+            "letter; review it manually."
+        )
+    evidence = "; ".join(f"{s.name} (+{s.weight:g})" for s in own[:4])
+    text = f"Routed to {route.value} ({probabilities[route]:.0%}): {_LABELS[route]}. Evidence: {evidence}."
+    runner_up = max((r for r in probabilities if r != route), key=lambda r: probabilities[r])
+    if probabilities[runner_up] >= 0.15:
+        text += f" Also possible: {runner_up.value} ({probabilities[runner_up]:.0%})."
+    return text
