@@ -5,22 +5,51 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import phonenumbers
+
+from denialops_router.domain.structure import fields
 from denialops_router.domain.text import Doc
 
-_PHONE = re.compile(
-    r"(?<![\w-])(?:\+?(?P<one>1)[-. ]?)?(?:\((?P<a1>\d{3})\)\s?|(?P<a2>\d{3})[-. ])"
-    r"(?P<b>\d{3})[-. ](?P<c>\d{4})(?![\d-])"
-)
+# Words that say a number is for the next step on the denial's path.
 _NEXT_STEP = re.compile(
-    r"appeal|reconsider|dispute|review|request|reopen|grievance|corrected|replacement|disagree|mistake|"
-    r"retro|redetermination|complaint",
+    r"appeal|reconsider|dispute|review|request|reopen|reprocess|grievance|corrected|replacement|disagree|mistake|"
+    r"retro|redetermination|complaint|hearing|external|independent|department of insurance|insurance department|"
+    r"commissioner|eligib|enrollment|resubmi|rebill",
     re.IGNORECASE,
 )
+# Numbers that are not the next step's: other purposes named right before the number.
+_OTHER_PURPOSE = re.compile(
+    r"peer[- ]to[- ]peer|peer review|edi|help desk|technical|ombudsman|language|ayuda|interpret|pharmacy help|"
+    r"questions about this letter only|nurse line|24/7|emergenc",
+    re.IGNORECASE,
+)
+_FAX_CUE = re.compile(r"\b(?:fax(?:ed|ing)?|facsimile|fx)\b", re.IGNORECASE)
+_PHONE_CUE = re.compile(r"\b(?:call(?:ing)?|phone|ph|tel|telephone|line|toll[- ]free)\b", re.IGNORECASE)
+_TTY_CUE = re.compile(r"\b(?:tty|tdd|relay)\b\W*$", re.IGNORECASE)
+# A printed number: an optional 1, the area code, exchange and line (letters allowed in a toll-free vanity
+# number, `1-800-555-APPEAL`), an optional extension; a longer identifier around it is not a number.
+_CANDIDATE = re.compile(
+    r"(?<![\w-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}"
+    r"(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,6})?(?![\w]|-\w)"
+    r"|(?<![\w-])(?:1[-. ])?8\d\d[-. ](?=[0-9A-Z-]*[A-Z])[0-9A-Z]{3}[-. ]?[0-9A-Z]{4,7}(?![\w-])"
+)
+# How far back a cue may stand before its number (`fax a written request to X Appeals at NNN`).
+_CUE_WINDOW = 80
+_LETTERHEAD_CHARS = 300
+_HEADER_NUMBER_LABELS = frozenset({"fax", "phone", "tel", "telephone", "fax no", "phone no", "fax number"})
+# How near a To/From field a header's number stands (a few lines of a cover sheet).
+_HEADER_REACH = 200
 _ADDRESS = re.compile(
     r"(?:P\.?\s?O\.?\s+Box\s+\d+|\b\d{1,6}\s+(?:[A-Z][\w.]*\s+){1,4}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Parkway|Pkwy|Court|Ct|Place|Pl|"
     r"Plaza|Circle|Highway|Hwy|Bend|Square|Sq)\b\.?)"
     r"[^\n]{0,60}(?:\n[^\n]{0,60})?\b[A-Z]{2}\s+\d{5}(?:-\d{4})?"
+)
+_OUTSIDE_BODY = re.compile(
+    r"department of (?:insurance|managed health care|health|financial services)|insurance (?:department|commissioner)|"
+    r"external review|independent review|state fair hearing|fair hearing|hearing office|commissioner|"
+    r"division of insurance|\bIRO\b",
+    re.IGNORECASE,
 )
 _MAIL_CUE = re.compile(r"\b(?:mail|write|send|address|appeals?)\b[^\n]{0,80}$", re.IGNORECASE)
 
@@ -33,20 +62,29 @@ class ContactHit:
     confidence: float
 
 
-def find_contacts(doc: Doc) -> tuple[ContactHit | None, ContactHit | None, ContactHit | None]:
-    """(phone, fax, address) for the next step; numbers in next-step sentences win over the rest."""
-    phones: list[tuple[int, ContactHit]] = []
-    faxes: list[tuple[int, ContactHit]] = []
+@dataclass(frozen=True)
+class _Number:
+    digits: str
+    start: int
+    end: int
+
+
+def find_contacts(doc: Doc, final: bool = False) -> tuple[ContactHit | None, ContactHit | None, ContactHit | None]:
+    """(phone, fax, address) for the next step: numbers whose sentence names it win over the rest, an outside
+    body's (a state hearing office, the Department of Insurance) when the decision is final; numbers for
+    other purposes (peer-to-peer line, EDI help desk, TTY, ombudsman) lose."""
+    phones: list[tuple[float, ContactHit]] = []
+    faxes: list[tuple[float, ContactHit]] = []
     prev_end = 0
-    for m in _PHONE.finditer(doc.text):
-        before = doc.lower[max(prev_end, m.start() - 45) : m.start()]
-        prev_end = m.end()
-        if re.search(r"\btty\W*$", before):
+    for number in _numbers(doc.text):
+        # Cues count inside the number's own sentence only (`... not by fax. Provider Services is NNN`).
+        before = doc.text[max(prev_end, doc.sentence(number.start).start, number.start - _CUE_WINDOW) : number.start]
+        prev_end = number.end
+        if _TTY_CUE.search(before):
             continue
-        digits = (m.group("one") or "") + (m.group("a1") or m.group("a2")) + m.group("b") + m.group("c")
-        score = 1 if _NEXT_STEP.search(doc.sentence_text(m.start())) else 0
-        hit = ContactHit(digits, m.start(), m.end(), 0.9 if score else 0.7)
-        (faxes if "fax" in before else phones).append((score, hit))
+        score = _score(doc, number, before, final)
+        hit = ContactHit(number.digits, number.start, number.end, 0.9 if score >= 1 else 0.7)
+        (faxes if _is_fax(before) else phones).append((score, hit))
     address = None
     for am in _ADDRESS.finditer(doc.text):
         if _MAIL_CUE.search(doc.text[max(0, am.start() - 120) : am.start()]):
@@ -55,7 +93,65 @@ def find_contacts(doc: Doc) -> tuple[ContactHit | None, ContactHit | None, Conta
     return _best(phones), _best(faxes), address
 
 
-def _best(found: list[tuple[int, ContactHit]]) -> ContactHit | None:
+def _numbers(text: str) -> list[_Number]:
+    """US phone and fax numbers, digits as printed (a printed leading 1 kept). phonenumbers parses and
+    validates each phone-shaped candidate (extensions, vanity letters); invalid numbers are dropped."""
+    found: list[_Number] = []
+    for m in _CANDIDATE.finditer(text):
+        try:
+            number = phonenumbers.parse(m.group(), "US")
+        except phonenumbers.NumberParseException:
+            continue  # shaped like a number but not one: nothing to call
+        if phonenumbers.is_valid_number(number):
+            found.append(_Number(_digits(m.group(), number), m.start(), m.end()))
+    return found
+
+
+def _digits(raw: str, number: phonenumbers.PhoneNumber) -> str:
+    national = str(number.national_number)
+    return f"1{national}" if re.match(r"\+?1\D", raw) else national
+
+
+def _is_fax(before: str) -> bool:
+    """The nearer of a fax cue and a call cue before the number decides."""
+    fax = [m.end() for m in _FAX_CUE.finditer(before)]
+    call = [m.end() for m in _PHONE_CUE.finditer(before)]
+    return bool(fax) and (not call or fax[-1] > call[-1])
+
+
+def _score(doc: Doc, number: _Number, before: str, final: bool) -> float:
+    sentence = doc.sentence(number.start)
+    own = doc.text[sentence.start : sentence.end]
+    previous = doc.text[doc.sentence(max(0, sentence.start - 1)).start : sentence.start] if sentence.start else ""
+    score = 1.0 if _NEXT_STEP.search(own) else 0.5 if _NEXT_STEP.search(previous) else 0.0
+    if final and _OUTSIDE_BODY.search(own + previous):
+        score += 1.0
+    if _OTHER_PURPOSE.search(before[-60:]) or _OTHER_PURPOSE.search(own[: number.start - sentence.start]):
+        score -= 1.5
+    if number.start < _LETTERHEAD_CHARS:
+        score -= 0.25
+    if number.start in _transmission_numbers(doc):
+        score -= 1.0
+    return score
+
+
+def _transmission_numbers(doc: Doc) -> frozenset[int]:
+    """Where numbers of a fax cover sheet's or memo's header stand (`To: ... Fax: NNN  From: ...`): they
+    say where this page was sent from and to, not where the next step goes."""
+    return doc.memo(_find_transmission_numbers)
+
+
+def _find_transmission_numbers(doc: Doc) -> frozenset[int]:
+    found = fields(doc)
+    ends = [f.label_span.start for f in found if f.label in ("to", "from", "attn", "sender", "recipient")]
+    out = set()
+    for f in found:
+        if f.label in _HEADER_NUMBER_LABELS and any(abs(f.label_span.start - e) < _HEADER_REACH for e in ends):
+            out.add(f.value_span.start)
+    return frozenset(out)
+
+
+def _best(found: list[tuple[float, ContactHit]]) -> ContactHit | None:
     if not found:
         return None
     top = max(score for score, _ in found)

@@ -117,7 +117,7 @@ def _extract(doc: Doc) -> CaseFacts:
         value, facts = resolve(amounts, kind)
         b.put(_AMOUNT_FIELDS[kind], value, 0.85 if len(facts) == 1 else 0.7, [Span(f.start, f.end) for f in facts])
 
-    phone, fax, address = find_contacts(doc)
+    phone, fax, address = find_contacts(doc, is_final)
     contact_spans = [Span(h.start, h.end) for h in (phone, fax, address) if h]
     if contact_spans:
         b.put(

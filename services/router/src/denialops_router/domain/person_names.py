@@ -7,6 +7,7 @@ dropped, capitals turned into the name's own casing (`McDonald`, `O'Brien`, `Woj
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nameparser import HumanName
@@ -37,6 +38,7 @@ _NOT_NAME_WORDS = """
 _NOT_NAME = frozenset(_NOT_NAME_WORDS.split())
 
 
+@functools.lru_cache(maxsize=1024)
 def display_name(raw: str) -> str | None:
     """`First Last` (generational suffix kept) for a printed person's name; None when `raw` is not one."""
     text = re.sub(r"\s*\([^)]*\)", " ", raw)

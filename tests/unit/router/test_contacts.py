@@ -1,0 +1,55 @@
+"""The next step's phone and fax, parsed with phonenumbers and chosen by what the letter says they are for."""
+
+from __future__ import annotations
+
+from denialops_router.domain.contacts import find_contacts
+from denialops_router.domain.text import make_doc
+
+
+def _contact(letter: str, final: bool = False) -> tuple[str | None, str | None]:
+    phone, fax, _ = find_contacts(make_doc([letter]), final)
+    return (phone.value if phone else None), (fax.value if fax else None)
+
+
+def test_leading_one_kept_extension_and_fax_cue() -> None:
+    letter = "To appeal, call 1-800-555-0142 ext. 204 or fax a written request to our Appeals Unit at (800) 555-0143."
+    assert _contact(letter) == ("18005550142", "8005550143")
+
+
+def test_vanity_number_is_read_through_its_letters() -> None:
+    assert _contact("To request a reconsideration call 1-888-4MY-PLAN.")[0] == "18884697526"
+    assert _contact("To appeal, call 1-800-APPEALS (TTY 711).")[0] == "18002773257"
+
+
+def test_invalid_numbers_and_identifiers_are_not_numbers() -> None:
+    letter = "Reference ASH-REC-25-0428-0093. To appeal call 123-456-7890 or 617-555-0101."
+    assert _contact(letter)[0] == "6175550101"
+
+
+def test_tty_and_other_purposes_lose() -> None:
+    letter = (
+        "Member Services 1-877-555-0160 (TTY 711).\nCall the Peer Review Line, 888-555-0113, for a peer-to-peer.\n"
+        "To appeal, call 888-555-0114 or fax 888-555-0117. TTY 711.\n"
+    )
+    assert _contact(letter) == ("8885550114", "8885550117")
+
+
+def test_a_fax_cue_in_another_sentence_does_not_count() -> None:
+    letter = "We only take corrected claims through the portal, not by fax. If you need a person, call 888-555-0139."
+    assert _contact(letter) == ("8885550139", None)
+
+
+def test_fax_cover_sheet_numbers_are_not_the_next_step() -> None:
+    letter = (
+        "FAX COVER SHEET\nTo:       Greystone Internal Medicine\nFax:      248-555-0140\nFrom:     Eligibility Unit\n"
+        "Phone:    248-555-0111\n\nYou may ask for a review within 180 days. Call 248-555-0111 or fax 248-555-0113.\n"
+    )
+    assert _contact(letter) == ("2485550111", "2485550113")
+
+
+def test_final_decision_points_to_the_outside_body() -> None:
+    letter = (
+        "Questions about this letter: Gullwing Appeals 843-555-0110.\n\nThis is our final decision on your appeal. "
+        "You may ask the Department of Insurance for an external review. Consumer Services: 1-800-555-0177.\n"
+    )
+    assert _contact(letter, final=True)[0] == "18005550177"
