@@ -98,7 +98,7 @@ def test_a_later_levels_window_counts_only_in_the_final_decision() -> None:
 
 def test_a_case_the_plan_forwarded_has_no_deadline() -> None:
     found = deadline(
-        "Because we did not decide fully in your favor, we have forwarded your case to the Independent "
+        "Because we did not decide fully in your favor, we have sent your case to the Independent "
         "Review Entity. You do not need to do anything to start this review. Other appeals: 60 days."
     )
     assert (found.window_days, found.deadline, found.basis) == (None, None, DeadlineBasis.UNKNOWN)

@@ -157,3 +157,8 @@ def test_a_hard_wrapped_sentence_names_the_service_date() -> None:
         "leg on 7 May 2025, and we are not able to pay it.\n"
     )
     assert key_dates(letter) == (D(2025, 5, 7), D(2025, 5, 30))
+
+
+def test_a_heading_date_with_its_weekday() -> None:
+    letter = "ACME PLAN\n\nMonday, June 2, 2025\n\nWe denied the claim for services on 05/01/2025.\n"
+    assert key_dates(letter) == (D(2025, 5, 1), D(2025, 6, 2))

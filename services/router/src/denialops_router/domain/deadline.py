@@ -69,7 +69,7 @@ _FROM_LETTER = re.compile(
 _FROM_OTHER = re.compile(
     r"^,?\s*(?:of|after|from|following|counted from|since)\s+(?:the\s+)?(?:(?:date|day|end)\s+(?:of\s+)?)?"
     r"(?:the\s+)?(?:services?|discharge|admission|placement|purchase|birth|enrol|hire|terminat|its\b|their\b|"
-    r"last|first|start|initial|when|treatment|care|dispens|delivery|primary|other (?:payer|carrier|plan))|"
+    r"last|first|start|when|treatment|care|dispens|delivery|primary|other (?:payer|carrier|plan))|"
     # `more information within 10 days after the IRO tells you`: an event of someone else's.
     r"^,?\s*after\s+(?:the\s+)?(?:iro|ire|we|it|they|reviewer)\s+(?:tells?|notif|gets?|receives?|confirm|acknowledg)",
     re.IGNORECASE,

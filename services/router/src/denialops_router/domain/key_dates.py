@@ -106,6 +106,8 @@ _HEADING_CELLS = re.compile(r"\s*(?:\||\*+|\s[-\u00b7\u2022]\s| {3,})\s*")
 _STAMP = re.compile(r"\s+\d{1,2}:\d\d\b")
 _TIME = re.compile(r"^\s*\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,3}t)?\s*$", re.IGNORECASE)
 _HEADING_LINES = 14
+# What may stand before a heading date in its cell: nothing, or its weekday (`Monday, June 2, 2025`).
+_WEEKDAY = re.compile(r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
         return False
     before = _HEADING_CELLS.split(text[: d.start - line.start])[-1]
     after = _HEADING_CELLS.split(text[d.end - line.start :])[0]
-    return not before.strip() and (not after.strip() or bool(_TIME.match(after)))
+    return bool(_WEEKDAY.fullmatch(before)) and (not after.strip() or bool(_TIME.match(after)))
 
 
 def _fax_cover(doc: Doc) -> list[Span]:
