@@ -162,3 +162,12 @@ def test_a_hard_wrapped_sentence_names_the_service_date() -> None:
 def test_a_heading_date_with_its_weekday() -> None:
     letter = "ACME PLAN\n\nMonday, June 2, 2025\n\nWe denied the claim for services on 05/01/2025.\n"
     assert key_dates(letter) == (D(2025, 5, 1), D(2025, 6, 2))
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("Service Period", D(2025, 1, 1)), ("Incurred Date", D(2025, 1, 1)), ("Dates of Stay", D(2025, 1, 1))],
+)
+def test_service_label_spellings(label: str, expected: dt.date) -> None:
+    letter = f"ACME PLAN\nLetter Date: 04/02/2025\nDate Received: 03/20/2025\n{label}: 01/01/2025 - 01/31/2025\n"
+    assert key_dates(letter) == (expected, D(2025, 4, 2))

@@ -37,7 +37,8 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"(?:dates?|days?) of (?:service|svc|care|treatment|stay|visit)|service dates?|\bsvc\b|\bdos\b|"
             r"^services?(?: provided| rendered)?$|^visits?(?: dates?)?$|visit date|date seen|deliver|dispens|"
             r"fill(?:ed)? date|\bstay\b|dates? on this claim|fecha de servicio|^(?:service )?from(?: date)?$|"
-            r"(?:test|surgery|procedure|treatment|transport|delivery) date|date of (?:test|surgery|procedure)",
+            r"(?:test|surgery|procedure|treatment|transport|delivery) date|date of (?:test|surgery|procedure)|"
+            r"service period|period of (?:service|care)|incurred|rendered",
         ),
         (
             "other",
