@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from denialops_router.domain.labelled import column_values, labelled
+from denialops_router.domain.procedure_families import family
 from denialops_router.domain.scope import Scope
+from denialops_router.domain.tables import table_lines
 from denialops_router.domain.text import Doc, Span
 from denialops_router.domain.text import at_word as _w
 
@@ -14,25 +17,18 @@ _SERVICE_LABEL = re.compile(
     r"treatment|item|drug|description|lines?|reason for visit)(?:\s*[:=|]\s*| {2,})(?P<v>[^\n|]{3,120})",
     re.MULTILINE,
 )
-_LINE_ITEM_TEXT = re.compile(r"\s*[(-]?\s*(?P<v>[A-Za-z][A-Za-z0-9 ,/'-]{3,60}?)\s*(?:\)|:|\$| {2,}|\||\n|billed|$)")
-# Code families, so a bare code line still says what kind of service it was.
-_CPT_FAMILIES: tuple[tuple[int, int, str], ...] = (
-    (99202, 99499, "evaluation and management visit"),
-    (97010, 97799, "rehabilitation therapy"),
-    (92507, 92508, "speech therapy"),
-    (96360, 96379, "injection or infusion administration"),
-    (90460, 90474, "immunization administration"),
-    (90476, 90759, "vaccine"),
-    (90785, 90899, "psychiatric service"),
-    (93000, 93998, "cardiovascular diagnostic test"),
-    (80047, 89398, "laboratory test"),
-    (70010, 79999, "imaging"),
-    (29800, 29999, "arthroscopic surgery"),
-    (10004, 69990, "surgical procedure"),
+# Labels (normalised, see `labelled`) and table columns that hold the service in words.
+_SERVICE_ROLE = re.compile(
+    r"(?:(?:the |requested |denied )?(?:services?|procedures?|items?|drugs?|medications?|treatments?|"
+    r"equipment|supplies|tests?|therapy|admission|stay|level of care|type of service|benefit)"
+    r"(?: requested| description| billed| provided| received| denied)?|(?:service|procedure|item|line) description|"
+    r"description|desc|what was requested|what we reviewed|request)"
 )
-_HCPCS_FAMILIES = {"J": "injectable drug", "E": "durable medical equipment", "L": "orthotic or prosthetic",
-                   "A": "supplies or transport", "G": "professional service", "H": "behavioral health service",
-                   "S": "non-Medicare service", "Q": "drug or supply", "K": "durable medical equipment"}  # fmt: skip
+# `Re: Your request for semaglutide 2.4 mg ...`, `we received a request for a power wheelchair`.
+_REQUEST_FOR = re.compile(
+    r"\b(?i:request|requests|asked us to cover|approval) for (?P<v>(?:a |an |the )?[a-z][^.;:\n()]{3,80})"
+)
+_LINE_ITEM_TEXT = re.compile(r"\s*[(-]?\s*(?P<v>[A-Za-z][A-Za-z0-9 ,/'-]{3,60}?)\s*(?:\)|:|\$| {2,}|\||\n|billed|$)")
 _PROSE_SERVICE = re.compile(r"\b(?P<v>(?:[a-z][\w-]* ){1,3})\((?:CPT|HCPCS) [A-Z0-9]{5}")
 _SETTING = re.compile(
     r"\b(inpatient|outpatient|observation|residential|emergency room|ambulance)\b(?:[ ,]+(stay|admission|"
@@ -57,25 +53,28 @@ _REASON_CUE = re.compile(
 def service_description(doc: Doc, scope: Scope, codes: Sequence[tuple[int, int]]) -> tuple[str | None, Span | None]:
     """What was billed, in words, with the code family of the first billed code."""
     text, span = _described(doc, scope, codes)
-    families = [f for f in dict.fromkeys(_family(doc.text[s:e]) for s, e in codes) if f]
+    families = [f for f in dict.fromkeys(family(doc.text[s:e]) for s, e in codes) if f]
     families = [f for f in families if text is None or f.split()[0] not in text.lower()][:3]
     if families:
         text = f"{text} ({'; '.join(families)})" if text else "; ".join(families)
         span = span or Span(codes[0][0], codes[0][1])
+    # A revenue line (`R&B SEMI-PVT`) does not say the care was an inpatient stay; the letter does.
+    setting = _SETTING.search(doc.text)
+    if text and setting and setting.group(1).lower() == "inpatient" and "inpatient" not in text.lower():
+        text = f"{text} (inpatient stay)"
     return text, span
 
 
-def _family(code: str) -> str | None:
-    if code[:1].isalpha():
-        return _HCPCS_FAMILIES.get(code[0])
-    number = int(code[:5]) if code[:5].isdigit() else -1
-    return next((name for low, high, name in _CPT_FAMILIES if low <= number <= high), None)
-
-
 def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]) -> tuple[str | None, Span | None]:
-    """A labelled service field; else the words next to the billed codes; else the care setting."""
+    """A service field or the denied row's description column; else a labelled service phrase; else the
+    words next to the billed codes; else what the request was for; else the care setting."""
+    for field in (*labelled(doc, scope, _SERVICE_ROLE), *column_values(doc, scope, _SERVICE_ROLE)):
+        value = _service_value(doc.text[field.value.start : field.value.end])
+        if value:
+            return value, field.value
+    in_tables = table_lines(doc)
     for m in _SERVICE_LABEL.finditer(doc.text):
-        if not scope.allows(m.start("v")):
+        if not scope.allows(m.start("v")) or doc.line(m.start()).start in in_tables:
             continue
         value = _tidy(m.group("v"))
         if len(value) >= 4 and re.search(r"[a-z]{3}", value):
@@ -89,6 +88,11 @@ def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]
             first = first or Span(item.start("v"), item.end("v"))
     if parts and first is not None:
         return "; ".join(dict.fromkeys(p for p in parts if p)), first
+    request = _REQUEST_FOR.search(doc.text)
+    if request and scope.allows(request.start("v")):
+        value = _service_value(request.group("v"))
+        if value:
+            return value, Span(request.start("v"), request.end("v"))
     # Prose: the words just before the first procedure code, e.g. `speech therapy (CPT 92507)`.
     prose = _PROSE_SERVICE.search(doc.text)
     if prose and scope.allows(prose.start()):
@@ -100,6 +104,18 @@ def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]
     return None, None
 
 
+def _service_value(raw: str) -> str | None:
+    """A service value in words: `Proton beam radiation therapy, CPT 77525`, `10/07/2024 - 10/21/2024
+    (skilled nursing, 14 days)`; None when nothing but codes, dates and amounts."""
+    raw = re.sub(r"^\s*(?i:your |a |the )?(?i:request|claim|appeal)s? for\s+", "", raw)
+    # What follows a bracket or a code label is detail (`Proton beam therapy, CPT 77525 (complex)`).
+    head = re.split(r"\s*\(|,?\s*\b(?:CPT|HCPCS|NDC|code)\b", raw)[0]
+    raw = head if re.search(r"[A-Za-z]{3}", head) else raw
+    raw = _STRIP.sub(" ", raw)
+    value = _tidy(re.sub(r"\d{1,4}[/-]\d{1,2}[/-]\d{2,4}|\b\d+\b(?! ?(?:mg|ml|mcg|units?)\b)", " ", raw))
+    return value if re.search(r"[A-Za-z]{3}", value) and len(value) >= 4 else None
+
+
 def _tidy(value: str) -> str:
     value = _STRIP.sub(" ", value)
     value = re.sub(r"\([^A-Za-z)]*\)", " ", value)
@@ -107,15 +123,24 @@ def _tidy(value: str) -> str:
     value = re.sub(r"\([^)]*$", "", value)
     value = re.sub(r"^[^(]*?\)", lambda m: m.group().replace(")", ""), value)
     value = re.sub(r"\s*[;,/-]\s*(?=[;,/-]|$)", "", value)
-    return re.sub(r"\s+", " ", value).strip(" ,;:-/()")
+    return re.sub(r"\s+", " ", value).strip(" ,;:-/().")
+
+
+_BOILERPLATE = re.compile(
+    r"\s*(?:[-*>|]\s*)?(?i:if you|you (?:may|can|have the right)|to (?:appeal|ask)|call|for help)\b"
+)
 
 
 def denial_reason(doc: Doc, scope: Scope) -> tuple[str | None, Span | None]:
     """The first sentence that explains the denial, in the letter's own words."""
     seen: set[int] = set()
+    in_tables = table_lines(doc)
     for m in _REASON_CUE.finditer(doc.lower):
         span = doc.sentence(m.start())
-        if span.start in seen or not scope.allows(m.start()):
+        # A table's header or row is not a sentence; appeal-rights boilerplate explains no denial.
+        if span.start in seen or not scope.allows(m.start()) or doc.line(m.start()).start in in_tables:
+            continue
+        if _BOILERPLATE.match(doc.text, span.start) or _BOILERPLATE.match(doc.text[span.start : span.end].lstrip()):
             continue
         seen.add(span.start)
         text = " ".join(doc.text[span.start : span.end].split())
