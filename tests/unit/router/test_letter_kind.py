@@ -46,3 +46,13 @@ def test_an_initial_remittance_is_no_appeal_decision() -> None:
     assert letter_kind.remittance(doc) is not None
     assert letter_kind.appeal_decision(doc) is None
     assert not letter_kind.final_appeal_decision(doc)[0]
+
+
+def test_appeal_rights_saying_what_would_happen_is_no_forwarding() -> None:
+    rights = (
+        "Notice of denial of payment. You have the right to appeal our decision. If we do not decide fully in "
+        "your favor, we will send your case to an independent review entity. You do not need to ask for that step."
+    )
+    doc = make_doc([rights])
+    assert letter_kind.forwarded_to_independent_review(doc) is None
+    assert not letter_kind.final_appeal_decision(doc)[0]

@@ -87,11 +87,11 @@ _PRE_SERVICE = lower_pattern(
 
 
 def final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
+    """(is a final internal appeal decision, evidence): the plan's last level, or a case it sent on to an IRE."""
     return doc.memo(_final_appeal_decision)
 
 
 def _final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
-    """(is a final internal appeal decision, evidence): the plan's last level, or a case it sent on to an IRE."""
     finals = [Span(m.start(), m.end()) for m in _FINAL.finditer(doc.lower)]
     forwarded = forwarded_to_independent_review(doc)
     if forwarded is not None:
@@ -101,21 +101,21 @@ def _final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
 
 
 def appeal_decision(doc: Doc) -> Span | None:
+    """Evidence that the letter decides an appeal or reconsideration (not an initial denial)."""
     return doc.memo(_appeal_decision)
 
 
 def _appeal_decision(doc: Doc) -> Span | None:
-    """Evidence that the letter decides an appeal or reconsideration (not an initial denial)."""
     m = _APPEAL_DECISION.search(doc.lower)
     return Span(m.start(), m.end()) if m else None
 
 
 def more_levels(doc: Doc) -> Span | None:
+    """An offer of another internal appeal level (the letter is then not the plan's final word)."""
     return doc.memo(_more_levels)
 
 
 def _more_levels(doc: Doc) -> Span | None:
-    """An offer of another internal appeal level (the letter is then not the plan's final word)."""
     for m in _MORE_LEVELS.finditer(doc.lower):
         if not _OUTSIDE_BODY.search(doc.sentence_text(m.start())):
             return Span(m.start(), m.end())
@@ -123,15 +123,15 @@ def _more_levels(doc: Doc) -> Span | None:
 
 
 def forwarded_to_independent_review(doc: Doc) -> Span | None:
-    return doc.memo(_forwarded_to_independent_review)
-
-
-def _forwarded_to_independent_review(doc: Doc) -> Span | None:
     """The plan sent the case to an independent review entity itself (no request needed from anyone).
 
     Appeal-rights boilerplate says what would happen ("if we do not decide in your favor, we will send
     your case to an IRE"): a conditional sentence is not the plan doing it.
     """
+    return doc.memo(_forwarded_to_independent_review)
+
+
+def _forwarded_to_independent_review(doc: Doc) -> Span | None:
     for m in _FORWARDED.finditer(doc.lower):
         sentence = doc.sentence(m.start())
         if not _HYPOTHETICAL.search(doc.lower[sentence.start : m.start()]):
@@ -140,11 +140,11 @@ def _forwarded_to_independent_review(doc: Doc) -> Span | None:
 
 
 def upheld(doc: Doc) -> tuple[bool, list[Span]]:
+    """Whether an appeal decision keeps the denial (anything short of an overturn counts)."""
     return doc.memo(_upheld)
 
 
 def _upheld(doc: Doc) -> tuple[bool, list[Span]]:
-    """Whether an appeal decision keeps the denial (anything short of an overturn counts)."""
     m = _UPHELD.search(doc.lower)
     if m:
         return True, [Span(m.start(), m.end())]
@@ -161,11 +161,11 @@ def _overturned(doc: Doc) -> Span | None:
 
 
 def remittance(doc: Doc) -> Span | None:
+    """Evidence that the document is a remittance or an explanation of benefits/payment, not a letter."""
     return doc.memo(_remittance)
 
 
 def _remittance(doc: Doc) -> Span | None:
-    """Evidence that the document is a remittance or an explanation of benefits/payment, not a letter."""
     m = _REMITTANCE.search(doc.lower)
     return Span(m.start(), m.end()) if m else None
 

@@ -259,7 +259,7 @@ NEGATIONS: dict[Route, re.Pattern[str]] = {
     ),
     Route.MEDICAL_NECESSITY_APPEAL: _p(
         r"no clinical review|does not address whether|not a question of medical necessity|no .{0,30}clinical review "
-        r"that would"
+        r"that would|not a (?:finding|decision|determination) (?:that|about)|not about whether"
     ),
     Route.EXCLUSION: _p(r"is a covered benefit|does cover|remains covered|is covered|are covered|would be covered"),
     Route.ADMIN_DENIAL: _p(
@@ -268,6 +268,9 @@ NEGATIONS: dict[Route, re.Pattern[str]] = {
         r"(?:days|months|years?)|timely filing for (?:original|corrected|new)"
     ),
 }
+
+# Any route's wording in a sentence that sets it aside ("so the authorization question does not matter").
+SET_ASIDE = _p(r"does not matter|do not matter|would not matter|is moot|makes no difference")
 
 # The letter denying a route's premise outright, wherever it says so ("an authorization does exist").
 CONTRADICTIONS: dict[Route, re.Pattern[str]] = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from denialops_router.domain import letter_kind
 from denialops_router.domain.carc_table import ROUTINE_CARCS, carc_info, rarc_info
 from denialops_router.domain.patterns import folded
-from denialops_router.domain.phrases import CONTRADICTIONS, NEGATIONS, PHRASES
+from denialops_router.domain.phrases import CONTRADICTIONS, NEGATIONS, PHRASES, SET_ASIDE
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import CaseFacts, Evidence, Route
@@ -82,7 +82,7 @@ def feature_names() -> list[str]:
     """Every feature the reason model weighs, in a fixed order (the order of the fitted model's columns)."""
     names = [code_feature(r) for r in _CODED_ROUTES] + [remark_feature(r) for r in _CODED_ROUTES]
     names += [phrase_feature(p.name) for phrases in PHRASES.values() for p in phrases]
-    names += [negation_feature(r) for r in Route if r in NEGATIONS or r in CONTRADICTIONS]
+    names += [negation_feature(r) for r in PHRASES]
     return names + list(KIND_FEATURES)
 
 
@@ -134,7 +134,7 @@ def _phrase_features(doc: Doc) -> list[Feature]:
                 if not scope.allows(m.start()):
                     continue
                 sentence = doc.sentence_text(m.start())
-                if negation is not None and negation.search(sentence):
+                if (negation is not None and negation.search(sentence)) or SET_ASIDE.search(sentence):
                     negated.append(doc.evidence(m.start(), m.end()))
                     continue
                 total += 0.5 if _CONDITIONAL.search(sentence) else 1.0

@@ -1,0 +1,55 @@
+"""Route features: named evidence with spans, robust to hard wraps, and reasons the letter sets aside."""
+
+from __future__ import annotations
+
+from denialops_router.domain import extract_case_facts
+from denialops_router.domain.patterns import lower_pattern
+from denialops_router.domain.route_features import feature_names, negation_feature, phrase_feature, route_features
+from denialops_router.domain.text import make_doc
+from denialops_shared.contracts.artifacts import Route
+
+
+def _features(text: str) -> dict[str, float]:
+    return {f.name: f.value for f in route_features(extract_case_facts([text]), make_doc([text]))}
+
+
+def test_a_space_in_a_pattern_matches_a_line_break_but_not_inside_classes_or_lookbehinds() -> None:
+    pattern = lower_pattern(r"would not change|a ?b|x[ -]y|no(?<!\wno) way")
+    assert pattern.search("would not\n   change")
+    assert pattern.search("ab")
+    assert pattern.search("a b")
+    assert pattern.search("x-y")
+    assert pattern.search("no\nway")
+    assert not pattern.search("x\ny")
+
+
+def test_every_feature_is_a_known_column_with_evidence() -> None:
+    text = "Claim 88 denied CO-29: the claim was received after the timely filing limit. CO-29 again."
+    found = route_features(extract_case_facts([text]), make_doc([text]))
+    assert {f.name for f in found} <= set(feature_names())
+    assert all(f.evidence and 0 < f.value <= 2 for f in found)
+    code = next(f for f in found if f.name == "denial code points to admin_denial")
+    assert "CO-29" in code.label
+
+
+def test_wording_negated_across_a_hard_wrap_is_not_evidence_for_the_route() -> None:
+    text = (
+        "Because the service is excluded, no prior authorization could have been approved and a review would "
+        "not\n  change this decision."
+    )
+    features = _features(text)
+    assert phrase_feature("authorization missing") not in features
+    assert features[negation_feature(Route.PRIOR_AUTH_NEEDED)] == 1.0
+
+
+def test_a_reason_the_letter_sets_aside_or_contradicts_is_negated() -> None:
+    set_aside = "Your coverage ended. While you have no coverage, the prior authorization question does not matter."
+    assert negation_feature(Route.PRIOR_AUTH_NEEDED) in _features(set_aside)
+    contradicted = "CO-15: no authorization number was reported. Our records show that an authorization does exist."
+    features = _features(contradicted)
+    assert features[negation_feature(Route.PRIOR_AUTH_NEEDED)] == 1.0
+
+
+def test_a_conditional_reason_counts_half() -> None:
+    features = _features("If the service was cosmetic, it is excluded from your plan.")
+    assert features[phrase_feature("plan exclusion")] == 1.0  # two matches at half weight
