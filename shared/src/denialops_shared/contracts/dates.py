@@ -34,13 +34,18 @@ _D = r"[0-3]?\d(?:st|nd|rd|th)?"
 _Y4 = r"(?:19|20)\d\d"
 _SEP = r"\s*(?:-|to|through|thru)\s*"  # between the two ends of a range (dashes are folded to `-`)
 
+# Where a date can start: a digit or a month's first letter. Testing that first (and per branch) spares the
+# rest of the pattern at most positions of a letter: less than half the time.
+_INITIALS = "".join(sorted({name[0] for name in _MONTHS}))
 # Matched against lower-cased text without IGNORECASE: several times faster on whole letters.
 _DATE = re.compile(
-    r"(?<![\w/.])(?<![a-z_]-)(?:"
+    rf"(?=[\d{_INITIALS}])(?<![\w/.])(?<![a-z_]-)(?:"
     # March 6, 2025 | Jan. 5 2025 | MAR-20-2025 | January 1-3, 2025 | Jan 30 - Feb 2, 2025
-    rf"(?P<m1>{_MON})[ -]?\s*(?P<d1>{_D})(?:{_SEP}(?:(?P<m1b>{_MON})\s*)?(?P<d1b>{_D}))?(?:,\s*|-\s*|\s+)(?P<y1>{_Y4})"
+    rf"(?=[{_INITIALS}])(?P<m1>{_MON})[ -]?\s*(?P<d1>{_D})(?:{_SEP}(?:(?P<m1b>{_MON})\s*)?(?P<d1b>{_D}))?"
+    rf"(?:,\s*|-\s*|\s+)(?P<y1>{_Y4})"
     # 28 Feb 2025 | 28 de febrero de 2025 | 05-JAN-2025 | 5-jan-25 | 14feb2025
-    rf"|(?P<d2>{_D})(?:\s+de\s+|[ -]?\s*)(?P<m2>{_MON})(?:,?\s*(?:del?\s+)?|-\s*)"
+    r"|(?=\d)(?:"
+    rf"(?P<d2>{_D})(?:\s+de\s+|[ -]?\s*)(?P<m2>{_MON})(?:,?\s*(?:del?\s+)?|-\s*)"
     r"(?P<y2>(?:19|20)\d\d(?!\d)|(?<=-)\d\d(?![\d:]))"
     # 2025-03-06 | 2025/01/05 | 2025.01.05
     rf"|(?P<y3>{_Y4})(?P<s3>[-/.])\s?(?P<m3>[01]?\d)(?P=s3)\s?(?P<d3>[0-3]?\d)(?![\d:])"
@@ -51,6 +56,7 @@ _DATE = re.compile(
     r"(?:(?P=s5)\s?(?P<y5>(?:19|20)\d\d|\d\d(?![\d:]))"
     r"|\s*-\s*(?P<m5b>[01]?\d)(?P=s5)(?P<d5b>[0-3]?\d)(?P=s5)(?P<y5b>(?:19|20)\d\d))"
     r"|(?P<m6>[01]?\d)\.(?P<d6>[0-3]?\d)\.(?P<y6>(?:19|20)\d\d)"
+    r")"
     # Not a piece of a longer token (`2025-03-06-01`); `08/04/2025-08/08/2025` is a range.
     r")(?![\w/]|\.\d|-(?!\d\d?/|(?:19|20)\d\d-)\d)"
 )
