@@ -69,3 +69,29 @@ def test_denial_codes_carry_table_descriptions() -> None:
 
 def test_state_abbreviation_is_not_a_group_code() -> None:
     assert extract_case_facts(["Mail to PO Box 12, Denver, CO 80202 or San Juan, PR 00901"]).denial_codes == []
+
+
+def test_numbers_in_party_and_identifier_fields_are_not_codes() -> None:
+    letter = (
+        "Member no.     KLM 44019 5521\nGroup:         Staff Plan (GRP 20931)\n"
+        "Trading partner: Valley Pediatrics (TP 00871)\n"
+        "Agent (Member Services): The visit was billed as CPT 99214 and denied.\n"
+    )
+    assert extract_case_facts([letter]).cpt_codes == ["99214"]
+
+
+def test_codes_given_as_examples_or_guidance_are_not_billed() -> None:
+    letter = (
+        "99201 was deleted. Submit a new claim with a valid code (e.g. 99202) within 90 days.\n"
+        "Partial hospitalization days are reported with H0035; the claim used H2036.\n"
+        "The diagnosis sent was the wrong kind of code, for example a screening code (such as Z12.4); "
+        "the claim lists R10.9.\n"
+    )
+    facts = extract_case_facts([letter])
+    assert (facts.cpt_codes, facts.hcpcs_codes, facts.icd10_codes) == (["99201"], ["H2036"], ["R10.9"])
+
+
+def test_a_diagnosis_label_covers_only_its_own_cell() -> None:
+    facts = extract_case_facts(["H0015 x 5 | dx F11.20 | billed $1,140.00 | CO-109, N418"])
+    assert facts.icd10_codes == ["F11.20"]
+    assert [c.code for c in facts.denial_codes] == ["CO-109", "N418"]

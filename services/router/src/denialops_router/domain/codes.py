@@ -1,4 +1,5 @@
-"""CPT, HCPCS Level II and ICD-10-CM codes, told apart by shape and by the words around them."""
+"""CPT, HCPCS Level II and ICD-10-CM codes of the claim: the shared grammar's shapes, kept or left out by
+the words around them (a diagnosis label, an identifier's label, a suggested replacement)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import re
 from dataclasses import dataclass
 
 from denialops_router.domain.scope import Scope
+from denialops_router.domain.structure import Field, fields
 from denialops_router.domain.text import Doc
+from denialops_shared.contracts.codes import CPT, HCPCS, ICD10
 
 US_STATES = frozenset(
     [
@@ -67,24 +70,19 @@ US_STATES = frozenset(
     ]
 )
 
-# A modifier (`-25`, `-RT`) may follow a procedure code; a longer tail means an ID or a ZIP+4.
-_TAIL = r"(?:-[A-Z0-9]{2})?(?![\w/]|[.,]\d|-\w)"
-# Each pattern starts with its first character class and checks what precedes it right after
-# (`(?<!X.)`): sre then skips ahead with a fast scan instead of trying the lookbehind everywhere.
-_CPT = re.compile(rf"(\d(?<![\w$/.,#-].)\d{{3}}[\dFTU]){_TAIL}")
-_HCPCS = re.compile(rf"([A-EGHJ-MP-V](?<![\w$/.#-].)\d{{4}}){_TAIL}")
-# A sentence-final period may follow a code; a period followed by more characters may not.
-_ICD_DOTTED = re.compile(r"([A-Z](?<![\w.-].)\d[0-9A-Z])\.([0-9A-Z]{1,4})(?!\w|\.\w|-\w)")
-_ICD_BARE = re.compile(r"([A-Z](?<![\w.-].)\d[0-9A-Z])([0-9A-Z]{1,4})?(?!\w|\.\w|-\w)")
-
 _DX_LABEL = re.compile(
     r"\b(?:(?:diagnos[ie]s|diagnosis(?: code)?s?|dx|icd(?:-?10)?(?:-cm)?(?: codes?)?|reason for (?:the )?visit)\b"
     r"|(?:condition|why)(?=:|\s{2,}))",
     re.IGNORECASE,
 )
+_SHORT_VALUE = 60
+_CODE_CUE = re.compile(r"\b(?:cpt|hcpcs|cdt|code|proc(?:edure)?)\W*$", re.IGNORECASE)
+# `GDI 33019 4720`: a number followed by more digit groups is one identifier.
+_SPACED_ID_TAIL = re.compile(r" \d{3,}\b(?![.,/:]\d)")
 _ID_LABEL = re.compile(
-    r"(?:\b(?:id|no|number|num|claim|member|group|box|suite|ste|account|acct|ref|reference|batch|call|npi|tin|"
-    r"tax|zip|policy|auth|authorization|memo|ticket|icn|dcn|fax|phone|tel|tty|room|unit|floor|apt)\.?|#)"
+    r"(?:\b(?:id|no|number|num|claim|member|group|grp|box|suite|ste|account|acct|ref|reference|batch|call|npi|"
+    r"tin|tax|zip|policy|auth|authorization|memo|ticket|icn|dcn|fax|phone|tel|tty|room|unit|floor|apt|tp|mrn|"
+    r"mbr|ctl|trace)\.?|#)"
     r"\s*[:=#]?\s*$",
     re.IGNORECASE,
 )
@@ -92,9 +90,19 @@ _SUGGESTED = re.compile(
     r"(?:\brecogni[sz]e[sd]?|\breplac\w*\b[^.]{0,40}?\bwith|\bshould (?:have )?(?:be(?:en)? )?"
     r"(?:billed|reported|coded|submitted)(?: as| with| using| under)?|\bcorrect (?:code|cpt|hcpcs|procedure code)"
     r"(?: is| would be)?|\b(?:use|rebill|report) (?:with |using |under )?(?:the )?(?:cpt|hcpcs|code)?|"
-    r"\bappropriate code(?: is| would be)?|\bchange (?:it |the code )?to)"
+    r"\bappropriate code(?: is| would be)?|\bchange (?:it |the code )?to|"
+    # Guidance, not this claim: `are reported with H0035`, `a valid code (e.g. 99202)`.
+    r"\b(?:is|are|be) (?:usually |typically |normally |generally |commonly )?(?:reported|billed|coded) "
+    r"(?:with|as|using|under)|\bcodes?\b[^.;]{0,50}?\((?:such as|e\.g\.?|for example|like)|"
+    r"\bcodes?\b[^.;]{0,50}?\b(?:such as|e\.g\.|for example))"
     r"\W+(?:(?:cpt|hcpcs|code)\W+)?$",
     re.IGNORECASE,
+)
+# A field whose label names a party or an identifier holds no billed code (`Member no.: GDI 33019 4720`,
+# `Group: Staff Plan (GRP 20931)`, `Trading partner: ... (TP 00871)`).
+_PARTY_LABEL = re.compile(
+    r"\b(?:id|no|nbr|num|number|member|subscriber|insured|group|grp|plan|partner|payee|payer|account|acct|"
+    r"npi|tin|tax|zip|address|phone|fax|tel|policy|batch|trace|check|eft|invoice|control|ctl|ref|reference)\b"
 )
 
 
@@ -115,7 +123,8 @@ class ProcedureCodes:
 def in_dx_context(doc: Doc, pos: int) -> bool:
     """True when a diagnosis label precedes `pos` on its line (or in its sentence, close by)."""
     line = doc.line(pos)
-    window_start = max(line.start, pos - 70)
+    # The label must be in the code's own cell: `| dx F11.20 | ... | CO-109, N418` is no diagnosis list.
+    window_start = max(line.start, pos - 70, doc.text.rfind("|", line.start, pos) + 1)
     before = doc.text[window_start:pos]
     if _DX_LABEL.search(before):
         return not re.search(r"\b(?:cpt|hcpcs|procedure|proc)\b", before[_last_dx(before) :], re.IGNORECASE)
@@ -134,13 +143,21 @@ def _last_dx(text: str) -> int:
     return last
 
 
-def _looks_like_id(doc: Doc, start: int) -> bool:
+def _looks_like_id(doc: Doc, start: int, end: int) -> bool:
     before = doc.text[max(0, doc.line(start).start, start - 24) : start]
-    if _ID_LABEL.search(before):
+    if _ID_LABEL.search(before) or _SPACED_ID_TAIL.match(doc.text, end):
         return True
+    field = _field_at(doc, start)
+    if field is not None and _PARTY_LABEL.search(field.label) and len(field.value(doc)) <= _SHORT_VALUE:
+        # Unless the value names it a code: `Agent (Member Services): billed as CPT 99214`.
+        return not _CODE_CUE.search(doc.text, max(field.value_span.start, start - 12), start)
     # `Red Butte, UT 84118`: a ZIP code after a state abbreviation.
     m = re.search(r"\b([A-Z]{2})\.?\s+$", before)
     return bool(m and m.group(1) in US_STATES)
+
+
+def _field_at(doc: Doc, pos: int) -> Field | None:
+    return next((f for f in fields(doc) if f.value_span.start <= pos < f.value_span.end), None)
 
 
 def _suggested(doc: Doc, start: int) -> bool:
@@ -150,8 +167,8 @@ def _suggested(doc: Doc, start: int) -> bool:
 
 
 def find_procedure_codes(doc: Doc, scope: Scope) -> ProcedureCodes:
-    cpt = _collect(doc, scope, _CPT)
-    hcpcs = _collect(doc, scope, _HCPCS)
+    cpt = _collect(doc, scope, CPT)
+    hcpcs = _collect(doc, scope, HCPCS)
     return ProcedureCodes(cpt=cpt, hcpcs=hcpcs, icd10=_find_icd(doc, scope))
 
 
@@ -159,23 +176,23 @@ def _collect(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:
     # A code named only as the replacement to use is not a billed code; one also billed is kept.
     billed: dict[str, CodeHit] = {}
     for m in pattern.finditer(doc.text):
-        start = m.start(1)
-        if not scope.allows(start) or _looks_like_id(doc, start) or in_dx_context(doc, start):
+        start, end = m.start(1), m.end(1)
+        if not scope.allows(start) or _looks_like_id(doc, start, end) or in_dx_context(doc, start):
             continue
         if not _suggested(doc, start):
-            billed.setdefault(m.group(1), CodeHit(m.group(1), start, m.end(1)))
+            billed.setdefault(m.group(1), CodeHit(m.group(1), start, end))
     return sorted(billed.values(), key=lambda h: h.start)
 
 
 def _find_icd(doc: Doc, scope: Scope) -> list[CodeHit]:
+    """A dotted code is a diagnosis wherever it stands; one without its dot only after a diagnosis label."""
     hits: dict[str, CodeHit] = {}
-    for m in _ICD_DOTTED.finditer(doc.text):
-        if scope.allows(m.start()):
-            code = f"{m.group(1)}.{m.group(2)}"
-            hits.setdefault(code, CodeHit(code, m.start(), m.end()))
-    for m in _ICD_BARE.finditer(doc.text):
-        if not scope.allows(m.start()) or not in_dx_context(doc, m.start()):
+    for m in ICD10.finditer(doc.text):
+        dotted = bool(m.group(2) and m.group(3))
+        if not scope.allows(m.start()) or _suggested(doc, m.start()):
             continue
-        code = m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
-        hits.setdefault(code, CodeHit(code, m.start(), m.end()))
+        if not dotted and not in_dx_context(doc, m.start()):
+            continue
+        code = m.group(1) + (f".{m.group(3)}" if m.group(3) else "")
+        hits.setdefault(code, CodeHit(code, m.start(), m.end(3) if m.group(3) else m.end(1)))
     return sorted(hits.values(), key=lambda h: h.start)

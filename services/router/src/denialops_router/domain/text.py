@@ -31,7 +31,11 @@ _CLEAN = str.maketrans(
     }
 )
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)]|[a-z]\))\s)")
+# A full stop after an abbreviation (`e.g.`, `Dr.`) ends no sentence.
+_SENTENCE_END = re.compile(
+    r"[.!?](?=\s)(?<!e\.g\.)(?<!i\.e\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bvs\.)(?<!\bSt\.)"
+    r"|\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)]|[a-z]\))\s)"
+)
 _CELL_SPLIT = re.compile(r" {2,}|\s*\|\s*|\s*[*+]\s+|\s+[*+]\s*$|//")
 
 

@@ -1,0 +1,52 @@
+"""The one grammar for codes, shared by the extractor and the grounding check."""
+
+from __future__ import annotations
+
+import pytest
+
+from denialops_shared.contracts.codes import (
+    CAS_SEGMENT,
+    CPT,
+    GROUPED_CARC,
+    HCPCS,
+    ICD10,
+    LABELLED_CARC,
+    RARC,
+    WORDED_CARC,
+    cas_reasons,
+    normalise_code,
+)
+
+
+def test_procedure_code_shapes_and_what_is_not_one() -> None:
+    text = "99213-25 0001F J1885 $12345 84118-1234 99213.50 within 18000 days D2740"
+    assert [m.group(1) for m in CPT.finditer(text)] == ["99213", "0001F"]
+    assert [m.group(1) for m in HCPCS.finditer(text)] == ["J1885", "D2740"]
+
+
+def test_icd10_with_and_without_its_dot() -> None:
+    found = [(m.group(1), bool(m.group(2)), m.group(3)) for m in ICD10.finditer("M54.16, M5416 and A00.M0X.1")]
+    assert found == [("M54", True, "16"), ("M54", False, "16")]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("CO-197 CO 50 PR:2 OA/18 CO197", ["CO-197", "CO-50", "PR-2", "OA-18", "CO-197"]),
+        ("denver, CO 80202", []),
+        ("CO-A1 PI-B7", ["CO-A1", "PI-B7"]),
+    ],
+)
+def test_grouped_carcs(text: str, codes: list[str]) -> None:
+    assert [normalise_code(m.group()) for m in GROUPED_CARC.finditer(text)] == codes
+
+
+def test_worded_labelled_and_segment_carcs_and_rarcs() -> None:
+    assert [m.groups() for m in WORDED_CARC.finditer("Group CO Reason 45; Group PR Reason 1")] == [
+        ("CO", "45"),
+        ("PR", "1"),
+    ]
+    assert LABELLED_CARC.search("reason codes 16, 96 and 204") is not None
+    (segment,) = CAS_SEGMENT.finditer("SVC*HC:99214*210~CAS*CO*29*210.00**45*5.00~")
+    assert (segment.group(1), cas_reasons(segment.group(2))) == ("CO", ["29", "45"])
+    assert [m.group(1) for m in RARC.finditer("N56, M119 MA130 N4 M54.16 XN12")] == ["N56", "M119", "MA130", "N4"]
