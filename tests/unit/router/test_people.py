@@ -58,7 +58,10 @@ def test_letter_to_a_parent_names_the_child() -> None:
 
 
 def test_member_letter_addressee_is_the_patient() -> None:
-    letter = "TIDEPOOL HEALTH\nMarketplace Coverage\n\n05/09/2025\n\nEZRA KOWALCZYK\n807 Heron Bay Drive\nClearwater, FL 33755\n"
+    letter = (
+        "TIDEPOOL HEALTH\nMarketplace Coverage\n\n05/09/2025\n\nEZRA KOWALCZYK\n807 Heron Bay Drive\n"
+        "Clearwater, FL 33755\n"
+    )
     assert _patient(letter) == "Ezra Kowalczyk"
 
 

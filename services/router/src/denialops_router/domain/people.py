@@ -43,7 +43,8 @@ _ABOUT_SOMEONE_ELSE = re.compile(
     rf"(?:care|services?|treatment) (?:given |provided |received )?(?:for|to)) (?P<o>{NAME})"
 )
 _PROSE = re.compile(
-    rf"\b(?i:pt|patient|member named|patient named|enrollee|beneficiary|member|subscriber)(?:[ \t]+|\s*[:=]\s*)(?P<p>{NAME})"
+    rf"\b(?i:pt|patient|member named|patient named|enrollee|beneficiary|member|subscriber)"
+    rf"(?:[ \t]+|\s*[:=]\s*)(?P<p>{NAME})"
     rf"|(?P<q>{NAME}) \((?i:member|patient|enrollee|beneficiary|the patient)\)"
     rf"|\b(?i:for|of) (?P<f>{NAME})(?= ?\((?i:member|id|dob|born|age|\w{{2,4}}[ -]?\d))"
     rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) (?P<c>{_UPPER}, {_UPPER})\b"
