@@ -95,3 +95,26 @@ def test_a_diagnosis_label_covers_only_its_own_cell() -> None:
     facts = extract_case_facts(["H0015 x 5 | dx F11.20 | billed $1,140.00 | CO-109, N418"])
     assert facts.icd10_codes == ["F11.20"]
     assert [c.code for c in facts.denial_codes] == ["CO-109", "N418"]
+
+
+def test_denial_codes_in_words_segments_and_labelled_fields() -> None:
+    letter = (
+        "Line 1 walker  Group CO Reason 45; Group PR Reason 1\n"
+        "  2024-08-12  99214   210.00   0.00   CAS*CO*29*210.00\n"
+        "CARC 29   The time limit for filing has expired.\n"
+        "We denied payment. Reason code on the claim: 204 (not covered).\n"
+        "Reject reason:  31 - Patient cannot be identified.\n"
+        "Reason 1 (primary) - CO-288: referral absent. REASON 197 ALSO APPLIES.\n"
+    )
+    codes = [c.code for c in extract_case_facts([letter]).denial_codes]
+    assert codes == ["CO-45", "PR-1", "CO-29", "204", "31", "CO-288", "197"]
+
+
+def test_a_legend_explaining_another_claims_codes_is_left_out() -> None:
+    letter = (
+        "| claim          | code  | billed | paid  | adj        | status |\n"
+        "| QA250306-10221 | 99213 | 165.00 | 87.60 | CO-45 PR-3 | PAID   |\n"
+        "| QA250310-10498 | 99213 | 165.00 | 0.00  | CO-18      | DENIED |\n"
+        "\ncode notes\nCO-45  charge exceeds fee schedule\nPR-3   copayment amount\nCO-18  exact duplicate claim\n"
+    )
+    assert [c.code for c in extract_case_facts([letter]).denial_codes] == ["CO-18"]

@@ -175,12 +175,17 @@ def _inline_fields(doc: Doc, cell: Span) -> list[Field]:
         return out
     for sep in (_LEADER, _COLON) if ".." in text or "__" in text else (_COLON,):
         found = sep.search(text)
-        if found is None or found.start() == 0 or not _plausible_label(text[: found.start()]):
+        if found is None or found.start() == 0:
+            continue
+        # `We denied the claim. Reason code on the claim: 204`: the label starts after the last sentence.
+        breaks = list(_SENTENCE_BREAK.finditer(text, 0, found.start()))
+        begin = breaks[-1].end() if breaks else 0
+        if not _plausible_label(text[begin : found.start()]):
             continue
         value = _strip(doc.text, cell.start + found.end(), cell.end)
         if value.end > value.start:
             kind = "..." if sep is _LEADER else ":"
-            label = _strip(doc.text, cell.start, cell.start + found.start())
+            label = _strip(doc.text, cell.start + begin, cell.start + found.start())
             return [_field(doc, label, value, kind), *_nested(doc, value)]
     return []
 
