@@ -40,7 +40,7 @@ class ConsumerOptions:
 class ServiceSettings(BaseSettings):
     """What every service needs. Subclasses set `service_name`, the database and the HTTP port."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     service_name: str = "denialops"
     environment: Literal["development", "production"] = "development"
