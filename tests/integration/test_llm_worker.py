@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import TypeVar
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -29,6 +28,7 @@ from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
 from tests.integration.support import received
 from tests.kafka_helpers import collect, headers_of
+from tests.support.completers import CountingCompleter
 from tests.support.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.integration
@@ -36,22 +36,8 @@ pytestmark = pytest.mark.integration
 LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding="utf-8")
 
 
-T = TypeVar("T", bound=BaseModel)
-
-
 class Answer(BaseModel):
     text: str
-
-
-class Once:
-    """A model that may be asked once."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def complete(self, request: LlmRequest[T]) -> T:
-        self.calls += 1
-        return request.schema.model_validate({"text": "cached answer"})
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +51,13 @@ async def test_the_mongo_cache_is_shared_by_replicas_and_expires_on_read(db: Asy
     first, second = (MongoCache(db[CACHE_COLLECTION], 60, clock=lambda: now[0]) for _ in range(2))
     await first.create_indexes()
     request = LlmRequest(prompt=Prompt("p", "v1", "s"), user="u", schema=Answer, temperature=0.0)
-    model = Once()
+    model = CountingCompleter()
 
     def replica(cache: MongoCache) -> CachedCompleter:
         return CachedCompleter(model, cache, provider="openai", model="m", max_temperature=0.2)
 
-    assert await replica(first).complete(request) == Answer(text="cached answer")
-    assert await replica(second).complete(request) == Answer(text="cached answer")
+    assert await replica(first).complete(request) == Answer(text="answer 1")
+    assert await replica(second).complete(request) == Answer(text="answer 1")
     assert model.calls == 1
 
     now[0] += dt.timedelta(seconds=61)  # expired, even though the TTL monitor has not removed it yet

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any
 
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
@@ -11,8 +10,8 @@ from pydantic import BaseModel
 from denialops_shared.llm.cache import CachedCompleter, MemoryCache, cache_key
 from denialops_shared.llm.client import LlmRequest, TextRequest
 from denialops_shared.llm.prompts import Prompt
+from tests.support.completers import CountingCompleter
 
-T = TypeVar("T", bound=BaseModel)
 LETTER = "Jane Roe, member XJ4471902"
 
 
@@ -29,22 +28,6 @@ def request(
     user: str = LETTER, temperature: float = 0.0, version: str = "v1", schema: type[BaseModel] = Answer
 ) -> LlmRequest[Any]:
     return LlmRequest(prompt=Prompt("compose", version, "system"), user=user, schema=schema, temperature=temperature)
-
-
-class CountingCompleter:
-    """An in-memory model that answers with the call number."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def complete(self, request: LlmRequest[T]) -> T:
-        self.calls += 1
-        return request.schema.model_validate({"text": f"answer {self.calls}"})
-
-    async def stream(self, request: TextRequest) -> AsyncIterator[str]:
-        self.calls += 1
-        for word in ("streamed ", "answer ", str(self.calls)):
-            yield word
 
 
 def cached(inner: CountingCompleter, backend: MemoryCache) -> CachedCompleter:
