@@ -4,6 +4,7 @@ from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from denialops_intake.text_extraction import MAX_OCR_PAGES, OCR_PAGE_TIMEOUT_S
 from denialops_shared.llm.settings import CacheSettings, LlmSettings
 from denialops_shared.settings import InsecureConfiguration, ServiceSettings
 
@@ -25,7 +26,10 @@ class IntakeSettings(ServiceSettings):
     # A denial letter is a few thousand characters; the event carrying the text must also fit one Kafka
     # record (cloudevents.MAX_EVENT_BYTES), which refuses larger ones whatever this says.
     max_text_chars: int = Field(default=500_000, ge=1000)
-    # Scans are OCR'd page by page (at most 10 pages, 10 s each), so this bound is generous.
+    # Scans are OCR'd page by page: at most `ocr_max_pages` pages (a scan with more is refused), each for at
+    # most `ocr_page_timeout_seconds` (a page that takes longer reads as empty). The parse timeout bounds it all.
+    ocr_max_pages: int = Field(default=MAX_OCR_PAGES, ge=0, le=200)
+    ocr_page_timeout_seconds: float = Field(default=OCR_PAGE_TIMEOUT_S, gt=0, le=300)
     pdf_parse_timeout_seconds: float = Field(default=60.0, gt=0)
     run_wait_seconds: float = Field(default=10.0, ge=0)
 
