@@ -4,7 +4,8 @@ multiprocessing's resource tracker, Kafka, FerretDB and Redis.
 A deployment of its own (state dir, ports, its own Kafka, database and Redis) is started the way
 `make up` starts one, runs a case (so the router's pool has spawned its workers), and is stopped with
 `make down`. Every process the scripts started inherits the deployment's `DENIALOPS_STATE_DIR`, which
-is how the test finds them, whoever their parent is by then.
+is how the test finds them, whoever their parent is by then; redis-server rewrites its environment with
+its process title, so the processes the pid files name count too.
 """
 
 from __future__ import annotations
@@ -39,17 +40,18 @@ PORTS = {
 }
 
 
-def project_processes(state_dir: Path) -> dict[int, str]:
-    """Live processes whose environment names `state_dir` as DENIALOPS_STATE_DIR, with their command."""
+def project_processes(state_dir: Path, recorded: set[int]) -> dict[int, str]:
+    """Live processes whose environment names `state_dir` as DENIALOPS_STATE_DIR, or whose pid is in
+    `recorded`, with their command."""
     marker = f"DENIALOPS_STATE_DIR={state_dir}".encode()
     found = {}
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if marker not in (proc / "environ").read_bytes().split(b"\0"):
+            if int(proc.name) not in recorded and marker not in (proc / "environ").read_bytes().split(b"\0"):
                 continue
             if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
                 continue  # exited; only its parent has yet to reap it
-            found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+            found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue  # exited meanwhile, or not ours to read
     return found
@@ -85,7 +87,8 @@ def test_make_down_leaves_no_process_of_the_project(deployment: dict[str, str]) 
     with httpx.Client(base_url=intake, timeout=30, headers={"Authorization": f"Bearer {key}"}) as client:
         _, task_id = submit(client, LETTER)
         assert wait_for_task(client, task_id)["status"] == "succeeded"
-    started = project_processes(state_dir)
+    recorded = {int(pid_file.read_text()) for pid_file in (state_dir / "pids").glob("*.pid")}
+    started = project_processes(state_dir, recorded)
     commands = " ".join(started.values())
     for expected in ("denialops_intake", "denialops_router", "multiprocessing.spawn", "resource_tracker"):
         assert expected in commands
@@ -95,6 +98,6 @@ def test_make_down_leaves_no_process_of_the_project(deployment: dict[str, str]) 
     subprocess.run(["make", "--no-print-directory", "down"], cwd=ROOT, env=deployment, check=True, capture_output=True)
 
     deadline = time.monotonic() + 2  # `down` has waited for everything; this only absorbs /proc's lag
-    while project_processes(state_dir) and time.monotonic() < deadline:
+    while project_processes(state_dir, recorded) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert project_processes(state_dir) == {}
+    assert project_processes(state_dir, recorded) == {}

@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from denialops_shared.llm.settings import CacheSettings
 from denialops_shared.settings import ServiceSettings
 
 
@@ -26,3 +27,6 @@ class HealthSettings(ServiceSettings):
         return self.lag_groups or [f"{self.kafka_group_prefix}-{name}" for name in services]
 
     poll_seconds: float = Field(default=5.0, gt=0)
+    # The LLM cache the services use: with CACHE_BACKEND=redis, Redis is checked and shown too (optional:
+    # a Redis outage only costs cache hits, so it never makes the system unhealthy).
+    cache: CacheSettings = Field(default_factory=CacheSettings)
