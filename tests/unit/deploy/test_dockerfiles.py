@@ -245,3 +245,34 @@ def test_build_context_leaves_out_venv_samples_tests_and_caches() -> None:
         or "/.mypy_cache" in path
     )
     assert leaked == []
+
+
+def production_packages(member: str) -> set[str]:
+    """Every package `uv sync --no-dev --package member` installs, read from uv.lock (extras followed)."""
+    lock = {package["name"]: package for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]}
+    seen: set[str] = set()
+    pending: list[tuple[str, tuple[str, ...]]] = [(member, ())]
+    while pending:
+        name, extras = pending.pop()
+        package = lock[name]
+        requirements = list(package.get("dependencies", []))
+        for extra in extras:
+            requirements += package.get("optional-dependencies", {}).get(extra, [])
+        if name in seen and not extras:
+            continue
+        seen.add(name)
+        pending += [(r["name"], tuple(r.get("extra", ()))) for r in requirements]
+    return seen
+
+
+# What `uvicorn[standard]` adds for development only: auto-reload, .env files, YAML logging configs.
+DEVELOPMENT_ONLY = {"watchfiles", "python-dotenv", "pyyaml"}
+
+
+@pytest.mark.parametrize("name", sorted(APP_PORTS))
+def test_images_install_what_runs_in_production_only(name: str) -> None:
+    installed = production_packages(f"denialops-{name}")
+    assert {"uvicorn", "uvloop", "httptools"} <= installed
+    # pydantic-settings needs python-dotenv for itself; the rest of uvicorn[standard] stays out.
+    assert installed & DEVELOPMENT_ONLY <= {"python-dotenv"}
+    assert ("websockets" in installed) == (name == "intake"), "only intake serves a WebSocket"
