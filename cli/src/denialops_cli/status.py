@@ -33,6 +33,9 @@ def render(snapshot: dict[str, Any]) -> list[Table]:
         services.add_row(name, "[green]yes[/]" if state["ready"] else "[red]NO[/]", text)
     for name, ok in snapshot["dependencies"].items():
         services.add_row(f"(health) {name}", "[green]yes[/]" if ok else "[red]NO[/]", "")
+    # A Redis outage costs cache hits, not health: shown, but not what makes the status degraded.
+    for name, ok in snapshot.get("optional_dependencies", {}).items():
+        services.add_row(f"(health) {name}", "[green]yes[/]" if ok else "[red]NO[/]", "optional (LLM cache)")
     totals: dict[tuple[str, str], int] = {}
     for item in snapshot["consumer_lag"]:
         key = (item["group"], item["topic"])

@@ -37,7 +37,7 @@ from tests.unit.deploy.stack import (
 SCHEMA_FILE = ROOT / "tests" / "fixtures" / "compose" / "compose-spec.json"
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 GRAFANA_DIR = ROOT / "deploy" / "grafana"
-CORE_STACK = {"kafka", "mongodb", *APP_PORTS}
+CORE_STACK = {"kafka", "mongodb", "redis", *APP_PORTS}
 OBSERVABILITY = {"prometheus", "grafana"}
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "intake": IntakeSettings,
@@ -140,7 +140,7 @@ def test_every_service_has_a_healthcheck(services: dict[str, dict[str, Any]], na
 def test_app_services_wait_for_healthy_kafka_and_mongodb(services: dict[str, dict[str, Any]], name: str) -> None:
     depends_on = services[name].get("depends_on")
     assert isinstance(depends_on, dict), f"{name}: depends_on must be the long form with conditions"
-    for dependency in ("kafka", "mongodb"):
+    for dependency in ("kafka", "mongodb", "redis"):
         assert dependency in depends_on, f"{name} does not wait for {dependency}"
         assert depends_on[dependency].get("condition") == "service_healthy", f"{name} -> {dependency}"
 
@@ -228,6 +228,11 @@ def test_app_settings_from_the_container_environment(
     default_database = SETTINGS[name].model_fields["mongodb_database"].default
     assert settings.mongodb_database == default_database, "one database per service"
     assert settings.kafka_topic_partitions >= 1
+    cache = getattr(settings, "cache", None)  # the services that call the model, and health
+    if name != "router":
+        assert cache is not None
+        assert cache.backend == "redis"
+        assert urlsplit(cache.redis_url.get_secret_value()).hostname == "redis"
 
 
 def test_health_service_aggregates_the_other_three(

@@ -17,7 +17,7 @@ from docker.utils.build import exclude_paths
 from tests.unit.deploy.stack import ALL_INTERFACES, APP_PORTS, ROOT, Dockerfile, read_dockerfile
 
 SHARED_BODY = "# ---- shared body: identical in every services/*/Dockerfile ----\n"
-HEADER_ARGS = {"SERVICE", "MODULE", "PORT", "RUNTIME_APT_PACKAGES"}
+HEADER_ARGS = {"SERVICE", "MODULE", "PORT", "PORT_VARIABLE", "RUNTIME_APT_PACKAGES"}
 BASE_IMAGE = "python:3.11-slim"
 NOT_IN_CONTEXT = (".venv/", ".local/", ".git/", "data/", "tests/", "schemas/", "deploy/")
 
@@ -65,8 +65,14 @@ def test_dockerfile_healthcheck_probes_readiness_on_the_service_port(name: str) 
     assert len(checks) == 1, "exactly one HEALTHCHECK in the runtime stage"
     assert "CMD" in checks[0].args.split()
     assert "/health/ready" in checks[0].args
-    assert "os.environ['HTTP_PORT']" in checks[0].args
-    assert dockerfile.env(dockerfile.final)["HTTP_PORT"] == str(APP_PORTS[name])
+    env = dockerfile.env(dockerfile.final)
+    # The port answers to one name, the service's own (no HTTP_PORT beside it); the check derives that
+    # name from the module, as the Python one-liner does.
+    port_variable = env["DENIALOPS_MODULE"].removeprefix("denialops_").upper() + "_PORT"
+    assert port_variable == name.replace("-", "_").upper() + "_PORT"
+    assert env[port_variable] == str(APP_PORTS[name])
+    assert "HTTP_PORT" not in env
+    assert "os.environ['DENIALOPS_MODULE'].removeprefix('denialops_').upper() + '_PORT'" in checks[0].args
 
 
 @pytest.mark.parametrize("name", sorted(APP_PORTS))
@@ -239,3 +245,34 @@ def test_build_context_leaves_out_venv_samples_tests_and_caches() -> None:
         or "/.mypy_cache" in path
     )
     assert leaked == []
+
+
+def production_packages(member: str) -> set[str]:
+    """Every package `uv sync --no-dev --package member` installs, read from uv.lock (extras followed)."""
+    lock = {package["name"]: package for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]}
+    seen: set[str] = set()
+    pending: list[tuple[str, tuple[str, ...]]] = [(member, ())]
+    while pending:
+        name, extras = pending.pop()
+        package = lock[name]
+        requirements = list(package.get("dependencies", []))
+        for extra in extras:
+            requirements += package.get("optional-dependencies", {}).get(extra, [])
+        if name in seen and not extras:
+            continue
+        seen.add(name)
+        pending += [(r["name"], tuple(r.get("extra", ()))) for r in requirements]
+    return seen
+
+
+# What `uvicorn[standard]` adds for development only: auto-reload, .env files, YAML logging configs.
+DEVELOPMENT_ONLY = {"watchfiles", "python-dotenv", "pyyaml"}
+
+
+@pytest.mark.parametrize("name", sorted(APP_PORTS))
+def test_images_install_what_runs_in_production_only(name: str) -> None:
+    installed = production_packages(f"denialops-{name}")
+    assert {"uvicorn", "uvloop", "httptools"} <= installed
+    # pydantic-settings needs python-dotenv for itself; the rest of uvicorn[standard] stays out.
+    assert installed & DEVELOPMENT_ONLY <= {"python-dotenv"}
+    assert ("websockets" in installed) == (name == "intake"), "only intake serves a WebSocket"

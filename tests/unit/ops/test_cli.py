@@ -120,6 +120,7 @@ def test_status_renders_services_dependencies_and_lag_totals() -> None:
             "router": {"ready": False, "error": "ConnectError"},
         },
         "dependencies": {"kafka": True, "database": True},
+        "optional_dependencies": {"redis": False},
         "consumer_lag": [
             {"group": "denialops-router", "topic": "document.added", "partition": 0, "lag": 2},
             {"group": "denialops-router", "topic": "document.added", "partition": 1, "lag": 3},
@@ -133,3 +134,5 @@ def test_status_renders_services_dependencies_and_lag_totals() -> None:
     assert "ConnectError" in text
     assert "denialops-router" in text
     assert " 5 " in text
+    assert "(health) redis" in text
+    assert "optional (LLM cache)" in text

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from denialops_health.aggregate import redis_up
 from denialops_health.settings import HealthSettings
 from denialops_health.status_page import render
 from denialops_shared.config_view import MASK, configuration_report, masked_settings
+from denialops_shared.llm.factory import redis_client
+from denialops_shared.llm.settings import CacheSettings
 from denialops_shared.settings import ServiceSettings
+from tests.support.ports import free_port
 
 
 class WithSecrets(ServiceSettings):
@@ -73,3 +77,14 @@ def test_the_status_page_escapes_what_it_shows() -> None:
     page = render(snapshot(services={"<script>x</script>": {"ready": True}}))
     assert "<script>x" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_the_status_page_shows_redis_as_an_optional_dependency() -> None:
+    page = render(snapshot(status="ok", optional_dependencies={"redis": False}))
+    assert "redis</td><td><span class='bad'>DOWN</span></td><td>optional (LLM cache)" in page
+    assert "DenialOps <span class='ok'>ok" in page  # a Redis outage costs cache hits, not health
+
+
+async def test_an_unreachable_redis_is_reported_down() -> None:
+    unreachable = redis_client(CacheSettings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5))
+    assert await redis_up(unreachable) is False

@@ -10,6 +10,7 @@ import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -160,3 +161,26 @@ def test_production_overlay_sets_namespace_images_and_sasl() -> None:
     for config in of_kind(docs, "ConfigMap").values():
         assert config["data"]["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
         assert config["data"]["ENVIRONMENT"] == "production"
+
+
+# The services that read the cache settings (intake and llm-worker call the model; health checks Redis).
+CACHED: dict[str, type[IntakeSettings | LlmWorkerSettings | HealthSettings]] = {
+    "intake": IntakeSettings,
+    "llm-worker": LlmWorkerSettings,
+    "health": HealthSettings,
+}
+
+
+@pytest.mark.parametrize("service", sorted(CACHED))
+def test_the_services_that_use_the_redis_cache_may_reach_it(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = rendered("base")
+    name = f"denialops-{service}"
+    for key in list(os.environ):
+        monkeypatch.delenv(key)
+    for key, value in of_kind(docs, "ConfigMap")[name]["data"].items():
+        monkeypatch.setenv(key, value)
+    cache = CACHED[service]().cache
+    assert cache.backend == "redis"
+    port = urlsplit(cache.redis_url.get_secret_value()).port
+    egress = of_kind(docs, "NetworkPolicy")[name]["spec"]["egress"]
+    assert port in {rule_port["port"] for rule in egress for rule_port in rule["ports"]}

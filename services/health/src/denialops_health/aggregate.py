@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from denialops_health.lag import PartitionLag, consumer_lag
 from denialops_health.metrics import CONSUMER_LAG, SERVICE_UP
 from denialops_health.settings import HealthSettings
+from denialops_shared.llm.factory import redis_client
+from denialops_shared.metrics import DEPENDENCY_UP
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,8 @@ class SystemStatus:
     services: dict[str, dict[str, object]] = field(default_factory=dict)
     configuration: dict[str, dict[str, Any]] = field(default_factory=dict)
     lag: list[PartitionLag] = field(default_factory=list)
+    # Dependencies a service can do without (the Redis cache): name -> reachable at the last poll.
+    optional: dict[str, bool] = field(default_factory=dict)
     checked_at: dt.datetime | None = None
 
     @property
@@ -54,7 +60,18 @@ async def fetch_configuration(client: httpx.AsyncClient, base_url: str) -> dict[
     return body if isinstance(body, dict) else None
 
 
-async def poll_once(settings: HealthSettings, status: SystemStatus, client: httpx.AsyncClient) -> None:
+async def redis_up(redis: Redis) -> bool:
+    try:
+        await redis.ping()
+    except RedisError as exc:
+        log.warning("health.redis.unreachable", extra={"error_class": type(exc).__name__})
+        return False
+    return True
+
+
+async def poll_once(
+    settings: HealthSettings, status: SystemStatus, client: httpx.AsyncClient, redis: Redis | None = None
+) -> None:
     names = list(settings.health_targets)
     urls = [settings.health_targets[n] for n in names]
     checks, configs = await asyncio.gather(
@@ -74,11 +91,15 @@ async def poll_once(settings: HealthSettings, status: SystemStatus, client: http
         log.warning("health.lag.failed", extra={"error_class": type(exc).__name__})
     for item in status.lag:
         CONSUMER_LAG.labels(group=item.group, topic=item.topic, partition=str(item.partition)).set(item.lag)
+    if redis is not None:
+        status.optional["redis"] = up = await redis_up(redis)
+        DEPENDENCY_UP.labels(dependency="redis").set(1 if up else 0)
     status.checked_at = dt.datetime.now(dt.UTC)
 
 
 async def poll_forever(settings: HealthSettings, status: SystemStatus) -> None:
+    redis = redis_client(settings.cache) if settings.cache.backend == "redis" else None
     async with httpx.AsyncClient() as client:
         while True:
-            await poll_once(settings, status, client)
+            await poll_once(settings, status, client, redis)
             await asyncio.sleep(settings.poll_seconds)

@@ -33,6 +33,7 @@ def bootstrap(settings: HealthSettings | None = None) -> FastAPI:
             "status": "ok" if healthy else "degraded",
             "checked_at": checked.isoformat() if checked else None,
             "dependencies": dependencies,
+            "optional_dependencies": status.optional,
             "services": status.services,
             "consumer_lag": [dataclasses.asdict(item) for item in status.lag],
             "configuration": {"health": own_configuration, **status.configuration},

@@ -1,16 +1,15 @@
 """Health service settings (environment variables)."""
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
+from denialops_shared.llm.settings import CacheSettings
 from denialops_shared.settings import ServiceSettings
 
 
 class HealthSettings(ServiceSettings):
     service_name: str = "health"
-    http_port: int = Field(default=8003, validation_alias=AliasChoices("HEALTH_PORT", "HTTP_PORT"))
-    mongodb_database: str = Field(
-        default="denialops_health", validation_alias=AliasChoices("HEALTH_MONGODB_DATABASE", "MONGODB_DATABASE")
-    )
+    http_port: int = Field(default=8003, validation_alias="HEALTH_PORT")
+    mongodb_database: str = Field(default="denialops_health", validation_alias="HEALTH_MONGODB_DATABASE")
     # name=base URL of every service whose readiness is aggregated.
     health_targets: dict[str, str] = Field(
         default_factory=lambda: {
@@ -28,3 +27,6 @@ class HealthSettings(ServiceSettings):
         return self.lag_groups or [f"{self.kafka_group_prefix}-{name}" for name in services]
 
     poll_seconds: float = Field(default=5.0, gt=0)
+    # The LLM cache the services use: with CACHE_BACKEND=redis, Redis is checked and shown too (optional:
+    # a Redis outage only costs cache hits, so it never makes the system unhealthy).
+    cache: CacheSettings = Field(default_factory=CacheSettings)

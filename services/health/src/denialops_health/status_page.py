@@ -73,7 +73,14 @@ def render(snapshot: Mapping[str, Any]) -> str:
         [_e(name), _badge(bool(s.get("ready")), "ready", "NOT READY"), _checks(s)]
         for name, s in snapshot["services"].items()
     ]
-    dependencies = [[_e(name), _badge(bool(ok), "up", "DOWN")] for name, ok in snapshot["dependencies"].items()]
+    dependencies = [
+        [_e(name), _badge(bool(ok), "up", "DOWN"), "required"] for name, ok in snapshot["dependencies"].items()
+    ]
+    # Optional: the services work without it (a Redis outage only costs cache hits).
+    dependencies += [
+        [_e(name), _badge(bool(ok), "up", "DOWN"), "optional (LLM cache)"]
+        for name, ok in snapshot.get("optional_dependencies", {}).items()
+    ]
     return (
         "<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='5'>"
         f"<title>DenialOps status</title><style>{STYLE}</style></head><body>"
@@ -81,7 +88,7 @@ def render(snapshot: Mapping[str, Any]) -> str:
         f"<p>checked at {_e(snapshot.get('checked_at') or 'not yet')} · <a href='/health'>JSON</a>"
         " · <a href='/metrics'>metrics</a></p>"
         f"<h2>Services</h2>{_table(['service', 'readiness', 'dependencies'], services)}"
-        f"<h2>Health service dependencies</h2>{_table(['dependency', 'state'], dependencies)}"
+        f"<h2>Dependencies</h2>{_table(['dependency', 'state', 'kind'], dependencies)}"
         f"<h2>Consumer lag</h2>{_table(['group', 'topic', 'partition', 'lag'], _lag_rows(snapshot['consumer_lag']))}"
         f"<h2>Configuration <small>(secrets masked)</small></h2>{_configuration(snapshot['configuration'])}"
         "</body></html>"
