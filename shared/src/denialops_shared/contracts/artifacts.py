@@ -292,13 +292,18 @@ class ClockBasis(StrEnum):
 
 
 class Clock(_Frozen):
-    """One deadline: its date (None when nothing to count from), how it was obtained, the window in words
-    ("60 days from the notice") and its source (the letter, or the rule it comes from)."""
+    """One deadline: its date (None when nothing to count from yet), how it was obtained, the window in
+    words ("60 days from the notice") and its source (the letter, or the rule it comes from).
+
+    `period` is the window as an ISO 8601 duration (`P60D`, `P4M`, `PT72H`) so a clock that starts later
+    (the payer's decision, counted from the day we file) can be dated with
+    `denialops_shared.periods.add_period(filed_on, period)`."""
 
     due: dt.date | None
     basis: ClockBasis
     window: str | None
     source: str
+    period: str | None = Field(default=None, pattern=r"^P(?:\d+[DM]|T\d+H)$")
 
 
 class DeadlineLevel(_Frozen):
