@@ -63,6 +63,7 @@ class Case:
 
 
 Level = tuple[str, str, dt.date | None, ClockBasis]
+Row = tuple[str, Case, list[Level], str | None]
 
 
 def days(n: int, start: dt.date = NOTICE) -> dt.date:
@@ -97,7 +98,7 @@ def compute_deadlines_for(regime: Regime, case: Case) -> Deadlines:
     return out
 
 
-ERISA = [
+ERISA: list[Row] = [
     # 180 days "following receipt": receipt is not printed, so counted from the notice and assumed.
     ("initial denial", Case(), [("appeal", STD, days(180), A), ("external_review", STD, None, C)], None),
     (
@@ -156,7 +157,7 @@ ERISA = [
     ),
 ]
 
-ACA = [
+ACA: list[Row] = [
     ("initial denial", Case(), [("appeal", STD, days(180), A), ("external_review", STD, None, C)], None),
     (
         "final decision: external review 4 months from the notice",
@@ -190,7 +191,7 @@ ACA = [
     ),
 ]
 
-STATE = [
+STATE: list[Row] = [
     ("initial denial", Case(), [("appeal", STD, days(180), A), ("external_review", STD, None, A)], "default"),
     (
         "final decision: the shortest state window, 60 days, assumed",
@@ -207,7 +208,7 @@ STATE = [
 ]
 
 # Medicare counts receipt as the notice date + 5 days: 120-day redetermination -> notice + 125.
-MEDICARE_FFS = [
+MEDICARE_FFS: list[Row] = [
     (
         "initial determination (MSN / remittance)",
         Case(),
@@ -273,7 +274,7 @@ MEDICARE_FFS = [
     ),
 ]
 
-MEDICARE_ADVANTAGE = [
+MEDICARE_ADVANTAGE: list[Row] = [
     (
         "initial denial: 60 days from the notice (the rule text says 65: unconfirmed, assumed)",
         Case(),
@@ -306,7 +307,7 @@ MEDICARE_ADVANTAGE = [
     ),
 ]
 
-PART_D = [
+PART_D: list[Row] = [
     (
         "coverage determination denied: redetermination within 65 days",
         Case(),
@@ -327,7 +328,7 @@ PART_D = [
     ),
 ]
 
-MEDICAID_MANAGED_CARE = [
+MEDICAID_MANAGED_CARE: list[Row] = [
     (
         "initial denial: plan appeal first (60 days, unconfirmed), then the fair hearing",
         Case(),
@@ -354,7 +355,7 @@ MEDICAID_MANAGED_CARE = [
     ),
 ]
 
-MEDICAID_FFS = [
+MEDICAID_FFS: list[Row] = [
     ("notice of action: fair hearing within 90 days", Case(), [("fair_hearing", STD, days(90), C)], None),
     (
         "aid continuing: the 10-day clock leads",
@@ -370,7 +371,7 @@ MEDICAID_FFS = [
     ),
 ]
 
-UNKNOWN = [
+UNKNOWN: list[Row] = [
     (
         "nothing known: the shortest common window, assumed",
         Case(),
@@ -397,7 +398,7 @@ UNKNOWN = [
     ),
 ]
 
-TABLES = {
+TABLES: dict[Regime, list[Row]] = {
     Regime.ERISA: ERISA,
     Regime.ACA_INDIVIDUAL: ACA,
     Regime.STATE_FULLY_INSURED: STATE,

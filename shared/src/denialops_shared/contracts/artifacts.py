@@ -37,6 +37,29 @@ class DeadlineBasis(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Regime(StrEnum):
+    """The programme whose appeal rules govern the case (README, "Deadline engine")."""
+
+    ERISA = "erisa"
+    ACA_INDIVIDUAL = "aca_individual"
+    STATE_FULLY_INSURED = "state_fully_insured"
+    MEDICARE_FFS = "medicare_ffs"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+    MEDICARE_PART_D = "medicare_part_d"
+    MEDICAID_MANAGED_CARE = "medicaid_managed_care"
+    MEDICAID_FFS = "medicaid_ffs"
+    UNKNOWN = "unknown"
+
+
+class ClockBasis(StrEnum):
+    """`printed`: the letter states the date; `computed`: a stated window counted from a known date;
+    `assumed`: a default window or an assumed start (receipt taken as the notice date)."""
+
+    PRINTED = "printed"
+    COMPUTED = "computed"
+    ASSUMED = "assumed"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -134,10 +157,15 @@ class PlanStep(_Frozen):
 
 
 class DeadlineTimeline(_Frozen):
+    """The deadline the plan works to. With `deadlines.json`, the next dated filing deadline: `level` names it
+    (appeal, redetermination, corrected_claim, ...) and `regime` the programme."""
+
     as_of: dt.date
     appeal_deadline: dt.date | None = None
     days_remaining: int | None = None
     basis: DeadlineBasis = DeadlineBasis.UNKNOWN
+    level: str | None = None
+    regime: Regime | None = None
 
 
 class ActionPlan(_Frozen):
@@ -266,29 +294,6 @@ class PlanRules(_Frozen):
     timely_filing: PlanRule | None = None
     deductibles: list[PlanRule] = Field(default_factory=list)
     out_of_pocket_limits: list[PlanRule] = Field(default_factory=list)
-
-
-class Regime(StrEnum):
-    """The programme whose appeal rules govern the case (README, "Deadline engine")."""
-
-    ERISA = "erisa"
-    ACA_INDIVIDUAL = "aca_individual"
-    STATE_FULLY_INSURED = "state_fully_insured"
-    MEDICARE_FFS = "medicare_ffs"
-    MEDICARE_ADVANTAGE = "medicare_advantage"
-    MEDICARE_PART_D = "medicare_part_d"
-    MEDICAID_MANAGED_CARE = "medicaid_managed_care"
-    MEDICAID_FFS = "medicaid_ffs"
-    UNKNOWN = "unknown"
-
-
-class ClockBasis(StrEnum):
-    """`printed`: the letter states the date; `computed`: a stated window counted from a known date;
-    `assumed`: a default window or an assumed start (receipt taken as the notice date)."""
-
-    PRINTED = "printed"
-    COMPUTED = "computed"
-    ASSUMED = "assumed"
 
 
 class Clock(_Frozen):

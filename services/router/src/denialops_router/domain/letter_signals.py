@@ -67,7 +67,7 @@ def _decided_level(doc: Doc) -> str | None:
 
 def timely_filing_denial(facts: CaseFacts, doc: Doc) -> bool:
     """CARC 29, a denial reason about the filing limit, or a sentence saying the limit was missed."""
-    if any(c.kind == "carc" and c.reason == _TIMELY_FILING_CARC for c in facts.denial_codes):
+    if any(c.kind == "carc" and c.code.rsplit("-", 1)[-1] == _TIMELY_FILING_CARC for c in facts.denial_codes):
         return True
     if facts.denial_reason and _TIMELY_FILING.search(facts.denial_reason.lower()):
         return True

@@ -135,10 +135,10 @@ CHAINS: dict[Regime, tuple[LevelRule, ...]] = {
         ),
         LevelRule(
             level="alj_hearing",
-            action="Request an ALJ hearing with OMHA (amount in controversy at least $200 in 2026)",
+            action="Request an ALJ hearing with OMHA (the amount in controversy must reach the year's minimum)",
             filing="P60D",
             anchor=Anchor.RECEIPT,
-            source="42 CFR 405.1014; amount in controversy FR 2025-21879",
+            source="42 CFR 405.1014 (amount in controversy: 200 dollars in 2026)",
             decision=DecisionRule("P90D", "P90D", None, "after OMHA receives the request (late: escalate)"),
         ),
     ),
