@@ -134,7 +134,7 @@ def test_a_conditional_erisa_sentence_alone_is_not_enough() -> None:
     ],
 )
 def test_the_level_a_letter_decides(letter: str, decided: str | None) -> None:
-    assert read_letter(CaseFacts(), make_doc([letter])).decided_level == decided
+    assert read_letter(CaseFacts(), make_doc([letter]), Regime.MEDICARE_FFS).decided_level == decided
 
 
 @pytest.mark.parametrize(
@@ -148,13 +148,18 @@ def test_the_level_a_letter_decides(letter: str, decided: str | None) -> None:
     ],
 )
 def test_a_timely_filing_denial(facts: CaseFacts, letter: str, timely: bool) -> None:
-    assert read_letter(facts, make_doc([letter])).timely_filing is timely
+    assert read_letter(facts, make_doc([letter]), Regime.UNKNOWN).timely_filing is timely
 
 
 def test_continued_benefits_and_pre_service() -> None:
     letter = (
         "PRE-SERVICE REQUEST DENIED\n\n" + BODY + "To keep getting services during your appeal, appeal within 10 days."
     )
-    signals = read_letter(CaseFacts(), make_doc([letter]))
+    signals = read_letter(CaseFacts(), make_doc([letter]), Regime.MEDICAID_FFS)
     assert signals.continued_benefits
-    assert read_letter(CaseFacts(), make_doc([BODY])).continued_benefits is False
+    assert signals.pre_service
+    assert read_letter(CaseFacts(), make_doc([BODY]), Regime.MEDICAID_FFS).continued_benefits is False
+    # Read only where the regime's rules use it.
+    assert read_letter(CaseFacts(), make_doc([letter]), Regime.ERISA).continued_benefits is False
+    decided = "MEDICARE REDETERMINATION NOTICE\n\nWe have completed the redetermination."
+    assert read_letter(CaseFacts(), make_doc([decided]), Regime.ERISA).decided_level is None

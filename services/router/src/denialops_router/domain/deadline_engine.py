@@ -28,6 +28,7 @@ from denialops_router.domain.programmes import (
     CHAINS,
     CONTINUED_BENEFITS,
     CORRECTED_CLAIM,
+    INTERNAL_APPEAL_REGIMES,
     MEDICAID_REGIMES,
     MEDICARE_RECEIPT_DAYS,
     MEDICARE_REGIMES,
@@ -58,7 +59,6 @@ _PERIOD_WORDS = re.compile(r"^P(?:(?P<days>\d+)D|(?P<months>\d+)M|T(?P<hours>\d+
 # something else (a frequency limit, a filing limit from the date of service).
 LONGEST_WINDOW = "P12M"
 CONTINUED_BENEFITS_ACTION = "File the appeal within 10 days of the notice to keep services during the appeal"
-_INTERNAL_LEVELS_REPEAT = frozenset({Regime.ERISA, Regime.ACA_INDIVIDUAL, Regime.STATE_FULLY_INSURED})
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ def build_deadlines(facts: CaseFacts, decision: RouteDecision, pages: Sequence[s
     doc = make_doc(pages)
     regime, reason = find_regime(facts, doc)
     urgent = Urgency.EXPEDITED in (facts.urgency, decision.urgency)
-    return compute_deadlines(DeadlineInput(facts, decision.route, regime, reason, read_letter(facts, doc), urgent))
+    letter = read_letter(facts, doc, regime)
+    return compute_deadlines(DeadlineInput(facts, decision.route, regime, reason, letter, urgent))
 
 
 def compute_deadlines(case: DeadlineInput) -> Deadlines:
@@ -126,7 +127,7 @@ def _levels_ahead(case: DeadlineInput, warnings: list[str]) -> tuple[LevelRule |
     chain = list(CHAINS[case.regime])
     start = 0
     decided = case.letter.decided_level
-    if case.regime in _INTERNAL_LEVELS_REPEAT:
+    if case.regime in INTERNAL_APPEAL_REGIMES:
         # ERISA allows two internal levels: only a final internal decision opens external review.
         start = 1 if case.facts.is_final_appeal_decision else 0
     elif case.facts.is_final_appeal_decision or decided is not None:

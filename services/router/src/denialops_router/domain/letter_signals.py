@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 
 from denialops_router.domain import letter_kind
+from denialops_router.domain.programmes import LEVEL_FROM_LETTER, MEDICAID_REGIMES
 from denialops_router.domain.text import Doc
-from denialops_shared.contracts.artifacts import CaseFacts
+from denialops_shared.contracts.artifacts import CaseFacts, Regime
 
 _LEVEL = r"(?:appeal|grievance|reconsideration|redetermination)"
 _LEVEL_WORD = re.compile(_LEVEL)
@@ -45,11 +46,13 @@ class LetterSignals:
     pre_service: bool = False
 
 
-def read_letter(facts: CaseFacts, doc: Doc) -> LetterSignals:
+def read_letter(facts: CaseFacts, doc: Doc, regime: Regime) -> LetterSignals:
+    """Only what the regime's rules use is read: the level decided matters where it picks the next level,
+    continued benefits in Medicaid."""
     return LetterSignals(
-        decided_level=_decided_level(doc),
+        decided_level=_decided_level(doc) if regime in LEVEL_FROM_LETTER else None,
         timely_filing=timely_filing_denial(facts, doc),
-        continued_benefits=bool(_CONTINUED.search(doc.lower)),
+        continued_benefits=regime in MEDICAID_REGIMES and bool(_CONTINUED.search(doc.lower)),
         pre_service=letter_kind.pre_service(doc) is not None and facts.claim_number is None,
     )
 

@@ -252,3 +252,8 @@ CORRECTED_CLAIM = LevelRule(
     verified=False,
     filing_words="within the payer's corrected-claim filing limit",
 )
+
+# Plans with internal levels that repeat (ERISA allows two): only a final internal decision moves on.
+INTERNAL_APPEAL_REGIMES = frozenset({Regime.ERISA, Regime.ACA_INDIVIDUAL, Regime.STATE_FULLY_INSURED})
+# Where the next level depends on which level the letter decided (a redetermination opens the reconsideration).
+LEVEL_FROM_LETTER = frozenset(r for r, chain in CHAINS.items() if len(chain) > 1 and r not in INTERNAL_APPEAL_REGIMES)

@@ -9,10 +9,13 @@ name other programmes all the time. Patterns are lower-case and run on `Doc.lowe
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from denialops_router.domain.text import Doc
+from denialops_router.domain.text import at_word as _w
 from denialops_shared.contracts.artifacts import CaseFacts, Regime
 
 NAME_WEIGHT = 3.0
@@ -24,38 +27,99 @@ HEADING_LINES = 12
 # Below this score no regime is claimed.
 MIN_SCORE = 1.0
 
-_CUES: dict[Regime, re.Pattern[str]] = {
-    Regime.MEDICARE_PART_D: re.compile(r"\bpart d\b|medicare prescription drug|medicare drug plan|\bpdp\b|\bma-pd\b"),
-    Regime.MEDICARE_ADVANTAGE: re.compile(
-        r"medicare advantage|\bpart c\b|with a medicare contract|\bd-?snp\b|dual(?:-| )eligible special needs|"
-        r"medicare (?:hmo|ppo|pffs)\b"
+
+@dataclass(frozen=True)
+class _Phrases:
+    """A regime's cue phrases. `gate` holds each phrase's literal start: a text holding none of them cannot
+    match, and is skipped without running the alternation (a scan for a literal is much faster)."""
+
+    regex: re.Pattern[str]
+    gate: tuple[str, ...]
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text) if any(g in text for g in self.gate) else iter(())
+
+
+_LITERAL_START = re.compile(r"[^\\()\[\]{}?*+|.^$]+")
+
+
+def _phrases(*branches: str) -> _Phrases:
+    starts = [_LITERAL_START.match(branch) for branch in branches]
+    assert all(starts), "every cue phrase starts with a literal"
+    return _Phrases(re.compile("|".join(branches)), tuple(m.group(0) for m in starts if m))
+
+
+_CUES: dict[Regime, _Phrases] = {
+    Regime.MEDICARE_PART_D: _phrases(
+        rf"{_w('part d')}\b", "medicare prescription drug", "medicare drug plan", rf"{_w('pdp')}\b", rf"{_w('ma-pd')}\b"
     ),
-    Regime.MEDICARE_FFS: re.compile(
-        r"medicare summary notice|original medicare|medicare administrative contractor|medicare (?:part [ab]|"
-        r"fee-for-service|ffs)\b|medicare remittance|\b(?:noridian|palmetto gba|novitas|first coast service|"
-        r"national government services|cgs administrators|wisconsin physicians service)\b"
+    Regime.MEDICARE_ADVANTAGE: _phrases(
+        "medicare advantage",
+        rf"{_w('part c')}\b",
+        "with a medicare contract",
+        rf"{_w('dsnp')}\b",
+        rf"{_w('d-snp')}\b",
+        "dual(?:-| )eligible special needs",
+        r"medicare (?:hmo|ppo|pffs)\b",
     ),
-    Regime.MEDICAID_MANAGED_CARE: re.compile(
-        r"medicaid (?:and chip )?managed care|managed care organi[sz]ation|\bmco\b|medicaid (?:health )?plan\b|"
-        r"medicaid (?:hmo|advantage)"
+    Regime.MEDICARE_FFS: _phrases(
+        "medicare summary notice",
+        "original medicare",
+        "medicare administrative contractor",
+        r"medicare (?:part [ab]|fee-for-service|ffs)\b",
+        "medicare remittance",
+        "noridian",
+        "palmetto gba",
+        "novitas",
+        "first coast service",
+        "national government services",
+        "cgs administrators",
+        "wisconsin physicians service",
     ),
-    Regime.MEDICAID_FFS: re.compile(
-        r"medicaid fee-for-service|medicaid ffs|state medicaid (?:agency|program)|department of "
-        r"(?:health and human services|social services|medical assistance)"
+    Regime.MEDICAID_MANAGED_CARE: _phrases(
+        "medicaid (?:and chip )?managed care",
+        "managed care organi[sz]ation",
+        rf"{_w('mco')}\b",
+        r"medicaid (?:health )?plan\b",
+        "medicaid (?:hmo|advantage)",
     ),
-    Regime.ACA_INDIVIDUAL: re.compile(
-        r"marketplace|individual (?:&|and) family (?:plan|coverage)|healthcare\.gov|qualified health plan|"
-        r"exchange plan|individual (?:health )?(?:plan|coverage|policy)\b|student health (?:insurance )?plan"
+    Regime.MEDICAID_FFS: _phrases(
+        "medicaid fee-for-service",
+        "medicaid ffs",
+        "state medicaid (?:agency|program)",
+        "department of (?:health and human services|social services|medical assistance)",
     ),
-    Regime.ERISA: re.compile(
-        r"\berisa\b|502\(a\)|self-(?:funded|insured)|employee (?:welfare )?benefit plan|welfare benefit plan|"
-        r"employer(?:-sponsored| group)? (?:health )?plan|group health plan|your employer|employee (?:medical|health) "
-        r"plan|third-party administrator|\btpa\b"
+    Regime.ACA_INDIVIDUAL: _phrases(
+        "marketplace",
+        "individual (?:&|and) family (?:plan|coverage)",
+        r"healthcare\.gov",
+        "qualified health plan",
+        "exchange plan",
+        r"individual (?:health )?(?:plan|coverage|policy)\b",
+        "student health (?:insurance )?plan",
     ),
-    Regime.STATE_FULLY_INSURED: re.compile(
-        r"fully insured|department of (?:insurance|managed health care|financial services)|insurance "
-        r"(?:commissioner|department|law)|independent medical review|\bimr\b|church plan|governmental plan|"
-        r"government(?:al)? employer"
+    Regime.ERISA: _phrases(
+        rf"{_w('erisa')}\b",
+        r"502\(a\)",
+        "self-(?:funded|insured)",
+        "employee (?:welfare )?benefit plan",
+        "welfare benefit plan",
+        "employer(?:-sponsored| group)? (?:health )?plan",
+        "group health plan",
+        "your employer",
+        "employee (?:medical|health) plan",
+        "third-party administrator",
+        rf"{_w('tpa')}\b",
+    ),
+    Regime.STATE_FULLY_INSURED: _phrases(
+        "fully insured",
+        "department of (?:insurance|managed health care|financial services)",
+        "insurance (?:commissioner|department|law)",
+        "independent medical review",
+        rf"{_w('imr')}\b",
+        "church plan",
+        "governmental plan",
+        "government(?:al)? employer",
     ),
 }
 # A drug coverage determination is Part D only in a Medicare letter (commercial PBMs use the words too).
@@ -66,9 +130,9 @@ _PLAN_WORDS = re.compile(r"\bplan\b|\bhealth\b|\bcare\b|\bhmo\b|\bmco\b|\bpartne
 # Someone else's coverage, or a rule the reader's plan may or may not fall under.
 _ASIDE = re.compile(
     r"other (?:coverage|insurance|payer)|primary|secondary|payer of last resort|coordination of benefits|"
-    r"\bbill (?:the|her|his|their|your)\b|also has|dependent of|\bif (?:your|the|you)\b|\bsuch as\b|for example|"
-    r"\bunless\b|\bwhether\b|(?:coverage|enrollment|plan) (?:has )?ended|returned to|"
-    r"\bnot (?:part of|an? (?:medicare|medicaid|employer|marketplace|erisa))|"
+    rf"{_w('bill')} (?:the|her|his|their|your)\b|also has|dependent of|{_w('if')} (?:your|the|you)\b|"
+    rf"{_w('such as')}\b|for example|{_w('unless')}\b|{_w('whether')}\b|(?:coverage|enrollment|plan) "
+    rf"(?:has )?ended|returned to|{_w('not')} (?:part of|an? (?:medicare|medicaid|employer|marketplace|erisa))|"
     r"local coverage|national coverage"
 )
 # Which of two Medicare (or Medicaid) cues governs when both are present.
@@ -150,10 +214,11 @@ def _cues(facts: CaseFacts, doc: Doc) -> list[_Cue]:
         return asides[span.start]
 
     # A letterhead line is judged by itself: the "sentence" around it runs on through the address block.
-    lines = [doc.lower[s.start : s.end] for s in doc.lines() if doc.lower[s.start : s.end].strip()]
-    for line in lines[:HEADING_LINES]:
-        if not _ASIDE.search(line):
-            out += _match(line, HEADING_WEIGHT, "the letterhead")
+    lines = (
+        doc.lower[s.start : s.end] for s in doc.lines() if not doc.lower[s.start : s.end].isspace() and s.end > s.start
+    )
+    heading = "\n".join(line for line in itertools.islice(lines, HEADING_LINES) if not _ASIDE.search(line))
+    out += _match(heading, HEADING_WEIGHT, "the letterhead")
     for regime, pattern in _CUES.items():
         for m in pattern.finditer(doc.lower):
             out.append(_Cue(regime, ASIDE_WEIGHT if aside(m.start()) else BODY_WEIGHT, "the letter", m.group(0)))
