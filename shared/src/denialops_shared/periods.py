@@ -24,12 +24,23 @@ def add_months(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, start.day)
 
 
-def add_period(start: dt.date, period: str) -> dt.date:
-    """The last day of a period counted from `start`; hours count as whole days begun (72 h -> 3 days)."""
+def _parse(period: str) -> tuple[int, str]:
     m = _PERIOD.match(period)
     if m is None:
         raise ValueError(f"not a period of days, months or hours: {period!r}")
-    if m["months"]:
-        return add_months(start, int(m["months"]))
-    days = int(m["days"]) if m["days"] else math.ceil(int(m["hours"]) / 24)
-    return start + dt.timedelta(days=days)
+    unit = next(name for name in ("days", "months", "hours") if m[name])
+    return int(m[unit]), unit
+
+
+def add_period(start: dt.date, period: str) -> dt.date:
+    """The last day of a period counted from `start`; hours count as whole days begun (72 h -> 3 days)."""
+    amount, unit = _parse(period)
+    if unit == "months":
+        return add_months(start, amount)
+    return start + dt.timedelta(days=amount if unit == "days" else math.ceil(amount / 24))
+
+
+def period_words(period: str) -> str:
+    """`P60D` -> `60 days`, `P4M` -> `4 months`, `PT72H` -> `72 hours`."""
+    amount, unit = _parse(period)
+    return f"{amount} {unit}"

@@ -375,26 +375,32 @@ UNKNOWN: list[Row] = [
     (
         "nothing known: the shortest common window, assumed",
         Case(),
-        [("appeal", STD, days(60), A)],
+        [("appeal", STD, days(60), A), ("external_review", STD, None, A)],
         "default not confirmed",
     ),
     (
         "the letter's window decides",
         Case(window_days=180, deadline=days(180), basis=DeadlineBasis.FROM_DENIAL_DATE),
-        [("appeal", STD, days(180), C)],
+        [("appeal", STD, days(180), C), ("external_review", STD, None, A)],
         None,
     ),
     (
         "no notice date: nothing can be counted",
         Case(notice=None),
-        [("appeal", STD, None, A)],
+        [("appeal", STD, None, A), ("external_review", STD, None, A)],
         "The letter's date is unknown",
     ),
     (
         "a 60-month 'window' (a frequency limit) is not an appeal window",
         Case(deadline=D(2030, 3, 10), basis=DeadlineBasis.FROM_DENIAL_DATE),
-        [("appeal", STD, days(60), A)],
+        [("appeal", STD, days(60), A), ("external_review", STD, None, A)],
         "later than any appeal window allows",
+    ),
+    (
+        "a final internal decision: external review, by the letter's 4 months",
+        Case(final=True, deadline=D(2025, 7, 10), basis=DeadlineBasis.FROM_DENIAL_DATE),
+        [("external_review", STD, D(2025, 7, 10), C)],
+        None,
     ),
 ]
 

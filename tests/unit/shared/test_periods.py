@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from denialops_shared.periods import add_months, add_period
+from denialops_shared.periods import add_months, add_period, period_words
 
 D = dt.date
 
@@ -44,7 +44,14 @@ def test_add_period(period: str, expected: dt.date) -> None:
     assert add_period(D(2025, 10, 31), period) == expected
 
 
+@pytest.mark.parametrize(("period", "words"), [("P60D", "60 days"), ("P4M", "4 months"), ("PT72H", "72 hours")])
+def test_period_words(period: str, words: str) -> None:
+    assert period_words(period) == words
+
+
 @pytest.mark.parametrize("period", ["60", "P2W", "P1Y", "PT", "P-3D", ""])
-def test_add_period_rejects_other_periods(period: str) -> None:
+def test_other_periods_are_refused(period: str) -> None:
     with pytest.raises(ValueError, match="not a period"):
         add_period(D(2025, 1, 1), period)
+    with pytest.raises(ValueError, match="not a period"):
+        period_words(period)

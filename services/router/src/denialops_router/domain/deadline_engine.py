@@ -19,7 +19,6 @@ Levels after the first count from a decision not yet made: their filing date is 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,7 +33,6 @@ from denialops_router.domain.programmes import (
     MEDICARE_REGIMES,
     MEDICARE_REOPENING,
     Anchor,
-    DecisionRule,
     LevelRule,
 )
 from denialops_router.domain.regime import find_regime
@@ -52,9 +50,8 @@ from denialops_shared.contracts.artifacts import (
     RouteDecision,
     Urgency,
 )
-from denialops_shared.periods import add_months, add_period
+from denialops_shared.periods import add_months, add_period, period_words
 
-_PERIOD_WORDS = re.compile(r"^P(?:(?P<days>\d+)D|(?P<months>\d+)M|T(?P<hours>\d+)H)$")
 # No appeal window runs past a year (the longest: a Medicare reopening, 1 year); a longer "window" is
 # something else (a frequency limit, a filing limit from the date of service).
 LONGEST_WINDOW = "P12M"
@@ -164,7 +161,7 @@ def _level(
         level=rule.level,
         track="expedited" if expedited else "standard",
         filing=letter or rule_clock,
-        decision=_decision_clock(rule.decision, expedited, case.letter.pre_service),
+        decision=_decision_clock(rule, expedited, case.letter.pre_service),
     )
 
 
@@ -175,7 +172,7 @@ def _rule_clock(case: DeadlineInput, rule: LevelRule, from_notice: bool) -> Cloc
         )
     if rule.filing is None:
         return Clock(due=None, basis=ClockBasis.ASSUMED, window=rule.filing_words, source=rule.source, period=None)
-    length = rule.filing_words or _words(rule.filing)
+    length = rule.filing_words or period_words(rule.filing)
     if not from_notice:
         return Clock(
             due=None,
@@ -279,7 +276,9 @@ def _window_from_notice(deadline: dt.date, notice: dt.date, days: int | None) ->
     )
 
 
-def _decision_clock(rule: DecisionRule | None, expedited: bool, pre_service: bool) -> Clock | None:
+def _decision_clock(level: LevelRule, expedited: bool, pre_service: bool) -> Clock | None:
+    """The payer's clock; it starts when the request is received, so its date is unknown until we file."""
+    rule = level.decision
     if rule is None:
         return None
     period = rule.expedited if expedited else rule.pre_service if pre_service else rule.post_service
@@ -289,8 +288,8 @@ def _decision_clock(rule: DecisionRule | None, expedited: bool, pre_service: boo
     return Clock(
         due=None,
         basis=ClockBasis.COMPUTED if rule.verified else ClockBasis.ASSUMED,
-        window=f"{_words(period)} {rule.words} ({kind})" if period else rule.words,
-        source="the programme's decision deadline, counted from the day the request is received",
+        window=f"{period_words(period)} {rule.words} ({kind})" if period else rule.words,
+        source=level.source,
         period=period,
     )
 
@@ -309,16 +308,6 @@ def _continued_benefits(first: LevelRule, notice: dt.date | None) -> DeadlineLev
         ),
         decision=None,
     )
-
-
-def _words(period: str) -> str:
-    m = _PERIOD_WORDS.match(period)
-    assert m is not None  # every period in the tables is one of the three forms
-    if m["days"]:
-        return f"{m['days']} days"
-    if m["months"]:
-        return f"{m['months']} months"
-    return f"{m['hours']} hours"
 
 
 def _level_name(rule: LevelRule) -> str:

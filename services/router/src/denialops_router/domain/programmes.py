@@ -220,6 +220,8 @@ CHAINS: dict[Regime, tuple[LevelRule, ...]] = {
             decision=DecisionRule("P90D", "P90D", None, "after the state receives the request (42 CFR 431.244(f))"),
         ),
     ),
+    # A letter naming no programme is most likely a commercial plan's: an internal appeal, then external
+    # review, each at the shortest window in use so that the default never makes us late.
     Regime.UNKNOWN: (
         LevelRule(
             level="appeal",
@@ -229,6 +231,16 @@ CHAINS: dict[Regime, tuple[LevelRule, ...]] = {
             source="the shortest common appeal window (Medicare Advantage, Medicaid plans: 60 days)",
             decision=None,
             verified=False,
+        ),
+        LevelRule(
+            level="external_review",
+            action="Request external review (an IRO, or the state's review for an insured plan)",
+            filing="P60D",
+            anchor=Anchor.NOTICE,
+            source="external review: 4 months federally, 60 days to 6 months by state (the shortest is used)",
+            decision=None,
+            verified=False,
+            filing_words="the shortest window in use, 60 days,",
         ),
     ),
 }
@@ -253,7 +265,8 @@ CORRECTED_CLAIM = LevelRule(
     filing_words="within the payer's corrected-claim filing limit",
 )
 
-# Plans with internal levels that repeat (ERISA allows two): only a final internal decision moves on.
-INTERNAL_APPEAL_REGIMES = frozenset({Regime.ERISA, Regime.ACA_INDIVIDUAL, Regime.STATE_FULLY_INSURED})
+# Plans with internal levels that repeat (ERISA allows two): only a final internal decision moves on. An
+# unknown programme is taken for a commercial plan.
+INTERNAL_APPEAL_REGIMES = frozenset({Regime.ERISA, Regime.ACA_INDIVIDUAL, Regime.STATE_FULLY_INSURED, Regime.UNKNOWN})
 # Where the next level depends on which level the letter decided (a redetermination opens the reconsideration).
 LEVEL_FROM_LETTER = frozenset(r for r, chain in CHAINS.items() if len(chain) > 1 and r not in INTERNAL_APPEAL_REGIMES)
