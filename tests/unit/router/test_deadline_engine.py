@@ -491,3 +491,13 @@ def test_the_dated_filing_clock_matches_its_period() -> None:
             assert clock.period is not None
             starts = {case.notice, case.notice + dt.timedelta(days=5)}
             assert clock.due in {add_period(s, clock.period) for s in starts}, (regime, level)
+
+
+def test_the_next_deadline_is_the_first_dated_level() -> None:
+    correction = compute_deadlines_for(Regime.ERISA, Case(route=Route.CLAIM_CORRECTION_RESUBMIT))
+    assert correction.next_action is not None
+    assert correction.next_action.due is None, "the corrected claim's limit is the payer's"
+    dated = correction.next_dated_level()
+    assert dated is not None
+    assert (dated.level, dated.filing.due) == ("appeal", days(180))
+    assert compute_deadlines_for(Regime.MEDICARE_ADVANTAGE, Case(decided="reconsideration")).next_dated_level() is None

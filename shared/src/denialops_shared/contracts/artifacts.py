@@ -341,3 +341,8 @@ class Deadlines(_Frozen):
     warnings: list[str]
     next_action: NextAction | None
     appealable: bool
+
+    def next_dated_level(self) -> DeadlineLevel | None:
+        """The first level, in the engine's order, whose filing date is known: the case's next deadline (the
+        next action itself may have none, e.g. a corrected claim within the payer's own limit)."""
+        return next((level for level in self.levels if level.filing.due is not None), None)

@@ -13,7 +13,6 @@ from denialops_shared.contracts.artifacts import (
     CaseFacts,
     ClockBasis,
     DeadlineBasis,
-    DeadlineLevel,
     Deadlines,
     DeadlineTimeline,
     Urgency,
@@ -29,13 +28,9 @@ _BASIS = {
 }
 
 
-def next_dated_level(deadlines: Deadlines) -> DeadlineLevel | None:
-    return next((level for level in deadlines.levels if level.filing.due is not None), None)
-
-
 def build_timeline(facts: CaseFacts, today: dt.date, deadlines: Deadlines | None = None) -> DeadlineTimeline:
     if deadlines is not None:
-        level = next_dated_level(deadlines)
+        level = deadlines.next_dated_level()
         deadline = level.filing.due if level else None
         return DeadlineTimeline(
             as_of=today,
