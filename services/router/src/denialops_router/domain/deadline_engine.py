@@ -101,8 +101,11 @@ def compute_deadlines(case: DeadlineInput) -> Deadlines:
     notice = case.facts.date_of_denial
     if notice is None:
         warnings.append("The letter's date is unknown: no deadline can be counted from it; find the notice date.")
-    steps = [(_level(case, prefix, True, False, warnings), prefix.action)] if prefix else []
-    steps += [(_level(case, rule, i == 0, i == 0, warnings), rule.action) for i, rule in enumerate(chain)]
+    steps = [(_level(case, prefix, None, False, warnings), prefix.action)] if prefix else []
+    steps += [
+        (_level(case, rule, chain[i - 1].level if i else None, i == 0, warnings), rule.action)
+        for i, rule in enumerate(chain)
+    ]
     steps.sort(key=lambda step: step[0].track != "expedited")  # stable: expedited levels first
     if case.letter.continued_benefits and case.regime in MEDICAID_REGIMES:
         # The shortest clock of all leads: services continue only if the appeal is in within 10 days.
@@ -140,16 +143,16 @@ def _levels_ahead(case: DeadlineInput, warnings: list[str]) -> tuple[LevelRule |
 
 
 def _level(
-    case: DeadlineInput, rule: LevelRule, from_notice: bool, letter_dated: bool, warnings: list[str]
+    case: DeadlineInput, rule: LevelRule, after: str | None, letter_dated: bool, warnings: list[str]
 ) -> DeadlineLevel:
-    """`from_notice`: the level counts from this letter (else from a later decision); `letter_dated`: the
-    letter's own deadline (an appeal window, as the router reads it) dates it."""
+    """`after`: the level whose decision starts this one's clock (None: this letter starts it);
+    `letter_dated`: the letter's own deadline (an appeal window, as the router reads it) dates it."""
     expedited = case.urgent and rule.decision is not None and rule.decision.expedited is not None
-    rule_clock = _rule_clock(case, rule, from_notice)
+    rule_clock = _rule_clock(case, rule, after)
     letter = (
         _letter_clock(case, rule, rule_clock, warnings) if letter_dated and rule.anchor is not Anchor.NONE else None
     )
-    if letter is None and from_notice and not rule.verified:
+    if letter is None and after is None and not rule.verified:
         if rule.filing is None:
             warnings.append(f"{_level_name(rule)}: no date is known: {rule.source}; check the payer's rules.")
         else:
@@ -165,7 +168,7 @@ def _level(
     )
 
 
-def _rule_clock(case: DeadlineInput, rule: LevelRule, from_notice: bool) -> Clock:
+def _rule_clock(case: DeadlineInput, rule: LevelRule, after: str | None) -> Clock:
     if rule.anchor is Anchor.NONE:
         return Clock(
             due=None, basis=ClockBasis.COMPUTED, window="none: the payer forwards the case", source=rule.source
@@ -173,11 +176,12 @@ def _rule_clock(case: DeadlineInput, rule: LevelRule, from_notice: bool) -> Cloc
     if rule.filing is None:
         return Clock(due=None, basis=ClockBasis.ASSUMED, window=rule.filing_words, source=rule.source, period=None)
     length = rule.filing_words or period_words(rule.filing)
-    if not from_notice:
+    if after is not None:
+        received = "receipt of " if rule.anchor is Anchor.RECEIPT else ""
         return Clock(
             due=None,
             basis=ClockBasis.COMPUTED if rule.verified else ClockBasis.ASSUMED,
-            window=f"{length} from the decision at the level before",
+            window=f"{length} from {received}the {after.replace('_', ' ')} decision",
             source=rule.source,
             period=rule.filing,
         )
