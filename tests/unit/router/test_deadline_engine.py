@@ -132,10 +132,10 @@ ERISA: list[Row] = [
         None,
     ),
     (
-        "urgent: the expedited track",
+        "urgent: the expedited track, external review may go at the same time",
         Case(urgent=True),
         [("appeal", EXP, days(180), A), ("external_review", EXP, None, C)],
-        None,
+        "at the same time as the internal appeal",
     ),
     (
         "claim correction: the corrected claim first, its limit unknown",

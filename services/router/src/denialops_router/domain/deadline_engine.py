@@ -98,6 +98,11 @@ def compute_deadlines(case: DeadlineInput) -> Deadlines:
             "(send proof that the claim was filed on time)."
         )
     prefix, chain = _levels_ahead(case, warnings)
+    if case.urgent and chain[0].level == "appeal" and any(r.level == "external_review" for r in chain):
+        warnings.append(
+            "Urgent: expedited external review may be requested at the same time as the internal appeal "
+            "(45 CFR 147.136)."
+        )
     notice = case.facts.date_of_denial
     if notice is None:
         warnings.append("The letter's date is unknown: no deadline can be counted from it; find the notice date.")

@@ -57,7 +57,7 @@ _EXTERNAL_REVIEW = LevelRule(
     action="Request external review by an independent review organization (IRO)",
     filing="P4M",
     anchor=Anchor.RECEIPT,
-    source="45 CFR 147.136(d); 29 CFR 2590.715-2719 (non-grandfathered plans)",
+    source="45 CFR 147.136; 29 CFR 2590.715-2719 (non-grandfathered plans)",
     decision=DecisionRule(None, "P45D", "PT72H", "after the IRO receives the request; its decision binds the plan"),
 )
 _ACA_INTERNAL = DecisionRule(
