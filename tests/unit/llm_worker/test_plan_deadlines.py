@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pytest
+
 from denialops_llm_worker.domain.grounding import check_grounding
 from denialops_llm_worker.domain.schedule import build_timeline
 from denialops_llm_worker.pipeline import generate
@@ -20,6 +22,7 @@ from denialops_shared.contracts.artifacts import (
     Route,
     RouteDecision,
 )
+from tests.unit.router.test_deadline_engine import ROWS, Case
 
 TODAY = dt.date(2025, 3, 10)
 REOPEN_BY = dt.date(2025, 6, 20)
@@ -111,3 +114,12 @@ def test_a_denial_that_is_not_appealable_says_so(facts: CaseFacts, make_decision
     assert "Not appealable: a Medicare timely-filing denial" in pack.plan.summary
     assert pack.plan.timeline.appeal_deadline is None
     assert "No appeal deadline is known yet." in pack.plan.summary
+
+
+@pytest.mark.parametrize(("regime", "case"), [(r[0], r[2]) for r in ROWS], ids=[f"{r[0].value}: {r[1]}" for r in ROWS])
+def test_every_engine_output_gives_a_grounded_pack(regime: Regime, case: Case) -> None:
+    """Whatever the engine says (each regime's table), the plan and documents hold only grounded dates."""
+    decision = RouteDecision(route=case.route, confidence=0.9, reasoning="test")
+    pack = generate(case.facts(), decision, TODAY, deadlines=case.run(regime))
+    assert not any(pack.ungrounded.values()), pack.ungrounded
+    assert "## Deadlines by level" in pack.plan_markdown

@@ -45,14 +45,17 @@ class Case:
     continued: bool = False
     pre_service: bool = False
 
-    def run(self, regime: Regime) -> Deadlines:
-        facts = CaseFacts(
+    def facts(self) -> CaseFacts:
+        return CaseFacts(
             date_of_denial=self.notice,
             appeal_window_days=self.window_days,
             appeal_deadline=self.deadline,
             appeal_deadline_basis=self.basis,
             is_final_appeal_decision=self.final,
         )
+
+    def run(self, regime: Regime) -> Deadlines:
+        facts = self.facts()
         letter = LetterSignals(
             decided_level=self.decided,
             timely_filing=self.timely_filing,
