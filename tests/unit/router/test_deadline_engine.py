@@ -400,6 +400,12 @@ UNKNOWN: list[Row] = [
         "later than any appeal window allows",
     ),
     (
+        "a deadline before the notice date is another date misread",
+        Case(deadline=days(-20), basis=DeadlineBasis.PRINTED),
+        [("appeal", STD, days(60), A), ("external_review", STD, None, A)],
+        "is before the notice date",
+    ),
+    (
         "a final internal decision: external review, by the letter's 4 months",
         Case(final=True, deadline=D(2025, 7, 10), basis=DeadlineBasis.FROM_DENIAL_DATE),
         [("external_review", STD, D(2025, 7, 10), C)],

@@ -248,6 +248,12 @@ def _letter_clock(case: DeadlineInput, rule: LevelRule, rule_clock: Clock, warni
             "used (a frequency or filing limit read as a window?): check the letter."
         )
         return None
+    if clock.due is not None and notice is not None and clock.due < notice:
+        warnings.append(
+            f"The letter's deadline {clock.due.isoformat()} is before the notice date {notice.isoformat()}; it is "
+            "not used (another date read as the deadline?): check the letter."
+        )
+        return None
     if rule.verified and rule_clock.due is not None and clock.due != rule_clock.due:
         kind = "Conflict" if clock.basis is ClockBasis.PRINTED else "Note"
         warnings.append(
