@@ -12,6 +12,7 @@ from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake, utc_today
 from denialops_intake.middleware import Authentication, BodyLimit, RequestContext, RequestLimit
 from denialops_intake.ratelimit import TenantRateLimiter
+from denialops_intake.reminders import ReminderSweep
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.summary_stream import build_summary_router
@@ -39,6 +40,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants, admission=admission, today=today
     )
     work = CaseWork(repo, today)
+    reminders = ReminderSweep(repo, tenants, intake.case_outbox, today, settings.reminder_sweep_seconds)
     consumers.register(ctx.broker, settings.consumer_options, intake)
 
     async def create_indexes(_: ServiceContext) -> None:
@@ -54,6 +56,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
             lambda _: intake.case_outbox.run_relay(),
             lambda _: intake.document_outbox.run_relay(),
             lambda _: intake.run_outbox.run_relay(),
+            lambda _: reminders.run(),
         ],
     )
     install_error_handlers(app)

@@ -61,6 +61,8 @@ class IntakeSettings(ServiceSettings):
 
     # Pin "today" for deadline arithmetic (tests, demos); unset: the UTC date.
     clock_today: dt.date | None = None
+    # How often the reminder sweep looks for due deadline reminders (it also runs at start).
+    reminder_sweep_seconds: float = Field(default=300.0, gt=0)
 
     # Optional OAuth2 bearer JWTs, next to API keys: on when JWT_KEY is set (an HMAC secret or a public
     # key in PEM). The tenant is the `JWT_TENANT_CLAIM` claim and must be a registered tenant.
