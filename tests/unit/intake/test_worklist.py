@@ -201,3 +201,13 @@ def test_closed_cases_leave_the_worklist() -> None:
 def test_a_forged_cursor_is_refused() -> None:
     with pytest.raises(worklist.BadCursor):
         worklist.page(items(2), TODAY, Filters(), 1, "not-a-cursor")
+
+
+def test_a_level_without_a_date_leaves_the_next_dated_levels_clock() -> None:
+    levels = json.loads(deadlines("corrected_claim", None))
+    levels["levels"].append(
+        {**levels["levels"][0], "level": "appeal", "filing": {**levels["levels"][0]["filing"], "due": "2025-03-09"}}
+    )
+    corrected = item(deadlines_json=json.dumps(levels))
+    assert worklist.current_level(corrected) == "corrected_claim"
+    assert worklist.next_deadline(corrected) == NextDeadline("appeal", "filing", dt.date(2025, 3, 9))

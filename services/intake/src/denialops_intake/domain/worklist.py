@@ -213,8 +213,14 @@ def next_deadline(item: Mapping[str, Any]) -> NextDeadline | None:
     if status is Status.DECIDED and item.get("outcome") not in ("upheld", "partially_overturned"):
         return None
     if tracks:
-        due = next((_date(t["filing_due"]) for t in tracks if t.get("filing_due")), None)
-        return NextDeadline(level, "filing", due) if due else None
+        # A level without a date (a corrected claim has no window) leaves the next dated level's clock
+        # running: that is the deadline to watch.
+        done = set(item.get("done_levels", []))
+        later = [lv for lv in item.get("levels", []) if lv["level"] != level and lv["level"] not in done]
+        dated = next((t for t in [*tracks, *later] if t.get("filing_due")), None)
+        if dated is None:
+            return None
+        return NextDeadline(dated["level"], "filing", dt.date.fromisoformat(dated["filing_due"]))
     # Without deadlines.json, the letter's appeal deadline counts until a decision, and again once a
     # later letter (the payer's answer) was read.
     if "levels" not in item and (not item.get("decided_at") or item.get("case_run_at", "") > item["decided_at"]):
