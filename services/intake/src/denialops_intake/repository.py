@@ -9,17 +9,26 @@ runs, and FerretDB does not apply an update atomically.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from denialops_intake.domain.worklist import ItemUpdate
 from denialops_shared.contracts.cloudevents import EncodedEvent
 from denialops_shared.mongo import Document, document_lock
 from denialops_shared.outbox import update_with_events, with_events
 
 DUPLICATE_KEY = 11000
+# Each tenant's worklist items are small documents (`_id` = case id) in a collection of its own,
+# `work_items_<tenant>`: an item's update costs the same however many cases there are (FerretDB rewrites
+# a whole document per update), and a tenant's list reads only its own items (FerretDB answers nothing
+# but `_id` from an index, so a shared collection would be scanned across every tenant's cases).
+WORK_ITEMS = "work_items_"
+
+CaseUpdate = Callable[[Document], tuple[Document, list[Document]]]
 
 
 class IntakeRepository:
@@ -28,6 +37,7 @@ class IntakeRepository:
         self.documents: AsyncCollection[Document] = db["documents"]
         self.runs: AsyncCollection[Document] = db["runs"]
         self.artifacts: AsyncCollection[Document] = db["artifacts"]
+        self._db = db
 
     async def create_indexes(self) -> None:
         await self.cases.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING)])
@@ -149,7 +159,16 @@ class IntakeRepository:
     async def run_state(self, run_id: str) -> Document | None:
         """A run's owner, status and stages, without its outbox (None when it does not exist yet)."""
         return await self.runs.find_one(
-            {"_id": run_id}, {"tenant_id": 1, "case_id": 1, "status": 1, "cancelled_at": 1, "stages": 1}
+            {"_id": run_id},
+            {
+                "tenant_id": 1,
+                "case_id": 1,
+                "status": 1,
+                "cancelled_at": 1,
+                "stages": 1,
+                "projection": 1,
+                "created_at": 1,
+            },
         )
 
     async def _owned(
@@ -197,3 +216,64 @@ class IntakeRepository:
 
     async def get_artifact(self, tenant_id: str, run_id: str, name: str) -> Document | None:
         return await self._owned(self.artifacts, tenant_id, f"{run_id}:{name}")
+
+    # -- case work: the case's own state and history, and its worklist item ---------------------------
+
+    async def update_case_work(self, tenant_id: str, case_id: str, apply: CaseUpdate) -> Document | None:
+        """Read the case under its lock, let `apply` decide (it may raise: then nothing is written), and write
+        its fields and history entries in one update; the case as written, None when it is not the tenant's."""
+        async with document_lock(self.cases, case_id):
+            case = await self._owned(self.cases, tenant_id, case_id, {"outbox": 0})
+            if case is None or "mode" not in case:
+                return None
+            fields, history = apply(case)
+            if history:
+                await self.cases.update_one(
+                    {"_id": case_id}, {"$set": fields, "$push": {"history": {"$each": history}}}
+                )
+            return {**case, **fields, "history": [*case.get("history", []), *history]}
+
+    async def record_reminder(self, case_id: str, key: str, event: EncodedEvent) -> bool:
+        """Mark the reminder `key` sent on its case, with its event in the case's outbox, in one write;
+        False when it was sent already (that mark is what makes each reminder go out once)."""
+        async with document_lock(self.cases, case_id):
+            case = await self.cases.find_one({"_id": case_id}, {"reminders_sent": 1})
+            if case is None or key in case.get("reminders_sent", []):
+                return False
+            update = update_with_events({}, [event])
+            update["$addToSet"] = {"reminders_sent": key}
+            await self.cases.update_one({"_id": case_id}, update)
+            return True
+
+    def work_items(self, tenant_id: str) -> AsyncCollection[Document]:
+        return self._db[f"{WORK_ITEMS}{tenant_id}"]
+
+    async def work_item(self, tenant_id: str, case_id: str) -> Document | None:
+        return await self.work_items(tenant_id).find_one({"_id": case_id})
+
+    async def set_work_fields(self, tenant_id: str, case_id: str, fields: Document) -> None:
+        """Set some of the item's fields, creating it if needed."""
+        items = self.work_items(tenant_id)
+        async with document_lock(items, case_id):
+            await items.update_one({"_id": case_id}, {"$set": fields}, upsert=True)
+
+    async def update_work_item(self, tenant_id: str, case_id: str, update: ItemUpdate) -> None:
+        """Apply `update` to the item in one write, without reading it."""
+        command: Document = {"$set": {**update.set, "case_id": case_id}}
+        if update.earliest:
+            command["$min"] = dict(update.earliest)
+        if update.unset:
+            command["$unset"] = dict.fromkeys(update.unset, "")
+        items = self.work_items(tenant_id)
+        async with document_lock(items, case_id):
+            await items.update_one({"_id": case_id}, command, upsert=True)
+
+    async def add_reminded(self, tenant_id: str, case_id: str, key: str) -> None:
+        """Note on the item that a reminder went out, so later sweeps need not ask the case again."""
+        items = self.work_items(tenant_id)
+        async with document_lock(items, case_id):
+            await items.update_one({"_id": case_id}, {"$addToSet": {"reminded": key}}, upsert=True)
+
+    async def tenant_work_items(self, tenant_id: str) -> list[Document]:
+        """Every worklist item of the tenant (its own collection: no other tenant's case is read)."""
+        return [item async for item in self.work_items(tenant_id).find({}) if "case_id" in item]
