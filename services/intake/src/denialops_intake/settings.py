@@ -58,6 +58,9 @@ class IntakeSettings(ServiceSettings):
     progress_poll_seconds: float = Field(default=1.0, gt=0)
     progress_max_seconds: float = Field(default=600.0, gt=0)
 
+    # The web page's sessions (sessions.py): a session ends this long after sign-in, or at sign-out.
+    session_ttl_seconds: float = Field(default=8 * 3600, gt=0, le=7 * 24 * 3600)
+
     # Optional OAuth2 bearer JWTs, next to API keys: on when JWT_KEY is set (an HMAC secret or a public
     # key in PEM). The tenant is the `JWT_TENANT_CLAIM` claim and must be a registered tenant.
     jwt_key: SecretStr | None = None

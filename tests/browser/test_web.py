@@ -1,0 +1,194 @@
+"""The case workers' web page, flow by flow, in Chromium against the real stack."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LETTERS, Tab
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+LETTER = LETTERS / "002.txt"
+LABELS = {
+    json.loads(line)["file"]: json.loads(line)
+    for line in (LETTERS.parent / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+}
+# Run by the stack's pipeline long enough for every stage; a run takes about a second.
+FINISH_MS = 60_000
+
+
+def drop_files(page: Page, files: list[tuple[str, str]]) -> None:
+    """Drag and drop text files onto the drop zone, as a person does from their file manager."""
+    transfer = page.evaluate_handle(
+        """files => { const dt = new DataTransfer();
+           for (const [name, text] of files) dt.items.add(new File([text], name, {type: 'text/plain'}));
+           return dt; }""",
+        files,
+    )
+    page.dispatch_event("#drop-zone", "dragover", {"dataTransfer": transfer})
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+
+
+def upload_and_open(tab: Tab, name: str, text: str) -> str:
+    """Drop one letter on the new-case page, wait until its plan is ready, open the case; its id."""
+    tab.open("#/new")
+    drop_files(tab.page, [(name, text)])
+    item = tab.page.locator(".upload").last
+    expect(item.get_by_text("The plan is ready")).to_be_visible(timeout=FINISH_MS)
+    expect(item.locator("progress")).to_have_attribute("value", "100")
+    item.get_by_role("link", name="Open the case").click()
+    expect(tab.page.get_by_role("heading", name="What to do", exact=True)).to_be_visible()
+    match = re.search(r"#/cases/([A-Za-z0-9_-]+)$", tab.page.url)
+    assert match is not None, tab.page.url
+    return match.group(1)
+
+
+def cookie_client(stack: Stack, tab: Tab) -> httpx.Client:
+    """An HTTP client holding the tab's session cookie (and nothing else)."""
+    cookies = {c["name"]: c["value"] for c in tab.page.context.cookies()}
+    return httpx.Client(base_url=stack.intake, cookies=cookies, timeout=30)
+
+
+def test_sign_in_refuses_a_wrong_key_then_signs_in(tab: Tab, web_stack: Stack) -> None:
+    tab.open()
+    expect(tab.page).to_have_title("Sign in · DenialOps")
+    tab.check_and_shoot("sign-in")
+    tab.page.get_by_label("API key").fill("dop_0000000000000000_" + "x" * 43)
+    tab.page.get_by_role("button", name="Sign in").click()
+    expect(tab.page.get_by_role("alert")).to_contain_text("not accepted")
+    tab.sign_in(web_stack.api_key)
+    cookie = next(c for c in tab.page.context.cookies() if c["name"] == "denialops_session")
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    # Not readable by the page's scripts, and the key is not kept anywhere in the browser.
+    assert "denialops_session" not in tab.page.evaluate("document.cookie")
+    stored = tab.page.evaluate("JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+    assert web_stack.api_key not in stored
+
+
+def test_upload_a_letter_watch_it_finish_and_read_the_case(new_tab: Callable[[], Tab], web_stack: Stack) -> None:
+    tab = new_tab()
+    tab.sign_in(web_stack.api_key)
+    tab.open("#/new")
+    tab.check_and_shoot("new-case")
+    labels = LABELS["letters/002.txt"]
+    case_id = upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    page = tab.page
+    # Route, deadline in plain words, plan and documents.
+    expect(page.locator(".route-name")).to_have_text("Get prior authorization, then resubmit")
+    expect(page.locator(".deadline-line")).to_have_text("You have until 25 January 2025 to appeal.")
+    assert labels["appeal_deadline"] == "2025-01-25"
+    expect(page.get_by_role("heading", name="Action plan")).to_be_visible()
+    expect(page.locator(".steps li").first).to_be_visible()
+    expect(page.locator(".clock.filing").first).to_contain_text("by 25 January 2025")
+    documents = page.locator("article.document")
+    expect(documents.first).to_be_visible()
+    # No PHI in the title or the address.
+    assert page.title() == "Case · DenialOps"
+    for secret in (labels["patient_name"], labels["member_id"], labels["claim_number"]):
+        assert secret not in page.url
+        assert secret not in page.title()
+    tab.check_and_shoot("case")
+
+    # Copy and download give the document exactly as the API serves it.
+    name = documents.first.get_attribute("data-name")
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(), timeout=30) as api:
+        served = api.get(f"/api/v1/cases/{case_id}/artifacts/{name}").text
+    documents.first.get_by_role("button", name=re.compile("^Copy")).click()
+    expect(documents.first.get_by_role("button", name=re.compile("^Copy"))).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == served
+    with page.expect_download() as download_info:
+        documents.first.get_by_role("button", name=re.compile("^Download")).click()
+    download = download_info.value
+    assert download.suggested_filename == name
+    assert Path(download.path()).read_text(encoding="utf-8") == served
+
+    # A fact, clicked, is highlighted where the letter says it.
+    claim = page.locator('button.fact[data-fact="claim_number"]')
+    expect(claim).to_have_text(labels["claim_number"])
+    expect(page.locator(".letter mark")).to_have_count(0)
+    claim.click()
+    expect(claim).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".letter mark").first).to_have_text(labels["claim_number"])
+    page.locator('button.fact[data-fact="billed_amount"]').click()
+    expect(page.locator(".letter mark").first).to_contain_text("132.00")
+    expect(claim).to_have_attribute("aria-pressed", "false")
+    tab.check_and_shoot("case-evidence")
+
+
+def test_an_xss_letter_shows_as_text(tab: Tab, web_stack: Stack) -> None:
+    tab.sign_in(web_stack.api_key)
+    script = "<script>window.__xss = 'script'</script>"
+    image = "<img src=x onerror=\"window.__xss = 'onerror'\">"
+    letter = LETTER.read_text(encoding="utf-8").replace(
+        "Q: Why wasn't it paid?", f"Note {script} {image}\n\nQ: Why wasn't it paid?"
+    )
+    upload_and_open(tab, "xss.txt", letter)
+    page = tab.page
+    expect(page.locator(".letter")).to_contain_text(script)
+    expect(page.locator(".letter")).to_contain_text(image)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("main script").count() == 0
+    assert page.locator("main img").count() == 0
+    tab.check_and_shoot("case-xss")
+
+
+def test_another_tenant_cannot_open_the_case(new_tab: Callable[[], Tab], web_stack: Stack) -> None:
+    owner = new_tab()
+    owner.sign_in(web_stack.api_key)
+    case_id = upload_and_open(owner, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    other = new_tab()
+    other.sign_in(web_stack.new_key("web-other-tenant"))
+    other.open(f"#/cases/{case_id}")
+    expect(other.page.get_by_role("alert")).to_have_text(
+        "This case does not exist, or it belongs to another organisation."
+    )
+    expect(other.page.locator(".letter")).to_have_count(0)
+    with cookie_client(web_stack, other) as client:
+        assert client.get(f"/api/v1/cases/{case_id}").status_code == 404
+        text = client.get(f"/api/v1/cases/{case_id}/artifacts/case_facts.json")
+        assert text.status_code == 404
+
+
+def test_session_csrf_and_sign_out(tab: Tab, web_stack: Stack) -> None:
+    tab.sign_in(web_stack.api_key)
+    with cookie_client(web_stack, tab) as client:
+        csrf = client.get("/api/v1/session").json()["csrf_token"]
+        assert csrf
+        # A state-changing request with the cookie alone (what a forged cross-site form sends) is refused.
+        refused = client.post("/api/v1/cases", json={})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "forbidden"
+        wrong = client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": csrf[:-1] + "A"})
+        assert wrong.status_code == 403
+        assert client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": csrf}).status_code == 201
+        # API keys keep working as before, with no CSRF token.
+        with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(), timeout=30) as api:
+            assert api.post("/api/v1/cases", json={}).status_code == 201
+        tab.page.get_by_role("button", name="Sign out").click()
+        expect(tab.page.get_by_role("heading", name="Sign in")).to_be_visible()
+        # The session ended on the server: the copied cookie is worthless.
+        assert client.get("/api/v1/session").status_code == 401
+        assert client.get("/api/v1/cases").status_code == 401
+    assert not [c for c in tab.page.context.cookies() if c["name"] == "denialops_session"]
+
+
+def test_every_response_carries_the_strict_policy(web_stack: Stack) -> None:
+    with httpx.Client(base_url=web_stack.intake, timeout=30) as client:
+        for path in ("/", "/static/app.js", "/api/v1/cases"):
+            policy = client.get(path).headers["content-security-policy"]
+            assert "script-src 'self'" in policy
+            assert "unsafe-inline" not in policy
+            assert "frame-ancestors 'none'" in policy
+        page = client.get("/").text
+        # Every asset comes from intake itself: no CDN.
+        assert not re.search(r"(src|href)=\"(https?:)?//", page)
