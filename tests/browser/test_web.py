@@ -38,13 +38,16 @@ def drop_files(page: Page, files: list[tuple[str, str]]) -> None:
     page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
 
 
-def upload_and_open(tab: Tab, name: str, text: str) -> str:
+def upload_and_open(tab: Tab, name: str, text: str, screenshot: str | None = None) -> str:
     """Drop one letter on the new-case page, wait until its plan is ready, open the case; its id."""
     tab.open("#/new")
     drop_files(tab.page, [(name, text)])
     item = tab.page.locator(".upload").last
     expect(item.get_by_text("The plan is ready")).to_be_visible(timeout=FINISH_MS)
     expect(item.locator("progress")).to_have_attribute("value", "100")
+    expect(item.locator(".stage.succeeded")).to_have_count(4)
+    if screenshot:
+        tab.check_and_shoot(screenshot)
     item.get_by_role("link", name="Open the case").click()
     expect(tab.page.get_by_role("heading", name="What to do", exact=True)).to_be_visible()
     match = re.search(r"#/cases/([A-Za-z0-9_-]+)$", tab.page.url)
@@ -81,7 +84,7 @@ def test_upload_a_letter_watch_it_finish_and_read_the_case(new_tab: Callable[[],
     tab.open("#/new")
     tab.check_and_shoot("new-case")
     labels = LABELS["letters/002.txt"]
-    case_id = upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    case_id = upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"), screenshot="new-case-done")
     page = tab.page
     # Route, deadline in plain words, plan and documents.
     expect(page.locator(".route-name")).to_have_text("Get prior authorization, then resubmit")
@@ -119,10 +122,31 @@ def test_upload_a_letter_watch_it_finish_and_read_the_case(new_tab: Callable[[],
     claim.click()
     expect(claim).to_have_attribute("aria-pressed", "true")
     expect(page.locator(".letter mark").first).to_have_text(labels["claim_number"])
-    page.locator('button.fact[data-fact="billed_amount"]').click()
+    # The keyboard does the same, with a visible focus ring.
+    billed = page.locator('button.fact[data-fact="billed_amount"]')
+    billed.focus()
+    page.keyboard.press("Enter")
     expect(page.locator(".letter mark").first).to_contain_text("132.00")
+    assert billed.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
     expect(claim).to_have_attribute("aria-pressed", "false")
     tab.check_and_shoot("case-evidence")
+
+
+def test_sign_in_with_the_keyboard_only(tab: Tab, web_stack: Stack) -> None:
+    tab.open()
+    page = tab.page
+    expect(page.get_by_label("API key")).to_be_focused()
+    page.keyboard.type(web_stack.api_key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # Focus moved to the page's content; Tab goes on to its first control, with a visible ring.
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.querySelector('main').contains(document.activeElement), "
+        "getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    assert focused == [True, "solid"]
 
 
 def test_an_xss_letter_shows_as_text(tab: Tab, web_stack: Stack) -> None:

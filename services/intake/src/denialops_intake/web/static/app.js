@@ -93,6 +93,7 @@ function renderSignIn(root) {
       announce("Signed in.");
       if (!location.hash) location.hash = "#/worklist";
       await route();
+      main().focus();
     } catch (failure) {
       error.textContent = failure.status === 401 ? "That key was not accepted. Check it and try again." : failure.message;
       error.hidden = false;

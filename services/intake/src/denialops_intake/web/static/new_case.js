@@ -2,19 +2,20 @@
 // then followed stage by stage on the live progress stream until its plan is ready.
 import { api, followCase, upload } from "./api.js";
 import { announce, h } from "./dom.js";
-import { label, STAGES, TASK_STATUSES } from "./words.js";
+import { label, STAGE_STATUSES, STAGES, TASK_STATUSES } from "./words.js";
 
 const ACCEPT = ".pdf,.txt,application/pdf,text/plain";
 
 export function renderNewCase(root) {
-  const input = h("input", { id: "letters", type: "file", multiple: true, accept: ACCEPT, class: "file-input" });
+  // The native control stays in the tab order (visually hidden); its label is the visible button.
+  const input = h("input", { id: "letters", type: "file", multiple: true, accept: ACCEPT, class: "file-input visually-hidden" });
   const zone = h(
     "div",
     { class: "drop-zone", id: "drop-zone" },
     h("p", { class: "drop-title" }, "Drop denial letters here"),
     h("p", {}, "PDF or text files, one case per letter. Or choose them:"),
-    h("label", { for: "letters", class: "button" }, "Choose letters"),
     input,
+    h("label", { for: "letters", class: "button" }, "Choose letters"),
   );
   const list = h("ol", { class: "uploads", "aria-label": "Letters being read" });
   root.append(
@@ -59,7 +60,7 @@ async function startCase(file, list) {
     let finished = null;
     await followCase(created.case_id, (task) => {
       stages.replaceChildren(...task.stages.map((stage) =>
-        h("li", { class: `stage ${stage.status}` }, `${label(STAGES, stage.stage)}: ${stage.status === "pending" ? "waiting" : stage.status}`)));
+        h("li", { class: `stage ${stage.status}` }, `${label(STAGES, stage.stage)}: ${label(STAGE_STATUSES, stage.status)}`)));
       state.textContent = label(TASK_STATUSES, task.status);
       if (["succeeded", "failed", "cancelled"].includes(task.status)) finished = task;
     });

@@ -27,6 +27,15 @@ export const TASK_STATUSES = {
   cancelled: "Cancelled",
 };
 
+export const STAGE_STATUSES = {
+  pending: "waiting",
+  running: "working",
+  succeeded: "done",
+  failed: "failed",
+  skipped: "skipped",
+  cancelled: "stopped",
+};
+
 export const STAGES = {
   extract: "Reading the letter",
   route: "Choosing what to do",
