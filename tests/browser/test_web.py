@@ -38,10 +38,14 @@ def drop_files(page: Page, files: list[tuple[str, str]]) -> None:
     page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
 
 
-def upload_and_open(tab: Tab, name: str, text: str, screenshot: str | None = None) -> str:
-    """Drop one letter on the new-case page, wait until its plan is ready, open the case; its id."""
+def upload_and_open(tab: Tab, name: str, text: str | Path, screenshot: str | None = None) -> str:
+    """Drop one letter on the new-case page (or, for a file, pick it with the file chooser), wait until
+    its plan is ready, open the case; its id."""
     tab.open("#/new")
-    drop_files(tab.page, [(name, text)])
+    if isinstance(text, Path):
+        tab.page.set_input_files("#letters", text)
+    else:
+        drop_files(tab.page, [(name, text)])
     item = tab.page.locator(".upload").last
     expect(item.get_by_text("The plan is ready")).to_be_visible(timeout=FINISH_MS)
     expect(item.locator("progress")).to_have_attribute("value", "100")
@@ -169,7 +173,7 @@ def test_an_xss_letter_shows_as_text(tab: Tab, web_stack: Stack) -> None:
 def test_another_tenant_cannot_open_the_case(new_tab: Callable[[], Tab], web_stack: Stack) -> None:
     owner = new_tab()
     owner.sign_in(web_stack.api_key)
-    case_id = upload_and_open(owner, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    case_id = upload_and_open(owner, "001.pdf", LETTERS / "001.pdf")
     other = new_tab()
     other.sign_in(web_stack.new_key("web-other-tenant"))
     other.open(f"#/cases/{case_id}")
