@@ -1,13 +1,14 @@
 """Artifact contracts: the JSON documents the pipeline produces and services hand to each other.
 
-`case_facts.json` and `route.json` travel inline in `stage.completed` events from router to
-llm-worker and intake, so their shape is a cross-service contract and lives here.
+`case_facts.json`, `route.json` and `deadlines.json` travel inline in `stage.completed` events from router
+to llm-worker and intake, so their shape is a cross-service contract and lives here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -265,3 +266,68 @@ class PlanRules(_Frozen):
     timely_filing: PlanRule | None = None
     deductibles: list[PlanRule] = Field(default_factory=list)
     out_of_pocket_limits: list[PlanRule] = Field(default_factory=list)
+
+
+class Regime(StrEnum):
+    """The programme whose appeal rules govern the case (README, "Deadline engine")."""
+
+    ERISA = "erisa"
+    ACA_INDIVIDUAL = "aca_individual"
+    STATE_FULLY_INSURED = "state_fully_insured"
+    MEDICARE_FFS = "medicare_ffs"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+    MEDICARE_PART_D = "medicare_part_d"
+    MEDICAID_MANAGED_CARE = "medicaid_managed_care"
+    MEDICAID_FFS = "medicaid_ffs"
+    UNKNOWN = "unknown"
+
+
+class ClockBasis(StrEnum):
+    """`printed`: the letter states the date; `computed`: a stated window counted from a known date;
+    `assumed`: a default window or an assumed start (receipt taken as the notice date)."""
+
+    PRINTED = "printed"
+    COMPUTED = "computed"
+    ASSUMED = "assumed"
+
+
+class Clock(_Frozen):
+    """One deadline: its date (None when nothing to count from), how it was obtained, the window in words
+    ("60 days from the notice") and its source (the letter, or the rule it comes from)."""
+
+    due: dt.date | None
+    basis: ClockBasis
+    window: str | None
+    source: str
+
+
+class DeadlineLevel(_Frozen):
+    """One level of review: our filing clock and, counted once we file, the payer's decision clock.
+
+    `level` is one of appeal, reconsideration, redetermination, external_review, fair_hearing,
+    corrected_claim, reopening, coverage_determination."""
+
+    level: str
+    track: Literal["standard", "expedited"]
+    filing: Clock
+    decision: Clock | None
+
+
+class NextAction(_Frozen):
+    level: str
+    action: str
+    due: dt.date | None
+    basis: ClockBasis
+
+
+class Deadlines(_Frozen):
+    """`deadlines.json`: the regime and why, each level (expedited first when it applies), warnings
+    (conflicts, assumptions) and the next thing to do. `appealable` is false e.g. for a Medicare
+    timely-filing denial."""
+
+    regime: Regime
+    regime_reason: str
+    levels: list[DeadlineLevel]
+    warnings: list[str]
+    next_action: NextAction | None
+    appealable: bool
