@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
+from denialops_shared.contracts.artifacts import Clock, ClockBasis, DeadlineLevel, Deadlines, NextAction, Regime
 from tests.browser.conftest import LETTERS, Tab
 from tests.e2e.conftest import Stack
 
@@ -220,3 +222,62 @@ def test_every_response_carries_the_strict_policy(web_stack: Stack) -> None:
         page = client.get("/").text
         # Every asset comes from intake itself: no CDN.
         assert not re.search(r"(src|href)=\"(https?:)?//", page)
+
+
+def deadlines_artifact() -> str:
+    """A `deadlines.json` as the deadline engine writes it (built from the contract, so it is valid)."""
+    clock = Clock(due=dt.date(2025, 1, 20), basis=ClockBasis.PRINTED, window=None, source="the letter")
+    decision = Clock(due=None, basis=ClockBasis.COMPUTED, window="72 hours after you file", source="42 CFR 438.410")
+    later = Clock(due=dt.date(2025, 5, 20), basis=ClockBasis.ASSUMED, window="120 days", source="state rule")
+    deadlines = Deadlines(
+        regime=Regime.MEDICAID_MANAGED_CARE,
+        regime_reason="The letter names a Medicaid health plan.",
+        levels=[
+            DeadlineLevel(level="appeal", track="expedited", filing=clock, decision=decision),
+            DeadlineLevel(level="fair_hearing", track="standard", filing=later, decision=None),
+        ],
+        warnings=["The fair hearing date assumes the letter arrived on its date."],
+        next_action=NextAction(
+            level="appeal", action="Ask for a fast appeal", due=dt.date(2025, 1, 20), basis=ClockBasis.PRINTED
+        ),
+        appealable=True,
+    )
+    return deadlines.model_dump_json()
+
+
+def test_deadlines_timeline_shows_both_clocks_of_each_level(tab: Tab, web_stack: Stack) -> None:
+    tab.sign_in(web_stack.api_key)
+    case_id = upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    artifact = deadlines_artifact()
+
+    def listing(route: Route) -> None:
+        body = route.fetch().json()
+        body["items"].append(
+            {
+                "name": "deadlines.json",
+                "media_type": "application/json",
+                "sha256": "",
+                "stage": "plan",
+                "run_id": body["task_id"],
+            }
+        )
+        route.fulfill(json=body)
+
+    # The run has no deadlines.json until the deadline engine writes one: the page gets the contract's.
+    tab.page.route(f"**/api/v1/cases/{case_id}/artifacts", listing)
+    tab.page.route(
+        f"**/api/v1/cases/{case_id}/artifacts/deadlines.json",
+        lambda route: route.fulfill(body=artifact, content_type="application/json"),
+    )
+    tab.page.reload()
+    page = tab.page
+    expect(page.locator(".deadline-line")).to_have_text("You have until 20 January 2025 to ask for a fast appeal.")
+    clocks = page.locator(".timeline .clock")
+    expect(clocks).to_have_count(3)
+    expect(clocks.nth(0)).to_contain_text("File the appeal (fast track) by 20 January 2025 (printed in the letter")
+    expect(clocks.nth(1)).to_contain_text("Insurer decides the appeal (fast track): 72 hours after you file")
+    expect(clocks.nth(2)).to_contain_text("File the state fair hearing by 20 May 2025 (an estimate: check it")
+    expect(page.locator(".timeline-track .tick")).to_have_count(3)  # today and the two dated clocks
+    expect(page.locator(".warnings")).to_contain_text("assumes the letter arrived")
+    expect(page.get_by_text("Rules: Medicaid managed care.")).to_be_visible()
+    tab.check_and_shoot("case-deadlines")

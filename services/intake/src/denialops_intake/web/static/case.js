@@ -24,6 +24,16 @@ const BASIS = {
   from_receipt: "an estimate counted from when the letter arrived",
   unknown: "not known",
 };
+const LEVELS = {
+  appeal: "appeal",
+  reconsideration: "reconsideration",
+  redetermination: "redetermination",
+  external_review: "external review",
+  fair_hearing: "state fair hearing",
+  corrected_claim: "corrected claim",
+  reopening: "reopening",
+  coverage_determination: "coverage decision",
+};
 const MONEY_FACTS = new Set(["billed_amount", "allowed_amount", "paid_amount", "patient_responsibility"]);
 const DATE_FACTS = new Set(["date_of_service", "date_of_denial", "appeal_deadline"]);
 
@@ -149,7 +159,7 @@ function routeSection(route) {
 function clocks(facts, deadlines) {
   if (deadlines) {
     return deadlines.levels.flatMap((level) => {
-      const name = `${label({}, level.level)}${level.track === "expedited" ? " (fast track)" : ""}`;
+      const name = `${label(LEVELS, level.level)}${level.track === "expedited" ? " (fast track)" : ""}`;
       const out = [{ kind: "filing", name: `File the ${name}`, clock: level.filing }];
       if (level.decision) out.push({ kind: "decision", name: `Insurer decides the ${name}`, clock: level.decision });
       return out;
@@ -171,9 +181,10 @@ function deadlineSection(facts, deadlines, asOf) {
   const items = h("ol", { class: "timeline" });
   for (const entry of entries) {
     const { clock } = entry;
-    const when = clock.due ? `by ${longDate(clock.due)}` : clock.window ? `within ${clock.window} of filing` : "date not known";
+    // A clock not dated yet (the insurer's, until we file) is shown by its window in words.
+    const when = clock.due ? ` by ${longDate(clock.due)}` : clock.window ? `: ${clock.window}` : ": date not known yet";
     items.append(h("li", { class: `clock ${entry.kind}` },
-      h("span", { class: "clock-name" }, entry.name), " ",
+      h("span", { class: "clock-name" }, entry.name),
       h("span", { class: "clock-when" }, when),
       h("span", { class: "clock-basis" }, ` (${BASIS[clock.basis] ?? clock.basis}${clock.source ? `; source: ${clock.source}` : ""})`)));
     if (clock.due) track.append(h("span", { class: `tick ${entry.kind}`, "data-left": position(Date.parse(clock.due)) }));
