@@ -27,7 +27,8 @@ def _request_session(request: Request) -> Session | None:
 
 
 def build_session_router(sessions: SessionStore) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["session"], responses=ERROR_RESPONSES)
+    responses = {**ERROR_RESPONSES, 400: {**ERROR_RESPONSES[401], "description": "Not possible with this credential"}}
+    router = APIRouter(prefix="/api/v1", tags=["session"], responses=responses)
 
     @router.post("/session", status_code=201)
     async def sign_in(request: Request, response: Response, tenant_id: Tenant) -> dict[str, Any]:
