@@ -2,7 +2,7 @@
 // (route, deadlines, plan), the documents to send, and the case's work.
 import { api } from "./api.js";
 import { renderCaseWork } from "./casework.js";
-import { announce, h, highlighted, renderMarkdown } from "./dom.js";
+import { announce, append, h, highlighted, renderMarkdown } from "./dom.js";
 import { FACT_LABELS, label, longDate, money, routeLabel, TASK_STATUSES } from "./words.js";
 
 const REGIMES = {
@@ -67,7 +67,11 @@ export async function renderCase(root, caseId) {
   if (plan) grid.append(planSection(plan));
   const documents = listing.items.filter((item) => item.name.endsWith(".md") && item.name !== "action_plan.md");
   if (documents.length) grid.append(await documentsSection(caseId, documents));
-  return renderCaseWork(root, theCase, () => { root.replaceChildren(); return renderCase(root, caseId); });
+  const reload = () => {
+    root.replaceChildren();
+    return renderCase(root, caseId);
+  };
+  await renderCaseWork(root, theCase, reload, documents.map((item) => item.name), plan?.timeline?.as_of);
 }
 
 function summary(facts, route, deadlines, task) {
@@ -248,9 +252,22 @@ async function documentsSection(caseId, documents) {
       link.click();
       URL.revokeObjectURL(link.href);
     });
-    section.append(h("article", { class: "document", "data-name": item.name },
-      h("div", { class: "document-head" }, h("h3", {}, title), h("div", { class: "actions" }, copy, download)),
-      h("div", { class: "document-body", role: "region", "aria-label": title, tabindex: "0" }, renderMarkdown(text))));
+    const article = h("article", { class: "document", "data-name": item.name });
+    // PDF through the browser's own print dialog ("Save as PDF"): only this document is printed.
+    const print = h("button", { type: "button", "aria-label": `Print or save ${title} as PDF` }, "Print / PDF");
+    print.addEventListener("click", () => {
+      document.body.classList.add("printing-document");
+      article.classList.add("print-target");
+      window.addEventListener("afterprint", () => {
+        document.body.classList.remove("printing-document");
+        article.classList.remove("print-target");
+      }, { once: true });
+      window.print();
+    });
+    section.append(append(article, [
+      h("div", { class: "document-head" }, h("h3", {}, title), h("div", { class: "actions" }, copy, download, print)),
+      h("div", { class: "document-body", role: "region", "aria-label": title, tabindex: "0" }, renderMarkdown(text)),
+    ]));
   });
   return section;
 }

@@ -31,7 +31,8 @@ export async function renderWorklist(root) {
     h("div", {}, h("button", { type: "submit" }, "Apply filters")));
   const table = h("div", { class: "table-holder" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show more");
-  root.append(h("h1", {}, "Worklist"), h("p", {}, "Open cases, most urgent and most valuable first."), filters, table, more);
+  const problem = h("p", { class: "error", role: "alert", hidden: true });
+  root.append(h("h1", {}, "Worklist"), h("p", {}, "Open cases, most urgent and most valuable first."), filters, problem, table, more);
 
   let items = [];
   let cursor = null;
@@ -61,15 +62,24 @@ export async function renderWorklist(root) {
       table.querySelector(`th[data-key="${key}"] button`)?.focus();
     }) : h("p", { class: "card" }, "No open cases match. Add one from “New case”."));
   };
+  const attempt = async (append) => {
+    problem.hidden = true;
+    try {
+      await load(append);
+    } catch (error) {
+      problem.textContent = error.message;
+      problem.hidden = false;
+    }
+  };
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
-    load();
+    attempt(false);
   });
-  more.addEventListener("click", () => load(true));
+  more.addEventListener("click", () => attempt(true));
   await load();
   // Live: cases change as their runs finish. Refresh only the first page and only while visible.
   const timer = setInterval(() => {
-    if (document.visibilityState === "visible" && !cursor) load().catch(() => {});
+    if (document.visibilityState === "visible" && !cursor) attempt(false);
   }, REFRESH_MS);
   return () => clearInterval(timer);
 }
