@@ -1,5 +1,6 @@
 """Intake settings (environment variables; `INTAKE_PORT` etc. override the shared names)."""
 
+import datetime as dt
 from typing import Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -58,6 +59,10 @@ class IntakeSettings(ServiceSettings):
     progress_poll_seconds: float = Field(default=1.0, gt=0)
     progress_max_seconds: float = Field(default=600.0, gt=0)
 
+    # Pin "today" for deadline arithmetic (tests, demos); unset: the UTC date.
+    clock_today: dt.date | None = None
+    # How often the reminder sweep looks for due deadline reminders (it also runs at start).
+    reminder_sweep_seconds: float = Field(default=300.0, gt=0)
     # The web page's sessions (sessions.py): a session ends this long after sign-in, or at sign-out.
     session_ttl_seconds: float = Field(default=8 * 3600, gt=0, le=7 * 24 * 3600)
 
