@@ -121,6 +121,18 @@ def test_upload_a_letter_watch_it_finish_and_read_the_case(new_tab: Callable[[],
     assert download.suggested_filename == name
     assert Path(download.path()).read_text(encoding="utf-8") == served
 
+    # Print / PDF prints that document alone (the print dialog itself is the browser's).
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    documents.first.get_by_role("button", name=re.compile("^Print or save")).click()
+    assert page.evaluate("window.__printed") is True
+    page.emulate_media(media="print")
+    assert documents.first.locator(".document-body").evaluate("el => getComputedStyle(el).visibility") == "visible"
+    assert page.locator("h1").evaluate("el => getComputedStyle(el).visibility") == "hidden"
+    assert documents.nth(1).evaluate("el => getComputedStyle(el).visibility") == "hidden"
+    page.emulate_media(media="screen")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator("body.printing-document").count() == 0
+
     # A fact, clicked, is highlighted where the letter says it.
     claim = page.locator('button.fact[data-fact="claim_number"]')
     expect(claim).to_have_text(labels["claim_number"])
@@ -281,3 +293,111 @@ def test_deadlines_timeline_shows_both_clocks_of_each_level(tab: Tab, web_stack:
     expect(page.locator(".warnings")).to_contain_text("assumes the letter arrived")
     expect(page.get_by_text("Rules: Medicaid managed care.")).to_be_visible()
     tab.check_and_shoot("case-deadlines")
+
+
+def test_record_a_submission_and_an_upheld_decision(tab: Tab, web_stack: Stack) -> None:
+    tab.sign_in(web_stack.api_key)
+    upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    page = tab.page
+    work = page.locator("section", has=page.get_by_role("heading", name="Case work"))
+    expect(work.locator(".work-status")).to_have_text("New")
+
+    owner = work.locator("form", has=page.get_by_role("heading", name="Owner"))
+    owner.get_by_label("Who works this case").fill("ana.billing")
+    owner.get_by_role("button", name="Assign").click()
+    expect(work.locator(".work-owner")).to_have_text("ana.billing")
+
+    note = work.locator("form", has=page.get_by_role("heading", name="Add a note"))
+    note.get_by_label("Note").fill("Called the insurer <b>twice</b>; they want the clinical notes.")
+    note.get_by_role("button", name="Add note").click()
+    expect(work.locator('.history li[data-action="note_added"]')).to_contain_text("<b>twice</b>")
+
+    sent = work.locator("form", has=page.get_by_role("heading", name="Record what was sent"))
+    sent.get_by_label("Level").select_option("appeal")
+    sent.get_by_label("Sent on").fill("2024-12-02")
+    sent.get_by_label("How").select_option("fax")
+    sent.get_by_role("checkbox").first.check()
+    sent.get_by_role("button", name="Record submission").click()
+    expect(work.locator(".work-status")).to_have_text("Submitted")
+
+    decided = work.locator("form", has=page.get_by_role("heading", name="Record the insurer's decision"))
+    decided.get_by_label("Decision").select_option("upheld")
+    decided.get_by_label("Decided on").fill("2025-01-10")
+    decided.get_by_label("Amount recovered (USD)").fill("0")
+    decided.get_by_role("button", name="Record decision").click()
+    expect(work.locator(".work-status")).to_have_text("Decided (Upheld: still denied)")
+    history = work.locator(".history li")
+    expect(history).to_have_count(4)
+    actions = [history.nth(i).get_attribute("data-action") for i in range(4)]
+    assert actions == ["owner_changed", "note_added", "submission_recorded", "decision_recorded"]
+    expect(history.nth(2)).to_contain_text("Appeal by fax on 2 December 2024")
+    expect(history.nth(3)).to_contain_text("Upheld: still denied on 10 January 2025, $0.00 recovered")
+
+    # A second decision with no submission awaiting one is refused, shown, and changes nothing.
+    decided = work.locator("form", has=page.get_by_role("heading", name="Record the insurer's decision"))
+    decided.get_by_label("Decided on").fill("2025-01-11")
+    decided.get_by_role("button", name="Record decision").click()
+    expect(decided.get_by_role("alert")).to_contain_text("no submission awaiting a decision")
+    expect(work.locator(".history li")).to_have_count(4)
+    tab.check_and_shoot("case-work")
+
+
+WORKLIST_LETTERS = ("015.txt", "002.txt", "006.txt")  # overdue on the stack's day, 10 days left, 46 days left
+
+
+def test_the_worklist_ranks_cases_and_analytics_counts_them(new_tab: Callable[[], Tab], web_stack: Stack) -> None:
+    key = web_stack.new_key("web-worklist")
+    tab = new_tab()
+    tab.sign_in(key)
+    for name in WORKLIST_LETTERS:
+        upload_and_open(tab, name, (LETTERS / name).read_text(encoding="utf-8"))
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(key), timeout=30) as api:
+        expected = api.get("/api/v1/worklist").json()["items"]
+    assert len(expected) == len(WORKLIST_LETTERS)
+    tab.open("#/worklist")
+    page = tab.page
+    rows = page.locator("table.worklist tbody tr")
+    expect(rows).to_have_count(len(WORKLIST_LETTERS))
+    shown = [rows.nth(i).get_attribute("data-case") for i in range(len(WORKLIST_LETTERS))]
+    assert shown == [item["case_id"] for item in expected]  # the API's priority order
+    priorities = [item["priority"] for item in expected]
+    assert priorities == sorted(priorities, reverse=True)
+    # Overdue stands out.
+    overdue = [item for item in expected if item["days_left"] is not None and item["days_left"] < 0]
+    assert overdue, expected
+    row = page.locator(f'tr[data-case="{overdue[0]["case_id"]}"]')
+    expect(row).to_have_class(re.compile("overdue"))
+    expect(row.locator(".badge")).to_have_text(f"{-overdue[0]['days_left']} days overdue")
+    expect(page.get_by_role("button", name="Show more")).to_be_hidden()  # one page holds them all
+    tab.check_and_shoot("worklist")
+    # Sorting by amount, largest first.
+    page.get_by_role("button", name="Amount").click()
+    by_amount = sorted(expected, key=lambda item: -(item["amount_at_stake"] or 0))
+    expect(rows.first).to_have_attribute("data-case", by_amount[0]["case_id"])
+    expect(page.locator('th[data-key="amount_at_stake"]')).to_have_attribute("aria-sort", "descending")
+    # Live: a case whose run finishes meanwhile appears without a reload (the list refreshes itself).
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(key), timeout=30) as api:
+        case_id = api.post("/api/v1/cases", json={}).json()["case_id"]
+        letter = (LETTERS / "010.txt").read_bytes()
+        sent = api.post(f"/api/v1/cases/{case_id}/documents", files={"file": ("l.txt", letter, "text/plain")})
+        assert sent.status_code == 201, sent.text
+    expect(page.locator(f'tr[data-case="{case_id}"]')).to_be_visible(timeout=FINISH_MS)
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(key), timeout=30) as api:
+        expected = api.get("/api/v1/worklist").json()["items"]
+    # A filter goes to the API and narrows the list.
+    page.get_by_label("What to do").select_option("prior_auth_needed")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows).to_have_count(sum(item["route"] == "prior_auth_needed" for item in expected))
+
+    tab.open("#/analytics")
+    expect(page.get_by_text(re.compile("^Denials dated"))).to_be_visible()
+    page.get_by_label("From", exact=True).fill("2024-01-01")
+    page.get_by_label("To", exact=True).fill("2025-01-15")
+    page.get_by_role("button", name="Show").click()
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(key), timeout=30) as api:
+        kpis = api.get("/api/v1/analytics", params={"from": "2024-01-01", "to": "2025-01-15"}).json()["kpis"]
+    assert kpis["denials_received"] >= 2, kpis  # letters whose denial date falls in the range
+    expect(page.locator('[data-kpi="denials_received"] .value')).to_have_text(str(kpis["denials_received"]))
+    expect(page.locator('[data-kpi="dollars_at_stake"] .value')).to_have_text(f"${kpis['dollars_at_stake']:,.2f}")
+    expect(page.locator("figure.chart")).to_have_count(4)
+    tab.check_and_shoot("analytics")

@@ -15,10 +15,10 @@ pytestmark = pytest.mark.integration
 
 async def test_a_session_is_found_by_its_token_until_it_ends(db: AsyncDatabase[Document]) -> None:
     store = SessionStore(db, ttl_seconds=600)
-    session = await store.create("acme")
+    session = await store.create("acme", "key:0123456789abcdef")
     found = await store.find(session.token)
     assert found is not None
-    assert (found.tenant_id, found.csrf_token) == ("acme", session.csrf_token)
+    assert (found.tenant_id, found.csrf_token, found.actor) == ("acme", session.csrf_token, "key:0123456789abcdef")
     stored = await db["sessions"].find_one({})
     assert stored is not None
     assert session.token not in str(stored)  # a read of the database yields no usable cookie
@@ -30,6 +30,6 @@ async def test_a_session_is_found_by_its_token_until_it_ends(db: AsyncDatabase[D
 
 async def test_an_expired_session_is_not_found_and_is_deleted(db: AsyncDatabase[Document]) -> None:
     store = SessionStore(db, ttl_seconds=0.001)
-    session = await store.create("acme")
+    session = await store.create("acme", "key:0123456789abcdef")
     assert await store.find(session.token) is None
     assert await db["sessions"].count_documents({}) == 0

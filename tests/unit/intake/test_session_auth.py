@@ -12,7 +12,7 @@ from denialops_intake.sessions import Session
 from tests.unit.intake.test_auth import KEY, FakeTenants
 
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-SESSION = Session("cookie-token", "acme", "csrf-token", LATER)
+SESSION = Session("cookie-token", "acme", "csrf-token", LATER, "key:0123456789abcdef")
 
 
 class FakeSessions:

@@ -14,14 +14,17 @@ from denialops_intake.errors import install_error_handlers
 from denialops_intake.sessions import Session, SessionStore
 from denialops_intake.web import build_session_router
 
+KEY_HEADER = {"Authorization": "Bearer dop_0123456789abcdef_" + "s" * 43}
+
 
 class MemorySessions(SessionStore):
     def __init__(self) -> None:
         self.ttl = dt.timedelta(hours=1)
         self.live: dict[str, Session] = {}
 
-    async def create(self, tenant_id: str) -> Session:
-        session = Session(f"token-{len(self.live)}", tenant_id, "csrf", dt.datetime.now(dt.UTC) + self.ttl)
+    async def create(self, tenant_id: str, actor: str) -> Session:
+        expires = dt.datetime.now(dt.UTC) + self.ttl
+        session = Session(f"token-{len(self.live)}", tenant_id, "csrf", expires, actor)
         self.live[session.token] = session
         return session
 
@@ -50,7 +53,7 @@ def app_for(sessions: MemorySessions, session: Session | None = None) -> FastAPI
 def test_sign_in_sets_a_strict_http_only_cookie_secure_over_tls(base_url: str, secure: bool) -> None:
     sessions = MemorySessions()
     with TestClient(app_for(sessions), base_url=base_url) as client:
-        response = client.post("/api/v1/session")
+        response = client.post("/api/v1/session", headers=KEY_HEADER)
     assert response.status_code == 201
     assert response.json()["csrf_token"] == "csrf"
     cookie = response.headers["set-cookie"].lower()
@@ -59,12 +62,13 @@ def test_sign_in_sets_a_strict_http_only_cookie_secure_over_tls(base_url: str, s
     assert "samesite=strict" in cookie
     assert ("secure" in cookie.split("; ")) is secure
     assert list(sessions.live) == ["token-0"]
+    assert sessions.live["token-0"].actor == "key:0123456789abcdef"  # the history names the key
 
 
 def test_sign_out_ends_the_session_and_clears_the_cookie() -> None:
     sessions = MemorySessions()
     with TestClient(app_for(sessions)) as client:
-        client.post("/api/v1/session")
+        client.post("/api/v1/session", headers=KEY_HEADER)
     session = sessions.live["token-0"]
     with TestClient(app_for(sessions, session)) as client:
         assert client.post("/api/v1/session").status_code == 400  # a session cannot make another

@@ -32,6 +32,8 @@ class Session:
     tenant_id: str
     csrf_token: str
     expires_at: dt.datetime
+    # Who acts through the session, for the case history: the key or token it was signed in with.
+    actor: str
 
     def csrf_matches(self, presented: str | None) -> bool:
         return presented is not None and hmac.compare_digest(presented.encode(), self.csrf_token.encode())
@@ -46,9 +48,9 @@ class SessionStore:
         self.sessions: AsyncCollection[Document] = db["sessions"]
         self.ttl = dt.timedelta(seconds=ttl_seconds)
 
-    async def create(self, tenant_id: str) -> Session:
+    async def create(self, tenant_id: str, actor: str) -> Session:
         now = dt.datetime.now(dt.UTC)
-        session = Session(secrets.token_urlsafe(32), tenant_id, secrets.token_urlsafe(32), now + self.ttl)
+        session = Session(secrets.token_urlsafe(32), tenant_id, secrets.token_urlsafe(32), now + self.ttl, actor)
         await self.sessions.insert_one(
             {
                 "_id": _session_id(session.token),
@@ -56,6 +58,7 @@ class SessionStore:
                 "csrf_token": session.csrf_token,
                 "created_at": now,
                 "expires_at": session.expires_at,
+                "actor": actor,
             }
         )
         return session
@@ -71,7 +74,7 @@ class SessionStore:
         if expires_at <= dt.datetime.now(dt.UTC):
             await self.sessions.delete_one({"_id": doc["_id"]})
             return None
-        return Session(token, doc["tenant_id"], doc["csrf_token"], expires_at)
+        return Session(token, doc["tenant_id"], doc["csrf_token"], expires_at, doc["actor"])
 
     async def end(self, token: str) -> None:
         await self.sessions.delete_one({"_id": _session_id(token)})

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from denialops_intake.api import ERROR_RESPONSES, Tenant
 from denialops_intake.errors import ApiError
 from denialops_intake.sessions import SESSION_COOKIE, Session, SessionStore
+from denialops_intake.work_api import credential_actor
 
 WEB_ROOT = Path(__file__).parent / "web"
 
@@ -35,7 +36,7 @@ def build_session_router(sessions: SessionStore) -> APIRouter:
         """Exchange the API key (or JWT) of this request for a session cookie; the key is not kept."""
         if _request_session(request) is not None:
             raise ApiError(400, "bad_request", "sign in with an API key, not with a session")
-        session = await sessions.create(tenant_id)
+        session = await sessions.create(tenant_id, credential_actor(request))
         response.set_cookie(
             SESSION_COOKIE,
             session.token,

@@ -107,7 +107,7 @@ function worklistTable(items, sort, onSort) {
       h("td", { "data-label": "Insurer" }, item.payer ?? "—"),
       h("td", { "data-label": "Owner" }, item.owner ?? "Nobody yet"),
       h("td", { "data-label": "Status" }, label(STATUSES, item.status)),
-      h("td", { "data-label": "Case" }, h("a", { href: `#/cases/${item.case_id}` }, "Open")));
+      h("td", { "data-label": "Case" }, h("a", { href: `#/cases/${item.case_id}` }, "Open case")));
   });
   return h("table", { class: "worklist" }, h("caption", { class: "visually-hidden" }, "Open cases"), h("thead", {}, head), h("tbody", {}, rows));
 }
