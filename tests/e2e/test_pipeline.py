@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from denialops_intake.text_extraction import extract_pages, sniff_media_type
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines, RouteDecision
 from denialops_shared.contracts.cloudevents import EncodedEvent, encode
 from denialops_shared.contracts.events import CaseCreated, DocType, DocumentAdded, Page, auto_run_id
 from denialops_shared.contracts.topics import Topic
@@ -25,7 +25,14 @@ from tests.kafka_helpers import collect, headers_of, produce, produce_raw
 pytestmark = pytest.mark.e2e
 
 LETTERS = ROOT / "data" / "samples" / "letters"
-REQUIRED_ARTIFACTS = {"case_facts.json", "route.json", "action_plan.json", "action_plan.md", "call_script.md"}
+REQUIRED_ARTIFACTS = {
+    "case_facts.json",
+    "route.json",
+    "deadlines.json",
+    "action_plan.json",
+    "action_plan.md",
+    "call_script.md",
+}
 
 
 def sample_files() -> list[Path]:
@@ -69,7 +76,12 @@ def check_artifacts(client: httpx.Client, case_id: str) -> dict[str, str]:
         contents[name] = response.text
     CaseFacts.model_validate_json(contents["case_facts.json"])
     RouteDecision.model_validate_json(contents["route.json"])
-    ActionPlan.model_validate_json(contents["action_plan.json"])
+    deadlines = Deadlines.model_validate_json(contents["deadlines.json"])
+    plan = ActionPlan.model_validate_json(contents["action_plan.json"])
+    # The plan works to the deadline engine's next dated level.
+    dated = deadlines.next_dated_level()
+    assert plan.timeline.appeal_deadline == (dated.filing.due if dated else None)
+    assert plan.timeline.regime is deadlines.regime
     return contents
 
 

@@ -209,3 +209,19 @@ async def test_another_tenants_case_is_not_found_and_absent_from_its_lists(work_
     assert len(theirs["items"]) == 1
     analytics = await ok(api, "GET", "/analytics", tenant="globex", params={"from": "2024-01-01"})
     assert analytics["kpis"]["denials_received"] == 1
+
+
+async def test_the_item_is_projected_whatever_the_order_and_however_often_stages_arrive(work_api: Api) -> None:
+    api = work_api
+    case_id, run_id = await api.new_task()
+    text = (LETTERS / "006.txt").read_text(encoding="utf-8")
+    extract, route = run_stages(RunInput(tenant_id="acme", case_id=case_id, run_id=run_id, letter_pages=[text]))
+    for stage in (route, route, extract, extract, route):
+        await api.intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
+    (listed,) = (await ok(api, "GET", "/worklist"))["items"]
+    assert (listed["case_id"], listed["payer"], listed["amount_at_stake"]) == (
+        case_id,
+        "Saltmarsh Health Cooperative",
+        18940.0,
+    )
+    assert listed["next_deadline"] is not None

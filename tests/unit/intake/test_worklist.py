@@ -52,15 +52,22 @@ def deadlines(level: str = "appeal", due: str | None = "2025-02-01", decision: s
     )
 
 
+def apply(current: dict[str, Any], update: worklist.ItemUpdate) -> dict[str, Any]:
+    """What the repository's one update does to the stored item."""
+    item = {**current, **update.set}
+    for name, value in update.earliest.items():
+        item[name] = min(item.get(name) or value, value)
+    return {name: value for name, value in item.items() if name not in update.unset}
+
+
 def item(route: str = "prior_auth_needed", deadlines_json: str | None = None, **work: Any) -> dict[str, Any]:
-    projected = worklist.project(
-        None,
+    update = worklist.project(
         worklist.facts_summary(facts()),
         worklist.route_summary(json.dumps({"route": route}), deadlines_json),
         RUN_AT,
         known_on=RUN_AT.date(),
     )
-    return {**projected, "case_id": "case-1", **work}
+    return {**apply({}, update), "case_id": "case-1", **work}
 
 
 def test_the_projection_keeps_no_patient_data() -> None:
@@ -92,27 +99,28 @@ def test_an_upheld_level_is_not_worked_again() -> None:
         decided_at="2025-01-12T00:00:00+00:00",
     )
     assert worklist.next_deadline(upheld) is None, "nothing known beyond the decided level yet"
-    later = worklist.project(
-        upheld,
-        worklist.facts_summary(facts(date_of_denial="2025-01-11")),
+    answer = worklist.project(
+        worklist.facts_summary(facts(date_of_denial="2025-01-11", billed_amount=None)),
         worklist.route_summary(json.dumps({"route": "escalation"}), deadlines("external_review", "2025-05-11")),
         RUN_AT + dt.timedelta(days=3),
         known_on=TODAY,
     )
+    later = apply(upheld, answer)
     assert worklist.next_deadline(later) == NextDeadline("external_review", "filing", dt.date(2025, 5, 11))
     assert later["denial_date"] == "2025-01-02", "the case's denial date stays the first letter's"
+    assert later["billed"] == 1200.0, "a value the answer omits is kept"
 
 
-def test_an_older_runs_result_does_not_overwrite_a_newer_one() -> None:
-    newer = item(route="escalation")
-    older = worklist.project(
-        newer,
+def test_a_run_without_deadlines_json_leaves_no_stale_levels() -> None:
+    before = item(deadlines_json=deadlines())
+    update = worklist.project(
         worklist.facts_summary(facts()),
         worklist.route_summary(json.dumps({"route": "exclusion"}), None),
-        RUN_AT - dt.timedelta(days=1),
+        RUN_AT,
         known_on=TODAY,
     )
-    assert older["route"] == "escalation"
+    after = apply(before, update)
+    assert ("levels" in after, after["route"]) == (False, "exclusion")
 
 
 @pytest.mark.parametrize(("days_left", "expected"), [(None, 1.0), (-1, 0.25), (0, 30.0), (29, 1 + 29 / 30)])
@@ -193,3 +201,13 @@ def test_closed_cases_leave_the_worklist() -> None:
 def test_a_forged_cursor_is_refused() -> None:
     with pytest.raises(worklist.BadCursor):
         worklist.page(items(2), TODAY, Filters(), 1, "not-a-cursor")
+
+
+def test_a_level_without_a_date_leaves_the_next_dated_levels_clock() -> None:
+    levels = json.loads(deadlines("corrected_claim", None))
+    levels["levels"].append(
+        {**levels["levels"][0], "level": "appeal", "filing": {**levels["levels"][0]["filing"], "due": "2025-03-09"}}
+    )
+    corrected = item(deadlines_json=json.dumps(levels))
+    assert worklist.current_level(corrected) == "corrected_claim"
+    assert worklist.next_deadline(corrected) == NextDeadline("appeal", "filing", dt.date(2025, 3, 9))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from denialops_router.domain import decide_route, extract_case_facts
+from denialops_router.domain.deadline_engine import DeadlineInput, compute_deadlines
+from denialops_router.domain.letter_signals import LetterSignals
+from denialops_shared.contracts.artifacts import CaseFacts, ClockBasis, DeadlineBasis, Deadlines, Regime, Route
+from denialops_shared.periods import add_period
+
+CONTINUED = "10 days from the notice, to keep services during the appeal"
 
 _FRAGMENTS = st.sampled_from(
     [
@@ -48,3 +55,49 @@ def test_never_raises_and_never_invents_codes(pages: list[str]) -> None:
 def test_arbitrary_unicode_never_raises(text: str) -> None:
     facts = extract_case_facts([text])
     decide_route(facts, [text])
+
+
+_DATES = st.one_of(st.none(), st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    regime=st.sampled_from(Regime),
+    route=st.sampled_from(Route),
+    notice=_DATES,
+    deadline=_DATES,
+    window=st.one_of(st.none(), st.integers(min_value=1, max_value=999)),
+    basis=st.sampled_from(DeadlineBasis),
+    final=st.booleans(),
+    decided=st.sampled_from([None, "appeal", "reconsideration", "redetermination"]),
+    flags=st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()),
+)
+def test_the_deadline_engine_takes_any_facts(
+    regime: Regime,
+    route: Route,
+    notice: dt.date | None,
+    deadline: dt.date | None,
+    window: int | None,
+    basis: DeadlineBasis,
+    final: bool,
+    decided: str | None,
+    flags: tuple[bool, bool, bool, bool],
+) -> None:
+    urgent, timely, continued, pre_service = flags
+    facts = CaseFacts(
+        date_of_denial=notice,
+        appeal_deadline=deadline,
+        appeal_window_days=window,
+        appeal_deadline_basis=basis,
+        is_final_appeal_decision=final,
+    )
+    letter = LetterSignals(decided, timely, continued, pre_service)
+    out = compute_deadlines(DeadlineInput(facts, route, regime, "test", letter, urgent))
+    assert Deadlines.model_validate_json(out.model_dump_json()) == out
+    assert out.appealable == (out.next_action is not None)
+    tracks = [level.track for level in out.levels if level.filing.window != CONTINUED]
+    assert tracks == sorted(tracks, key=lambda track: track != "expedited"), "expedited levels first"
+    for level in out.levels:
+        due = level.filing.due
+        if due is not None and notice is not None and level.filing.basis is not ClockBasis.PRINTED:
+            assert notice <= due <= add_period(notice, "P13M"), "a counted date is within a year of the notice"

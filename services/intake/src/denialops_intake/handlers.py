@@ -353,7 +353,10 @@ class Intake:
         # The run's status follows from its stages, so it is written with the stage, in one write.
         status = run_status({**(known or {}).get("stages", {}), body.stage.value: stage_doc})
         fields: Document = {f"stages.{body.stage.value}": stage_doc, "status": status, "updated_at": received}
-        fields.update(_projection_fields(body))
+        summary = _summary(body)
+        if summary is not None:
+            fields[f"projection.{summary[0]}"] = summary[1]
+            await self._project(body, known, summary)
         # A redelivered result of a finished run keeps the time it finished.
         finishes = status in TERMINAL_STATUSES and (known or {}).get("status") not in TERMINAL_STATUSES
         if finishes:
@@ -369,7 +372,6 @@ class Intake:
             await self.repo.set_run_status(body.run_id, "cancelled", {"finished_at": run["cancelled_at"]})
             self.progress.notify(body.tenant_id, body.case_id, body.run_id)
             return
-        await self._project(body, run)
         if finishes:
             RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
         if status in TERMINAL_STATUSES:
@@ -377,34 +379,35 @@ class Intake:
             self.admission.finished(body.run_id)
         self.progress.notify(body.tenant_id, body.case_id, body.run_id, run)
 
-    async def _project(self, body: StageCompleted, run: Document) -> None:
-        """Once a run has both its facts and its route (whichever stage came last), project them onto the
-        case's worklist item. The summaries travel in the run's own stage writes, so this costs the item's
-        read and write only."""
-        projection = run.get("projection") or {}
-        if body.stage not in (Stage.EXTRACT, Stage.ROUTE) or not {"facts", "route"} <= projection.keys():
+    async def _project(self, body: StageCompleted, known: Document | None, summary: tuple[str, Document]) -> None:
+        """Project a run's facts and route onto its case's worklist item once both are in: at the second of
+        the two stages, before its result is recorded on the run. The first stage's summary came with its
+        own stage write, so this is one write of the item; a redelivery that finds this stage's summary on
+        the run already projected it (a crash before the record projects again: the same write)."""
+        name, mine = summary
+        projection = (known or {}).get("projection") or {}
+        if name in projection or not projection:
             return
-        today = self.today()
+        parts = {**projection, name: mine}
+        if not {"facts", "route"} <= parts.keys():
+            return
+        run_at = (known or {}).get("created_at") or body.started_at
+        update = project(parts["facts"], parts["route"], run_at, known_on=self.today())
+        await self.repo.update_work_item(body.tenant_id, body.case_id, update)
+        if body.run_id == auto_run_id(body.case_id):
+            DENIALS_RECEIVED.labels(route=str(parts["route"].get("route"))).inc()
 
-        def merge(current: Document | None) -> Document:
-            item = project(current, projection["facts"], projection["route"], run["created_at"], known_on=today)
-            return {**item, "case_id": body.case_id}
 
-        before = await self.repo.project_work_item(body.tenant_id, body.case_id, merge)
-        if before is None or "route" not in before:
-            DENIALS_RECEIVED.labels(route=str(projection["route"].get("route"))).inc()
-
-
-def _projection_fields(body: StageCompleted) -> Document:
-    """What the worklist needs of a stage's artifacts, to store with the stage's result on its run."""
+def _summary(body: StageCompleted) -> tuple[str, Document] | None:
+    """What the worklist needs of a stage's artifacts (`facts` or `route`), stored with the stage's result."""
     if body.status is not StageStatus.SUCCEEDED:
-        return {}
+        return None
     contents = {a.name: a.content for a in body.artifacts}
     if body.stage is Stage.EXTRACT and "case_facts.json" in contents:
-        return {"projection.facts": facts_summary(contents["case_facts.json"])}
+        return "facts", facts_summary(contents["case_facts.json"])
     if body.stage is Stage.ROUTE and "route.json" in contents:
-        return {"projection.route": route_summary(contents["route.json"], contents.get("deadlines.json"))}
-    return {}
+        return "route", route_summary(contents["route.json"], contents.get("deadlines.json"))
+    return None
 
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})

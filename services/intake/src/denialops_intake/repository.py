@@ -18,7 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from denialops_intake.domain.worklist import item_key
+from denialops_intake.domain.worklist import ItemUpdate, item_key
 from denialops_shared.contracts.cloudevents import EncodedEvent
 from denialops_shared.mongo import Document, document_lock
 from denialops_shared.outbox import update_with_events, with_events
@@ -160,7 +160,16 @@ class IntakeRepository:
     async def run_state(self, run_id: str) -> Document | None:
         """A run's owner, status and stages, without its outbox (None when it does not exist yet)."""
         return await self.runs.find_one(
-            {"_id": run_id}, {"tenant_id": 1, "case_id": 1, "status": 1, "cancelled_at": 1, "stages": 1}
+            {"_id": run_id},
+            {
+                "tenant_id": 1,
+                "case_id": 1,
+                "status": 1,
+                "cancelled_at": 1,
+                "stages": 1,
+                "projection": 1,
+                "created_at": 1,
+            },
         )
 
     async def _owned(
@@ -264,16 +273,17 @@ class IntakeRepository:
                 upsert=True,
             )
 
-    async def project_work_item(
-        self, tenant_id: str, case_id: str, merge: Callable[[Document | None], Document]
-    ) -> Document | None:
-        """Replace the item by `merge(current item)`; returns the item it replaced."""
+    async def update_work_item(self, tenant_id: str, case_id: str, update: ItemUpdate) -> None:
+        """Apply `update` to the item in one write, without reading it."""
         shard, key = self._shard(tenant_id, case_id), item_key(case_id)
+        fields = {**update.set, "case_id": case_id}
+        command: Document = {"$set": {f"items.{key}.{name}": value for name, value in fields.items()}}
+        if update.earliest:
+            command["$min"] = {f"items.{key}.{name}": value for name, value in update.earliest.items()}
+        if update.unset:
+            command["$unset"] = {f"items.{key}.{name}": "" for name in update.unset}
         async with document_lock(self.work_items, shard):
-            found = await self.work_items.find_one({"_id": shard}, {f"items.{key}": 1})
-            current: Document | None = (found or {}).get("items", {}).get(key)
-            await self.work_items.update_one({"_id": shard}, {"$set": {f"items.{key}": merge(current)}}, upsert=True)
-        return current
+            await self.work_items.update_one({"_id": shard}, command, upsert=True)
 
     async def add_reminded(self, tenant_id: str, case_id: str, key: str) -> None:
         """Note on the item that a reminder went out, so later sweeps need not ask the case again."""

@@ -196,7 +196,10 @@ def build_work_router(intake: Intake, work: CaseWork) -> APIRouter:
         """KPIs and payer × denial code × route slices of the cases denied from `from` to `to` (both included;
         default the last 90 days)."""
         end = end or work.today()
-        start = start or end - dt.timedelta(days=ANALYTICS_DEFAULT_DAYS)
+        if start is None:
+            if end.toordinal() <= ANALYTICS_DEFAULT_DAYS:
+                raise ApiError(422, "invalid_range", "`to` is too early")
+            start = end - dt.timedelta(days=ANALYTICS_DEFAULT_DAYS)
         if start > end:
             raise ApiError(422, "invalid_range", "`from` is after `to`")
         if (end - start).days > ANALYTICS_MAX_DAYS:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from denialops_router.domain import (
+    build_deadlines,
     decide_route,
     extract_case_facts,
     extract_eob_facts,
@@ -38,7 +39,8 @@ class RunInput:
 def run_stages(
     run: RunInput, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 ) -> list[StageCompleted]:
-    """Extract (letter facts, EOB facts, plan rules), then route; each stage reported with its own timings."""
+    """Extract (letter facts, EOB facts, plan rules), then route and date the deadlines; each stage reported
+    with its own timings."""
     extract_started = clock()
     t0 = time.perf_counter()
     facts = extract_case_facts(run.letter_pages)
@@ -50,6 +52,9 @@ def run_stages(
     extract_finished = extract_started + dt.timedelta(seconds=time.perf_counter() - t0)
     t1 = time.perf_counter()
     decision = decide_route(facts, run.letter_pages, plan_rules)
+    # The deadlines depend on the route (a correction files a corrected claim first), so they are the
+    # route stage's output and travel with route.json to llm-worker and intake.
+    deadlines = build_deadlines(facts, decision, run.letter_pages)
     route_finished = extract_finished + dt.timedelta(seconds=time.perf_counter() - t1)
     ids = {"tenant_id": run.tenant_id, "case_id": run.case_id, "run_id": run.run_id}
     return [
@@ -67,7 +72,10 @@ def run_stages(
             status=StageStatus.SUCCEEDED,
             started_at=extract_finished,
             finished_at=route_finished,
-            artifacts=[make_artifact("route.json", decision.model_dump_json(indent=2))],
+            artifacts=[
+                make_artifact("route.json", decision.model_dump_json(indent=2)),
+                make_artifact("deadlines.json", deadlines.model_dump_json(indent=2)),
+            ],
         ),
     ]
 

@@ -37,6 +37,29 @@ class DeadlineBasis(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Regime(StrEnum):
+    """The programme whose appeal rules govern the case (README, "Deadline engine")."""
+
+    ERISA = "erisa"
+    ACA_INDIVIDUAL = "aca_individual"
+    STATE_FULLY_INSURED = "state_fully_insured"
+    MEDICARE_FFS = "medicare_ffs"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+    MEDICARE_PART_D = "medicare_part_d"
+    MEDICAID_MANAGED_CARE = "medicaid_managed_care"
+    MEDICAID_FFS = "medicaid_ffs"
+    UNKNOWN = "unknown"
+
+
+class ClockBasis(StrEnum):
+    """`printed`: the letter states the date; `computed`: a stated window counted from a known date;
+    `assumed`: a default window or an assumed start (receipt taken as the notice date)."""
+
+    PRINTED = "printed"
+    COMPUTED = "computed"
+    ASSUMED = "assumed"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -134,10 +157,15 @@ class PlanStep(_Frozen):
 
 
 class DeadlineTimeline(_Frozen):
+    """The deadline the plan works to. With `deadlines.json`, the next dated filing deadline: `level` names it
+    (appeal, redetermination, corrected_claim, ...) and `regime` the programme."""
+
     as_of: dt.date
     appeal_deadline: dt.date | None = None
     days_remaining: int | None = None
     basis: DeadlineBasis = DeadlineBasis.UNKNOWN
+    level: str | None = None
+    regime: Regime | None = None
 
 
 class ActionPlan(_Frozen):
@@ -268,37 +296,19 @@ class PlanRules(_Frozen):
     out_of_pocket_limits: list[PlanRule] = Field(default_factory=list)
 
 
-class Regime(StrEnum):
-    """The programme whose appeal rules govern the case (README, "Deadline engine")."""
-
-    ERISA = "erisa"
-    ACA_INDIVIDUAL = "aca_individual"
-    STATE_FULLY_INSURED = "state_fully_insured"
-    MEDICARE_FFS = "medicare_ffs"
-    MEDICARE_ADVANTAGE = "medicare_advantage"
-    MEDICARE_PART_D = "medicare_part_d"
-    MEDICAID_MANAGED_CARE = "medicaid_managed_care"
-    MEDICAID_FFS = "medicaid_ffs"
-    UNKNOWN = "unknown"
-
-
-class ClockBasis(StrEnum):
-    """`printed`: the letter states the date; `computed`: a stated window counted from a known date;
-    `assumed`: a default window or an assumed start (receipt taken as the notice date)."""
-
-    PRINTED = "printed"
-    COMPUTED = "computed"
-    ASSUMED = "assumed"
-
-
 class Clock(_Frozen):
-    """One deadline: its date (None when nothing to count from), how it was obtained, the window in words
-    ("60 days from the notice") and its source (the letter, or the rule it comes from)."""
+    """One deadline: its date (None when nothing to count from yet), how it was obtained, the window in
+    words ("60 days from the notice") and its source (the letter, or the rule it comes from).
+
+    `period` is the window as an ISO 8601 duration (`P60D`, `P4M`, `PT72H`) so a clock that starts later
+    (the payer's decision, counted from the day we file) can be dated with
+    `denialops_shared.periods.add_period(filed_on, period)`."""
 
     due: dt.date | None
     basis: ClockBasis
     window: str | None
     source: str
+    period: str | None = Field(default=None, pattern=r"^P(?:\d+[DM]|T\d+H)$")
 
 
 class DeadlineLevel(_Frozen):
@@ -331,3 +341,8 @@ class Deadlines(_Frozen):
     warnings: list[str]
     next_action: NextAction | None
     appealable: bool
+
+    def next_dated_level(self) -> DeadlineLevel | None:
+        """The first level, in the engine's order, whose filing date is known: the case's next deadline (the
+        next action itself may have none, e.g. a corrected claim within the payer's own limit)."""
+        return next((level for level in self.levels if level.filing.due is not None), None)

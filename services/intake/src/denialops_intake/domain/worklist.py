@@ -112,21 +112,25 @@ def route_summary(route_json: str, deadlines_json: str | None) -> Item:
     return summary
 
 
-def project(current: Item | None, facts: Item, route: Item, run_at: dt.datetime, *, known_on: dt.date) -> Item:
-    """The item after a run's facts and route: the newest run's letter wins, except the denial date, which
-    stays the first letter's (analytics counts from the denial); a value a later letter omits is kept."""
-    item = dict(current or {})
-    if item.get("run_at") and item["run_at"] > run_at.isoformat():
-        return item  # a redelivered result of an older run
-    for name, value in {**facts, **route}.items():
-        if value is not None and not (name == "denial_date" and item.get("denial_date")):
-            item[name] = value
-    if "levels" not in route:  # no deadlines.json for this run: its levels are unknown, not the old letter's
-        for name in ("levels", "next_level", "next_due"):
-            item.pop(name, None)
-    item["run_at"] = run_at.isoformat()
-    item["deadline_known_on"] = known_on.isoformat()
-    return item
+@dataclass(frozen=True, slots=True)
+class ItemUpdate:
+    """A change of one item: fields to set, the earliest-wins fields, fields to remove."""
+
+    set: Item
+    earliest: Item
+    unset: tuple[str, ...]
+
+
+def project(facts: Item, route: Item, run_at: dt.datetime, *, known_on: dt.date) -> ItemUpdate:
+    """The item's change after a run's facts and route. The run's letter wins (runs of one case are
+    projected in order: one partition, and each once, see the handler), except the denial date: the
+    earliest stays (analytics counts from the first denial, not from the payer's later answer). A value
+    the letter omits keeps the one before; levels the run did not compute are removed, not kept."""
+    values = {name: value for name, value in {**facts, **route}.items() if value is not None}
+    earliest = {"denial_date": values.pop("denial_date")} if "denial_date" in values else {}
+    values.update(case_run_at=run_at.isoformat(), deadline_known_on=known_on.isoformat())
+    unset = () if "levels" in route else ("levels", "next_level", "next_due")
+    return ItemUpdate(values, earliest, unset)
 
 
 def work_fields(work: Work, *, at: dt.datetime) -> Item:
@@ -209,11 +213,17 @@ def next_deadline(item: Mapping[str, Any]) -> NextDeadline | None:
     if status is Status.DECIDED and item.get("outcome") not in ("upheld", "partially_overturned"):
         return None
     if tracks:
-        due = next((_date(t["filing_due"]) for t in tracks if t.get("filing_due")), None)
-        return NextDeadline(level, "filing", due) if due else None
+        # A level without a date (a corrected claim has no window) leaves the next dated level's clock
+        # running: that is the deadline to watch.
+        done = set(item.get("done_levels", []))
+        later = [lv for lv in item.get("levels", []) if lv["level"] != level and lv["level"] not in done]
+        dated = next((t for t in [*tracks, *later] if t.get("filing_due")), None)
+        if dated is None:
+            return None
+        return NextDeadline(dated["level"], "filing", dt.date.fromisoformat(dated["filing_due"]))
     # Without deadlines.json, the letter's appeal deadline counts until a decision, and again once a
     # later letter (the payer's answer) was read.
-    if "levels" not in item and (not item.get("decided_at") or item.get("run_at", "") > item["decided_at"]):
+    if "levels" not in item and (not item.get("decided_at") or item.get("case_run_at", "") > item["decided_at"]):
         fallback = _date(item.get("appeal_deadline"))
         # Without levels, the name of the level after a decided one is not known.
         name = level or ("unknown" if item.get("done_levels") else "appeal")

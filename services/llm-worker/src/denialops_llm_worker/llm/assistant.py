@@ -21,7 +21,7 @@ from denialops_llm_worker.llm.answers import Composition, FactRefinement, Refina
 from denialops_llm_worker.llm.client import Completer, LlmRequest, LlmUnavailable, T
 from denialops_llm_worker.llm.metrics import FALLBACKS
 from denialops_llm_worker.llm.prompts import load_prompt
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Evidence, RouteDecision
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines, Evidence, RouteDecision
 from denialops_shared.contracts.events import Page
 
 log = logging.getLogger(__name__)
@@ -92,11 +92,16 @@ class Assistant:
         ]
 
     async def prepare(
-        self, facts: CaseFacts, decision: RouteDecision, today: dt.date, letter: Sequence[Page]
+        self,
+        facts: CaseFacts,
+        decision: RouteDecision,
+        today: dt.date,
+        letter: Sequence[Page],
+        deadlines: Deadlines | None = None,
     ) -> tuple[CaseFacts, Wording | None]:
         """The facts to generate from and the model's wording of their plan (None: use the templates)."""
         facts = await self.refine_facts(facts, letter)
-        return facts, await self.word_plan(facts, decision, build_action_plan(facts, decision, today))
+        return facts, await self.word_plan(facts, decision, build_action_plan(facts, decision, today, deadlines))
 
     async def refine_facts(self, facts: CaseFacts, letter: Sequence[Page]) -> CaseFacts:
         unsure = self.unsure_fields(facts)
