@@ -94,7 +94,8 @@ def test_upload_a_letter_watch_it_finish_and_read_the_case(new_tab: Callable[[],
     page = tab.page
     # Route, deadline in plain words, plan and documents.
     expect(page.locator(".route-name")).to_have_text("Get prior authorization, then resubmit")
-    expect(page.locator(".deadline-line")).to_have_text("You have until 25 January 2025 to appeal.")
+    # The deadline engine's next action, in plain words.
+    expect(page.locator(".deadline-line")).to_have_text(re.compile(r"^You have until 25 January 2025 to file the \w"))
     assert labels["appeal_deadline"] == "2025-01-25"
     expect(page.get_by_role("heading", name="Action plan")).to_be_visible()
     expect(page.locator(".steps li").first).to_be_visible()
@@ -275,7 +276,7 @@ def test_deadlines_timeline_shows_both_clocks_of_each_level(tab: Tab, web_stack:
         )
         route.fulfill(json=body)
 
-    # The run has no deadlines.json until the deadline engine writes one: the page gets the contract's.
+    # A deadlines.json with an expedited level and an undated decision clock, built from the contract.
     tab.page.route(f"**/api/v1/cases/{case_id}/artifacts", listing)
     tab.page.route(
         f"**/api/v1/cases/{case_id}/artifacts/deadlines.json",
