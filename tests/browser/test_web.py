@@ -15,10 +15,12 @@ from playwright.sync_api import Page, Route, expect
 from denialops_shared.contracts.artifacts import Clock, ClockBasis, DeadlineLevel, Deadlines, NextAction, Regime
 from tests.browser.conftest import LETTERS, Tab
 from tests.e2e.conftest import Stack
+from tests.infra import ROOT
 
 pytestmark = pytest.mark.e2e
 
 LETTER = LETTERS / "002.txt"
+DECISION_LETTER = ROOT / "tests" / "e2e" / "fixtures" / "upheld_appeal_decision.txt"
 LABELS = {
     json.loads(line)["file"]: json.loads(line)
     for line in (LETTERS.parent / "labels.jsonl").read_text(encoding="utf-8").splitlines()
@@ -298,7 +300,7 @@ def test_deadlines_timeline_shows_both_clocks_of_each_level(tab: Tab, web_stack:
 
 def test_record_a_submission_and_an_upheld_decision(tab: Tab, web_stack: Stack) -> None:
     tab.sign_in(web_stack.api_key)
-    upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"))
+    case_id = upload_and_open(tab, LETTER.name, LETTER.read_text(encoding="utf-8"))
     page = tab.page
     work = page.locator("section", has=page.get_by_role("heading", name="Case work"))
     expect(work.locator(".work-status")).to_have_text("New")
@@ -340,7 +342,28 @@ def test_record_a_submission_and_an_upheld_decision(tab: Tab, web_stack: Stack) 
     decided.get_by_role("button", name="Record decision").click()
     expect(decided.get_by_role("alert")).to_contain_text("no submission awaiting a decision")
     expect(work.locator(".history li")).to_have_count(4)
+    # The upheld decision moved the case to the next level of its deadlines.
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(), timeout=30) as api:
+        level = api.get(f"/api/v1/cases/{case_id}").json()["work"]["level"]
+    assert level not in (None, "appeal"), level
+    expect(work.locator(".work-level")).not_to_have_text("Appeal")
     tab.check_and_shoot("case-work")
+
+    # The insurer's answer, uploaded on the case, is read like any letter; the case page then shows it.
+    answer = work.locator("form", has=page.get_by_role("heading", name="The insurer's answer"))
+    answer.get_by_label("Upload the insurer's response letter").set_input_files(DECISION_LETTER)
+    answer.get_by_role("button", name="Upload response").click()
+    with httpx.Client(base_url=web_stack.intake, headers=web_stack.auth(), timeout=30) as api:
+        for _ in range(FINISH_MS // 500):
+            tasks = api.get(f"/api/v1/cases/{case_id}").json()["tasks"]
+            if len(tasks) == 2 and tasks[0]["status"] == "succeeded":
+                break
+            page.wait_for_timeout(500)
+        assert [t["status"] for t in tasks] == ["succeeded", "succeeded"], tasks
+    page.reload()
+    expect(page.locator(".letter")).to_contain_text("we are upholding our original decision")
+    page.locator('button.fact[data-fact="billed_amount"]').click()
+    expect(page.locator(".letter mark").first).to_contain_text("18,940.00")
 
 
 WORKLIST_LETTERS = ("015.txt", "002.txt", "006.txt")  # overdue on the stack's day, 10 days left, 46 days left

@@ -41,12 +41,22 @@ async function artifact(caseId, name) {
   return api("GET", `/cases/${caseId}/artifacts/${name}`);
 }
 
+/** The letter the shown run read, as the router chooses it: the case's first run reads the first
+ * letter; a later run reads the newest letter there was when it started (the payer's answer). */
+function letterRead(theCase, taskId) {
+  const letters = theCase.documents.filter((doc) => doc.doc_type === "denial_letter");
+  const task = theCase.tasks.find((t) => t.task_id === taskId);
+  const first = theCase.tasks[theCase.tasks.length - 1]; // tasks come newest first
+  if (!task || task === first) return letters[0];
+  return letters.filter((doc) => doc.created_at <= task.created_at).at(-1) ?? letters.at(-1);
+}
+
 export async function renderCase(root, caseId) {
   const theCase = await api("GET", `/cases/${caseId}`);
   const listing = await api("GET", `/cases/${caseId}/artifacts`);
   const names = new Set(listing.items.map((item) => item.name));
   const load = (name) => (names.has(name) ? artifact(caseId, name) : Promise.resolve(null));
-  const letterDoc = theCase.documents.find((doc) => doc.doc_type === "denial_letter");
+  const letterDoc = letterRead(theCase, listing.task_id);
   const [facts, route, plan, deadlines, letter] = await Promise.all([
     load("case_facts.json"),
     load("route.json"),
