@@ -71,6 +71,14 @@ def test_no_phi_in_any_log_line(stack: Stack, client: httpx.Client, tmp_path: Pa
         assert client.get(f"/api/v1/cases/{case_id}/artifacts/{name}").status_code == 200
     assert client.post(f"/api/v1/cases/{case_id}/run").status_code == 200
 
+    # Case work: a note (PHI) stored and read back, refused notes and changes carrying PHI.
+    assert client.post(f"/api/v1/cases/{case_id}/notes", json={"text": PHI["note"]}).status_code == 201
+    assert PHI["note"] in client.get(f"/api/v1/cases/{case_id}/history").text
+    client.post(f"/api/v1/cases/{case_id}/notes", json={"text": PHI["note"] * 200})
+    client.patch(f"/api/v1/cases/{case_id}", json={"owner": PHI["patient"], "status": PHI["claim"]})
+    client.post(f"/api/v1/cases/{case_id}/decisions", json={"outcome": "upheld", "date": "2025-01-10"})
+    assert client.get("/api/v1/worklist", params={"payer": PHI["patient"]}).status_code == 200
+
     # Failures carrying PHI: unreadable uploads, invalid bodies, a wrong key, an oversized body.
     client.post(f"/api/v1/cases/{case_id}/documents", files={"file": ("x.pdf", b"%PDF-1.4 " + letter)})
     client.post(f"/api/v1/cases/{case_id}/documents", files={"file": ("x.txt", b"\x00" + letter)})

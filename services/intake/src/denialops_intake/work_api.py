@@ -21,10 +21,12 @@ from denialops_intake.domain.analytics import analytics
 from denialops_intake.domain.casework import (
     MAX_AMOUNT,
     Channel,
+    Decision,
     InvalidValue,
     Level,
     Outcome,
     Status,
+    Submission,
     TransitionRefused,
 )
 from denialops_intake.errors import ApiError
@@ -81,6 +83,95 @@ class RecordDecision(BaseModel):
     amount_recovered: float = Field(default=0.0, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
 
 
+# Response shapes, for the OpenAPI document (and checked on every answer).
+class WorklistItem(BaseModel):
+    case_id: str
+    route: str | None
+    payer: str | None
+    amount_at_stake: float | None
+    next_deadline: dt.date | None
+    days_left: int | None
+    owner: str | None
+    status: Status
+    priority: float
+    priority_reason: str
+
+
+class WorklistPage(BaseModel):
+    items: list[WorklistItem]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one")
+    as_of: dt.date
+
+
+class CaseWorkView(BaseModel):
+    case_id: str
+    status: Status
+    owner: str | None
+    level: str | None = Field(description="The level being worked (its deadlines are the next ones)")
+    outcome: Outcome | None
+    written_off_reason: str | None
+    amount_at_stake: float | None
+    amount_recovered: float
+    next_deadline: dt.date | None
+    next_deadline_kind: str | None = Field(description="filing (ours) or decision (the payer's)")
+    days_left: int | None
+    submissions: list[Submission]
+    decisions: list[Decision]
+    notes: int = Field(description="How many notes the case has (their text is in the history)")
+
+
+class NoteAdded(BaseModel):
+    note_id: str
+    at: dt.datetime
+    by: str
+
+
+class HistoryItem(BaseModel):
+    at: dt.datetime
+    by: str
+    action: str = Field(description="owner_changed, status_changed, note_added, submission_recorded, decision_recorded")
+    changes: dict[str, Any]
+
+
+class History(BaseModel):
+    case_id: str
+    items: list[HistoryItem]
+
+
+class Kpis(BaseModel):
+    denials_received: int
+    denials_worked_pct: float | None
+    denials_appealed_pct: float | None
+    overturn_rate_pct: float | None
+    avg_days_denial_to_appeal: float | None
+    avg_days_denial_to_resolution: float | None
+    dollars_at_stake: float
+    dollars_recovered: float
+    deadlines_missed: int
+
+
+class Slice(BaseModel):
+    payer: str | None
+    denial_code: str | None
+    route: str | None
+    denials: int
+    worked: int
+    appealed: int
+    overturned: int
+    deadlines_missed: int
+    dollars_at_stake: float
+    dollars_recovered: float
+
+
+class Analytics(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    kpis: Kpis
+    slices: list[Slice]
+
+
 def actor(request: Request) -> str:
     """Who acts, for the history: the API key's public id, or the access token's subject; for the web
     page's session, that of the key or token it was signed in with."""
@@ -113,7 +204,7 @@ def build_work_router(intake: Intake, work: CaseWork) -> APIRouter:
 
     TenantCase = Annotated[Document, Depends(tenant_case)]
 
-    @router.patch("/cases/{case_id}", tags=["case work"])
+    @router.patch("/cases/{case_id}", tags=["case work"], response_model=CaseWorkView)
     async def change_case(case: TenantCase, body: ChangeCase, tenant_id: Tenant, by: Actor) -> dict[str, Any]:
         """Set the owner and/or the status (`in_progress`, `closed`, `written_off` with a reason; a
         submission or a decision sets `submitted` and `decided`). 409 for a transition the status does not
@@ -129,13 +220,13 @@ def build_work_router(intake: Intake, work: CaseWork) -> APIRouter:
                 written_off_reason=body.written_off_reason,
             )
 
-    @router.post("/cases/{case_id}/notes", status_code=201, tags=["case work"])
+    @router.post("/cases/{case_id}/notes", status_code=201, tags=["case work"], response_model=NoteAdded)
     async def add_note(case: TenantCase, body: AddNote, tenant_id: Tenant, by: Actor) -> dict[str, Any]:
         """A note (at most 4000 characters; PHI: kept in the case's history, never logged)."""
         with _refusals():
             return await work.add_note(tenant_id, case["_id"], by, body.text)
 
-    @router.post("/cases/{case_id}/submissions", status_code=201, tags=["case work"])
+    @router.post("/cases/{case_id}/submissions", status_code=201, tags=["case work"], response_model=CaseWorkView)
     async def record_submission(
         case: TenantCase, body: RecordSubmission, tenant_id: Tenant, by: Actor
     ) -> dict[str, Any]:
@@ -152,7 +243,7 @@ def build_work_router(intake: Intake, work: CaseWork) -> APIRouter:
                 documents=list(body.documents),
             )
 
-    @router.post("/cases/{case_id}/decisions", status_code=201, tags=["case work"])
+    @router.post("/cases/{case_id}/decisions", status_code=201, tags=["case work"], response_model=CaseWorkView)
     async def record_decision(case: TenantCase, body: RecordDecision, tenant_id: Tenant, by: Actor) -> dict[str, Any]:
         """The payer's decision on the last submission and the amount recovered (0 for upheld, more than 0 for
         a partial overturn, never more than the amount at stake). Upheld moves the case to the next level."""
@@ -161,12 +252,12 @@ def build_work_router(intake: Intake, work: CaseWork) -> APIRouter:
                 tenant_id, case["_id"], by, outcome=body.outcome, date=body.date, amount_recovered=body.amount_recovered
             )
 
-    @router.get("/cases/{case_id}/history", tags=["case work"])
+    @router.get("/cases/{case_id}/history", tags=["case work"], response_model=History)
     async def history(case: TenantCase) -> dict[str, Any]:
         """Every change, oldest first: when (`at`), who (`by`), what (`action`, `changes`)."""
         return {"case_id": case["_id"], "items": work.history(case)}
 
-    @router.get("/worklist", tags=["case work"])
+    @router.get("/worklist", tags=["case work"], response_model=WorklistPage)
     async def get_worklist(
         tenant_id: Tenant,
         owner: Owner | None = None,
@@ -187,7 +278,7 @@ def build_work_router(intake: Intake, work: CaseWork) -> APIRouter:
             raise ApiError(422, "invalid_cursor", str(exc)) from exc
         return {"items": page, "next_cursor": next_cursor, "as_of": work.today().isoformat()}
 
-    @router.get("/analytics", tags=["case work"])
+    @router.get("/analytics", tags=["case work"], response_model=Analytics)
     async def get_analytics(
         tenant_id: Tenant,
         start: Annotated[dt.date | None, Query(alias="from")] = None,
