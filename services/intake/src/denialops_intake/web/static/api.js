@@ -74,7 +74,7 @@ export async function signOut() {
 }
 
 /** A multipart upload with progress (fetch reports none for request bodies): onProgress(0..1). */
-export function upload(path, form, onProgress) {
+function upload(path, form, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/api/v1${path}`);
@@ -95,6 +95,14 @@ export function upload(path, form, onProgress) {
     xhr.addEventListener("error", () => reject(new ApiError(0, "network", "The connection was lost during the upload.")));
     xhr.send(form);
   });
+}
+
+/** Upload a letter (PDF or text) to a case as a denial letter; it is read in a run of its own. */
+export function uploadLetter(caseId, file, onProgress) {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("doc_type", "denial_letter");
+  return upload(`/cases/${encodeURIComponent(caseId)}/documents`, form, onProgress);
 }
 
 /** Live progress of a case's runs (server-sent events): onTask(task) per change; resolves at the end. */

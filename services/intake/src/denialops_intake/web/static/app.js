@@ -57,7 +57,7 @@ async function route() {
   root.append(h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "#/worklist" }, "Go to the worklist")));
 }
 
-export function showError(root, error) {
+function showError(root, error) {
   if (error instanceof ApiError && error.status === 401) {
     session = null;
     route();

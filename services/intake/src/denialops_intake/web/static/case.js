@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { renderCaseWork } from "./casework.js";
 import { announce, append, h, highlighted, renderMarkdown } from "./dom.js";
-import { FACT_LABELS, label, longDate, money, routeLabel, TASK_STATUSES } from "./words.js";
+import { FACT_LABELS, label, LEVELS, longDate, money, routeLabel, TASK_STATUSES } from "./words.js";
 
 const REGIMES = {
   erisa: "Employer plan (ERISA)",
@@ -23,16 +23,6 @@ const BASIS = {
   from_denial_date: "counted from the denial date",
   from_receipt: "an estimate counted from when the letter arrived",
   unknown: "not known",
-};
-const LEVELS = {
-  appeal: "appeal",
-  reconsideration: "reconsideration",
-  redetermination: "redetermination",
-  external_review: "external review",
-  fair_hearing: "state fair hearing",
-  corrected_claim: "corrected claim",
-  reopening: "reopening",
-  coverage_determination: "coverage decision",
 };
 const MONEY_FACTS = new Set(["billed_amount", "allowed_amount", "paid_amount", "patient_responsibility"]);
 const DATE_FACTS = new Set(["date_of_service", "date_of_denial", "appeal_deadline"]);

@@ -1,21 +1,13 @@
 // Case work: what a case worker does to a case after the letter is read: assign it, note it, record
 // what was sent and what the insurer decided, upload the insurer's answer, stop a running task. The
 // history below says who did what, when.
-import { api, upload } from "./api.js";
+import { api, uploadLetter } from "./api.js";
 import { announce, h } from "./dom.js";
-import { daysLeftWords, label, longDate, money, STATUSES, TASK_STATUSES } from "./words.js";
+import { capitalized, daysLeftWords, label, LEVELS, longDate, money, STATUSES, TASK_STATUSES } from "./words.js";
 
 const RUNNING = new Set(["queued", "running"]);
-const LEVELS = {
-  appeal: "Appeal",
-  reconsideration: "Reconsideration",
-  redetermination: "Redetermination",
-  external_review: "External review",
-  fair_hearing: "State fair hearing",
-  corrected_claim: "Corrected claim",
-  reopening: "Reopening",
-  coverage_determination: "Coverage decision",
-};
+// The form's choices and the history's words: levels start with a capital here.
+const LEVEL_CHOICES = Object.fromEntries(Object.entries(LEVELS).map(([key, words]) => [key, capitalized(words)]));
 const CHANNELS = { portal: "Insurer's portal", fax: "Fax", mail: "Mail", phone: "Phone", email: "Email", clearinghouse: "Clearinghouse" };
 const OUTCOMES = { overturned: "Overturned: paid in full", partially_overturned: "Partly overturned", upheld: "Upheld: still denied" };
 const STATUS_CHANGES = { in_progress: "Start working on it", closed: "Close it", written_off: "Write it off" };
@@ -71,7 +63,7 @@ export async function renderCaseWork(root, theCase, reload, documentNames, today
   section.append(h("dl", { class: "work-state" },
     h("div", {}, h("dt", {}, "Status"), h("dd", { class: "work-status" }, label(STATUSES, work.status), work.outcome ? ` (${label(OUTCOMES, work.outcome)})` : "")),
     h("div", {}, h("dt", {}, "Owner"), h("dd", { class: "work-owner" }, work.owner ?? "Nobody yet")),
-    h("div", {}, h("dt", {}, "Level"), h("dd", { class: "work-level" }, work.level ? label(LEVELS, work.level) : "—")),
+    h("div", {}, h("dt", {}, "Level"), h("dd", { class: "work-level" }, work.level ? label(LEVEL_CHOICES, work.level) : "—")),
     h("div", {}, h("dt", {}, "Next deadline"), h("dd", {}, work.next_deadline ? `${longDate(work.next_deadline)} (${daysLeftWords(work.days_left)})` : "None known")),
     h("div", {}, h("dt", {}, "At stake"), h("dd", {}, money(work.amount_at_stake))),
     h("div", {}, h("dt", {}, "Recovered"), h("dd", { class: "work-recovered" }, money(work.amount_recovered)))));
@@ -102,7 +94,7 @@ export async function renderCaseWork(root, theCase, reload, documentNames, today
   forms.append(workForm("Add a note", [field("Note", note)], "Add note",
     () => api("POST", `/cases/${caseId}/notes`, { text: note.value }), reload));
 
-  const level = control("select", { name: "level" }, options(LEVELS, work.level ?? "appeal"));
+  const level = control("select", { name: "level" }, options(LEVEL_CHOICES, work.level ?? "appeal"));
   const sentOn = control("input", { type: "date", name: "date", required: true, value: today ?? "" });
   const channel = control("select", { name: "channel" }, options(CHANNELS));
   const sent = documentNames.map((name) => {
@@ -139,8 +131,8 @@ function describe(entry) {
     case "owner_changed": return `${c.before ?? "nobody"} → ${c.after ?? "nobody"}`;
     case "status_changed": return `${label(STATUSES, c.before)} → ${label(STATUSES, c.after)}${c.reason ? `: ${c.reason}` : ""}`;
     case "note_added": return c.text ?? "";
-    case "submission_recorded": return `${label(LEVELS, c.level)} by ${label(CHANNELS, c.channel).toLowerCase()} on ${longDate(c.date)}${c.documents?.length ? ` (${c.documents.join(", ")})` : ""}`;
-    case "decision_recorded": return `${label(OUTCOMES, c.outcome)} on ${longDate(c.date)}, ${money(c.amount_recovered)} recovered${c.next_level ? `; next: ${label(LEVELS, c.next_level)}` : ""}`;
+    case "submission_recorded": return `${label(LEVEL_CHOICES, c.level)} by ${label(CHANNELS, c.channel).toLowerCase()} on ${longDate(c.date)}${c.documents?.length ? ` (${c.documents.join(", ")})` : ""}`;
+    case "decision_recorded": return `${label(OUTCOMES, c.outcome)} on ${longDate(c.date)}, ${money(c.amount_recovered)} recovered${c.next_level ? `; next: ${label(LEVEL_CHOICES, c.next_level)}` : ""}`;
     default: return "";
   }
 }
@@ -163,12 +155,9 @@ function responseUpload(caseId, reload) {
     message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const data = new FormData();
-    data.append("file", input.files[0]);
-    data.append("doc_type", "denial_letter");
     bar.hidden = false;
     try {
-      await upload(`/cases/${caseId}/documents`, data, (done) => { bar.value = Math.round(done * 100); });
+      await uploadLetter(caseId, input.files[0], (done) => { bar.value = Math.round(done * 100); });
       announce("Response uploaded; it is being read.");
       await reload();
     } catch (error) {

@@ -1,6 +1,6 @@
 // New case: drop one or more letters (PDF or text); each becomes a case, uploaded with a progress bar,
 // then followed stage by stage on the live progress stream until its plan is ready.
-import { api, followCase, upload } from "./api.js";
+import { api, followCase, uploadLetter } from "./api.js";
 import { announce, h } from "./dom.js";
 import { label, STAGE_STATUSES, STAGES, TASK_STATUSES } from "./words.js";
 
@@ -52,10 +52,7 @@ async function startCase(file, list) {
   list.append(item);
   try {
     const created = await api("POST", "/cases", { mode: "fast", auto_run: true });
-    const form = new FormData();
-    form.append("file", file);
-    form.append("doc_type", "denial_letter");
-    await upload(`/cases/${created.case_id}/documents`, form, (done) => { bar.value = Math.round(done * 100); });
+    await uploadLetter(created.case_id, file, (done) => { bar.value = Math.round(done * 100); });
     state.textContent = "Uploaded. Reading the letter…";
     let finished = null;
     await followCase(created.case_id, (task) => {

@@ -80,8 +80,21 @@ export function urgencyClass(days) {
   return days <= 7 ? "due-soon" : "";
 }
 
-export function percent(value) {
-  return value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`;
+
+// Levels of review as the deadline engine names them, in words for a sentence.
+export const LEVELS = {
+  appeal: "appeal",
+  reconsideration: "reconsideration",
+  redetermination: "redetermination",
+  external_review: "external review",
+  fair_hearing: "state fair hearing",
+  corrected_claim: "corrected claim",
+  reopening: "reopening",
+  coverage_determination: "coverage decision",
+};
+
+export function capitalized(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 export const FACT_LABELS = {
