@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 
@@ -76,6 +77,7 @@ async def test_each_reminder_goes_out_once_across_a_crash_and_a_restart(
     # Down from 7 days before the deadline until the day after it. The restarted process first sends what
     # its outbox holds (the relay's start-up sweep), then every reminder that fell due meanwhile.
     clock.today = due + dt.timedelta(days=1)
+    await asyncio.sleep(0.5)  # the first process's last publishes settle; a restart takes longer than this
     restarted = make_intake(db, broker)
     recovery = Outbox(db.cases, broker, 0.01)
     assert await recovery.sweep_once() >= 1

@@ -8,9 +8,7 @@ runs, and FerretDB does not apply an update atomically.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import zlib
 from collections.abc import Callable
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -18,16 +16,17 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from denialops_intake.domain.worklist import ItemUpdate, item_key
+from denialops_intake.domain.worklist import ItemUpdate
 from denialops_shared.contracts.cloudevents import EncodedEvent
 from denialops_shared.mongo import Document, document_lock
 from denialops_shared.outbox import update_with_events, with_events
 
 DUPLICATE_KEY = 11000
-# A tenant's worklist items live in this many documents (`work_items`, `_id` "<tenant>:<nn>"), so the
-# list is read by `_id` (FerretDB answers nothing else from an index) without one huge document that
-# every case rewrites: an update rewrites 1/32 of a tenant's items.
-WORK_SHARDS = 32
+# Each tenant's worklist items are small documents (`_id` = case id) in a collection of its own,
+# `work_items_<tenant>`: an item's update costs the same however many cases there are (FerretDB rewrites
+# a whole document per update), and a tenant's list reads only its own items (FerretDB answers nothing
+# but `_id` from an index, so a shared collection would be scanned across every tenant's cases).
+WORK_ITEMS = "work_items_"
 
 CaseUpdate = Callable[[Document], tuple[Document, list[Document]]]
 
@@ -38,7 +37,7 @@ class IntakeRepository:
         self.documents: AsyncCollection[Document] = db["documents"]
         self.runs: AsyncCollection[Document] = db["runs"]
         self.artifacts: AsyncCollection[Document] = db["artifacts"]
-        self.work_items: AsyncCollection[Document] = db["work_items"]
+        self._db = db
 
     async def create_indexes(self) -> None:
         await self.cases.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING)])
@@ -253,49 +252,35 @@ class IntakeRepository:
             await self.cases.update_one({"_id": case_id}, update)
             return True
 
-    @staticmethod
-    def _shard(tenant_id: str, case_id: str) -> str:
-        return f"{tenant_id}:{zlib.crc32(case_id.encode()) % WORK_SHARDS:02d}"
+    def work_items(self, tenant_id: str) -> AsyncCollection[Document]:
+        return self._db[f"{WORK_ITEMS}{tenant_id}"]
 
     async def work_item(self, tenant_id: str, case_id: str) -> Document | None:
-        key = item_key(case_id)
-        shard = await self.work_items.find_one({"_id": self._shard(tenant_id, case_id)}, {f"items.{key}": 1})
-        item: Document | None = (shard or {}).get("items", {}).get(key)
-        return item
+        return await self.work_items(tenant_id).find_one({"_id": case_id})
 
     async def set_work_fields(self, tenant_id: str, case_id: str, fields: Document) -> None:
         """Set some of the item's fields, creating it if needed."""
-        shard, key = self._shard(tenant_id, case_id), item_key(case_id)
-        async with document_lock(self.work_items, shard):
-            await self.work_items.update_one(
-                {"_id": shard},
-                {"$set": {f"items.{key}.{name}": value for name, value in fields.items()}},
-                upsert=True,
-            )
+        items = self.work_items(tenant_id)
+        async with document_lock(items, case_id):
+            await items.update_one({"_id": case_id}, {"$set": fields}, upsert=True)
 
     async def update_work_item(self, tenant_id: str, case_id: str, update: ItemUpdate) -> None:
         """Apply `update` to the item in one write, without reading it."""
-        shard, key = self._shard(tenant_id, case_id), item_key(case_id)
-        fields = {**update.set, "case_id": case_id}
-        command: Document = {"$set": {f"items.{key}.{name}": value for name, value in fields.items()}}
+        command: Document = {"$set": {**update.set, "case_id": case_id}}
         if update.earliest:
-            command["$min"] = {f"items.{key}.{name}": value for name, value in update.earliest.items()}
+            command["$min"] = dict(update.earliest)
         if update.unset:
-            command["$unset"] = {f"items.{key}.{name}": "" for name in update.unset}
-        async with document_lock(self.work_items, shard):
-            await self.work_items.update_one({"_id": shard}, command, upsert=True)
+            command["$unset"] = dict.fromkeys(update.unset, "")
+        items = self.work_items(tenant_id)
+        async with document_lock(items, case_id):
+            await items.update_one({"_id": case_id}, command, upsert=True)
 
     async def add_reminded(self, tenant_id: str, case_id: str, key: str) -> None:
         """Note on the item that a reminder went out, so later sweeps need not ask the case again."""
-        shard = self._shard(tenant_id, case_id)
-        async with document_lock(self.work_items, shard):
-            await self.work_items.update_one(
-                {"_id": shard}, {"$addToSet": {f"items.{item_key(case_id)}.reminded": key}}, upsert=True
-            )
+        items = self.work_items(tenant_id)
+        async with document_lock(items, case_id):
+            await items.update_one({"_id": case_id}, {"$addToSet": {"reminded": key}}, upsert=True)
 
     async def tenant_work_items(self, tenant_id: str) -> list[Document]:
-        """Every worklist item of the tenant: its shards, each read by `_id`."""
-        shards = await asyncio.gather(
-            *(self.work_items.find_one({"_id": f"{tenant_id}:{n:02d}"}) for n in range(WORK_SHARDS))
-        )
-        return [item for shard in shards if shard for item in shard.get("items", {}).values() if "case_id" in item]
+        """Every worklist item of the tenant (its own collection: no other tenant's case is read)."""
+        return [item async for item in self.work_items(tenant_id).find({}) if "case_id" in item]

@@ -70,11 +70,6 @@ def urgency(days_left: int | None) -> float:
     return 1 + 29 / (1 + days_left)
 
 
-def item_key(case_id: str) -> str:
-    """A case id as a field name (`.` would be read as a path; `~` is not allowed in ids)."""
-    return case_id.replace(".", "~")
-
-
 # -- projection of the pipeline's artifacts ----------------------------------------------------------
 
 
