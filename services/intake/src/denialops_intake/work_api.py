@@ -31,6 +31,7 @@ from denialops_intake.domain.casework import (
 )
 from denialops_intake.errors import ApiError
 from denialops_intake.handlers import Intake
+from denialops_intake.sessions import Session
 from denialops_intake.tenants import parse_key
 from denialops_intake.work import CaseWork
 from denialops_shared.mongo import Document
@@ -172,7 +173,14 @@ class Analytics(BaseModel):
 
 
 def actor(request: Request) -> str:
-    """Who acts, for the history: the API key's public id, or the access token's subject."""
+    """Who acts, for the history: the API key's public id, or the access token's subject; for the web
+    page's session, that of the key or token it was signed in with."""
+    session = request.scope.get("state", {}).get("session")
+    return session.actor if isinstance(session, Session) else credential_actor(request)
+
+
+def credential_actor(request: Request) -> str:
+    """The actor named by the request's API key or access token."""
     token = credential(request.headers)
     if looks_like_jwt(token):
         # The authentication layer verified this token; only its subject is read here.
