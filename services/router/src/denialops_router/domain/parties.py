@@ -344,6 +344,12 @@ _BRANDED_CHANNEL = re.compile(
     r"Message Center|Online|Connect|Link)\b"
 )
 _ADDRESSEE_LABEL = re.compile(r"\s*(?:to|attn|attention|re|date|cc)\s*:", re.IGNORECASE)
+# A document's title, not an organisation: `Explanation of Benefits`, `Notice of Denial`.
+_TITLE_START = re.compile(r"(?i:explanation|notice|statement|summary|important|your|this|notification|determination)\b")
+_PAYER_NAMED = re.compile(
+    r"(?:[A-Z][\w'&.-]*\s){1,4}(?:Health Plans?|Health Insurance|Insurance Company|Insurance Co\.|Assurance|"
+    r"Health Alliance|Mutual|Benefit Administrators|Health Cooperative|Healthcare|Health)\b"
+)
 _MSN = re.compile(r"\bMedicare Summary Notice\b", re.IGNORECASE)
 _LETTERHEAD_CELL = re.compile(r"[^|\[\]\u00b7>*]+?(?=\s{2,}|\s*[|\u00b7>]|\s*\*{2,}|\s+//|\s+::|\s+-\s|\]|$)")
 # Department and channel words after the organisation's name: `Quillmarsh Health Plan Provider Relations`.
@@ -360,6 +366,11 @@ _PLAN_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _LETTERHEAD_LINES = 6
+
+
+def _provider_specific(name: str) -> bool:
+    """A provider word other than those payers use too (`Cigna Healthcare` is a payer's name)."""
+    return any(not _PROVIDER_ONLY.fullmatch(m.group()) for m in PROVIDER_WORDS.finditer(name))
 
 
 def _without_plan_type(name: str) -> str:
@@ -392,10 +403,37 @@ def find_payer(doc: Doc) -> Found | None:
     if branded:
         return branded
     for item in labelled(doc, scope, _FROM_ROLE):
-        found = _payer_value(doc, item.value, 0.7)
+        found = _payer_value(doc, item.value, 0.7, letterhead=True)
+        if found:
+            return found
+    return _payer_in_body(doc) or _plain_letterhead(doc, head)
+
+
+def _payer_in_body(doc: Doc) -> Found | None:
+    """No letterhead names the payer: the first organisation the text names with a payer's noun
+    (`Bluefin Health Plan has denied the claim`)."""
+    for m in _PAYER_NAMED.finditer(doc.text):
+        found = _payer_value(doc, Span(m.start(), m.end()), 0.6, letterhead=True)
         if found:
             return found
     return None
+
+
+def _plain_letterhead(doc: Doc, head: list[Span]) -> Found | None:
+    """Last: the first line's first cell when it reads as an organisation's name (`UNITED MEDICAL
+    RESOURCES`) - not a title, a channel, a person or a date."""
+    if not head:
+        return None
+    cell = _LETTERHEAD_CELL.search(doc.text, head[0].start, head[0].end)
+    if cell is None:
+        return None
+    value = _clean_org(cell.group())
+    if len(value.split()) < 2 or re.search(r"\d", value) or _TITLE_WORDS.search(value) or _CHANNEL.search(value):
+        return None
+    if display_name(value):
+        return None
+    start = cell.start() + max(0, cell.group().find(value))
+    return Found(_preferred_case(doc, value), start, start + len(value), 0.5)
 
 
 def _brand_name(doc: Doc, head: list[Span]) -> Found | None:
@@ -427,9 +465,15 @@ def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = Fal
     # Digits belong to a union local's name (`Local 812`), not to a phone, date or ID.
     if not value or re.search(r"\d{4,}|\d[/:.-]\d", value) or len(value) < 4 or display_name(value):
         return None
-    if letterhead and (_CHANNEL.search(value) or not PAYER_WORDS.search(value)):
+    if letterhead and (_CHANNEL.search(value) or not PAYER_WORDS.search(value) or _TITLE_START.match(value)):
         return None
-    if PROVIDER_WORDS.search(value) and not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+    # A sentence is not a name: names have no lower-case words but `of`, `and`, `the`, `for`, `de`.
+    if letterhead and re.search(r"\b(?!(?:of|and|the|for|de|la|y)\b)[a-z]{2,}", value):
+        return None
+    if _provider_specific(value) and not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+        return None
+    # `Claims Department` cut to `Claims`: a generic word left, not a name.
+    if all(PAYER_WORDS.fullmatch(w) or _PROVIDER_ONLY.fullmatch(w) for w in value.split()):
         return None
     start = span.start + max(0, doc.text.find(value.split()[0], span.start, span.end) - span.start)
     return Found(_preferred_case(doc, value), start, start + len(value), confidence)
