@@ -26,6 +26,7 @@ def _ids(letter: str) -> tuple[str | None, str | None]:
         ("Claim / Reclamo:       TB25-0317-60044\n", None, "TB25-0317-60044"),
         ("CLM# GH5069201147   PAT CTL# LCH-A-2250187\n", None, "GH5069201147"),
         ("Payer claim control no. (CLP07) .. CB2503280007719\n", None, "CB2503280007719"),
+        ("Beneficiary: Mary Lou Jones   HICN 1EG4-TE5-MK72\n", "1EG4-TE5-MK72", None),
         ("Claim:  SH25-030318-SN (received 03/03/2025)\n", None, "SH25-030318-SN"),
     ],
 )

@@ -93,3 +93,9 @@ def test_email_recipient_is_the_member() -> None:
         _patient("MySunmoss | Message Center\nFrom:  Sunmoss Health\nTo:       Ottoline Barrows\n")
         == "Ottoline Barrows"
     )
+
+
+def test_generational_suffix_and_insureds_dependent() -> None:
+    assert _patient("Acme Health Plan\nPatient Name: John A. Smith Jr.\nMember #: ACM-55512\n") == "John Smith Jr."
+    letter = "Acme Health Plan\nInsured's Name: Doe, Jane\nDependent: Timmy Doe (son)\nPolicy Number: POL 778812\n"
+    assert _patient(letter) == "Timmy Doe"

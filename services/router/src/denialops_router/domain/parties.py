@@ -76,7 +76,7 @@ _MEMBER_ID_ROLE = re.compile(
     rf"beneficiary|policy|policyholder|employee|medicare|medicaid|cardholder|recipient|mbr|ins|miembro)"
     rf"(?: {_ID_WORDS})?|(?:patient|student) {_ID_WORDS}|"
     rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,2}}(?:id|ids|identification number)|"
-    r"n[uú]mero de miembro|num"
+    r"n[uú]mero de miembro|num|hicn|hic|mbi|medicare beneficiary identifier|medicaid number"
 )
 _CLAIM_ROLE = re.compile(
     r"(?:payer |denied |your |this )?(?:claim|clm|clp|icn|dcn|tcn|payer claim|claim control|internal control|"

@@ -29,7 +29,7 @@ _MEMBER = re.compile(
 # A name as letters print it: `Jane Q. Roe`, `JANE ROE`, `ROE, JANE Q`, `Mary-Kate O'Neil-Smith Jr.`.
 _WORD = r"(?:Mc|Mac|O'|D')?[A-Z][a-z\u00df-\u00ff]+(?:['-][A-Z]?[a-z\u00df-\u00ff]+)*"
 _UPPER = r"[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
-_PART = rf"(?:{_WORD}|{_UPPER}|[A-Z]\.?)"
+_PART = rf"(?!(?:Jr|Sr|JR|SR)\b)(?:{_WORD}|{_UPPER}|[A-Z]\.?)"
 _SUFFIX = r"(?:,? (?:Jr|Sr)\.?|,? I{2,3}|,? IV)?"
 NAME = (
     rf"(?:{_UPPER}|{_WORD}), (?:{_WORD}|{_UPPER})(?: [A-Z]\.?)?(?![\w'-])"
