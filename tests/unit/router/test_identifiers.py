@@ -61,3 +61,10 @@ def test_a_rejected_row_without_a_claim_number_has_none() -> None:
     member, claim = _ids(letter)
     assert member == "MHP-60914-77"
     assert claim is None
+
+
+def test_member_id_in_brackets_after_the_persons_name() -> None:
+    letter = (
+        "[05/16 09:12] Clinic billing: Claim KP-2505-118204 for Yusuf Abernathy-Lin (KPH 7731-004-22) was denied.\n"
+    )
+    assert _ids(letter) == ("KPH 7731-004-22", "KP-2505-118204")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from denialops_router.domain.labelled import Labelled, column_values, labelled, normalise_label
 from denialops_router.domain.org_words import PAYER_WORDS, PROVIDER_WORDS, reads_like_provider
-from denialops_router.domain.person_names import display_name
+from denialops_router.domain.person_names import NAME, display_name
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import table_lines
@@ -84,6 +84,8 @@ _CLAIM_ROLE = re.compile(
 )
 _OWNED_BY_OTHER = re.compile(rf"\b(?:{_OTHER_OWNERS})(?:\W+(?:id|no|number|#))?\W{{0,3}}$", re.IGNORECASE)
 _PHONE_SHAPED = re.compile(r"1?\W?\d{3}\W\d{3}\W\d{4}")
+# `for Yusuf Abernathy-Lin (KPH 7731-004-22)`: the member ID in brackets right after the person's name.
+_ID_AFTER_NAME = re.compile(rf"(?P<who>{NAME}) \((?:(?i:member id|id)[:#]? )?{_ID}\)")
 _LEADING_ID = re.compile(rf"[\s#:]*(?:\([^)\n]*\)[\s.:]*)?{_ID}")
 
 
@@ -92,6 +94,9 @@ def find_member_id(doc: Doc, scope: Scope) -> Found | None:
     found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4)
     if found:
         return found
+    for m in _ID_AFTER_NAME.finditer(doc.text):
+        if display_name(m.group("who")) and scope.allows(m.start("id")):
+            return Found(m.group("id"), m.start("id"), m.end("id"), 0.75)
     for m in _MEMBER_LABEL.finditer(doc.text):
         value, start = m.group("id"), m.start("id")
         # The pattern ignores case, so a word of the sentence may lead the value (`ID is THP-552-18-0094`).

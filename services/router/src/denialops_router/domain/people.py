@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from denialops_router.domain.labelled import column_values, labelled
 from denialops_router.domain.parties import Found
-from denialops_router.domain.person_names import display_name, same_person
+from denialops_router.domain.person_names import NAME, NAME_WORD, UPPER_NAME_WORD, display_name, same_person
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.text import Doc, Span
 
@@ -25,15 +25,6 @@ _PATIENT = re.compile(
 _MEMBER = re.compile(
     r"(?:member|subscriber|enrollee|insured|beneficiary|participant|employee|policyholder|policy holder|"
     r"cardholder|covered person|miembro|asegurado|name|copy to member|cc member)(?: name| full name)?"
-)
-# A name as letters print it: `Jane Q. Roe`, `JANE ROE`, `ROE, JANE Q`, `Mary-Kate O'Neil-Smith Jr.`.
-_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][a-z\u00df-\u00ff]+(?:['-][A-Z]?[a-z\u00df-\u00ff]+)*"
-_UPPER = r"[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
-_PART = rf"(?!(?:Jr|Sr|JR|SR)\b)(?:{_WORD}|{_UPPER}|[A-Z]\.?)"
-_SUFFIX = r"(?:,? (?:Jr|Sr)\.?|,? I{2,3}|,? IV)?"
-NAME = (
-    rf"(?:{_UPPER}|{_WORD}), (?:{_WORD}|{_UPPER})(?: [A-Z]\.?)?(?![\w'-])"
-    rf"|(?:{_WORD}|{_UPPER})(?: {_PART}){{1,3}}{_SUFFIX}(?![\w'-])"
 )
 _NAME_AT = re.compile(NAME)
 _ABOUT_SOMEONE_ELSE = re.compile(
@@ -47,10 +38,12 @@ _PROSE = re.compile(
     rf"(?:[ \t]+|\s*[:=]\s*)(?P<p>{NAME})"
     rf"|(?P<q>{NAME}) \((?i:member|patient|enrollee|beneficiary|the patient)\)"
     rf"|\b(?i:for|of) (?P<f>{NAME})(?= ?\((?i:member|id|dob|born|age|\w{{2,4}}[ -]?\d))"
-    rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) (?P<c>{_UPPER}, {_UPPER})\b"
+    rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) "
+    rf"(?P<c>{UPPER_NAME_WORD}, {UPPER_NAME_WORD})\b"
 )
 _SALUTATION = re.compile(
-    rf"^\s*(?:Dear|Hi|Hello) (?P<n>(?:Mr|Mrs|Ms|Mx|Dr)\.? (?:{_WORD}|{_UPPER})|{NAME})\s*[,:]", re.MULTILINE
+    rf"^\s*(?:Dear|Hi|Hello) (?P<n>(?:Mr|Mrs|Ms|Mx|Dr)\.? (?:{NAME_WORD}|{UPPER_NAME_WORD})|{NAME})\s*[,:]",
+    re.MULTILINE,
 )
 _DEAR = re.compile(rf"^\s*(?:Dear|Hi|Hello) (?P<n>{NAME})\s*[,:]", re.MULTILINE)
 _ADDRESS_LINE = re.compile(

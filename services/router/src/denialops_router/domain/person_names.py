@@ -14,6 +14,15 @@ from nameparser import HumanName
 
 from denialops_router.domain.org_words import PROVIDER_WORDS
 
+# A name as letters print it: `Jane Q. Roe`, `JANE ROE`, `ROE, JANE Q`, `Mary-Kate O'Neil-Smith Jr.`.
+NAME_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][a-z\u00df-\u00ff]+(?:['-][A-Z]?[a-z\u00df-\u00ff]+)*"
+UPPER_NAME_WORD = r"[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
+_PART = rf"(?!(?:Jr|Sr|JR|SR)\b)(?:{NAME_WORD}|{UPPER_NAME_WORD}|[A-Z]\.?)"
+_SUFFIX = r"(?:,? (?:Jr|Sr)\.?|,? I{2,3}|,? IV)?"
+NAME = (
+    rf"(?:{UPPER_NAME_WORD}|{NAME_WORD}), (?:{NAME_WORD}|{UPPER_NAME_WORD})(?: [A-Z]\.?)?(?![\w'-])"
+    rf"|(?:{NAME_WORD}|{UPPER_NAME_WORD})(?: {_PART}){{1,3}}{_SUFFIX}(?![\w'-])"
+)
 # Letters (any script), apostrophes, hyphens, periods and spaces, with at most one comma (`LAST, FIRST`).
 _SHAPE = re.compile(r"[^\W\d_][\w'.\- ]*(?:, ?[^\W\d_][\w'.\- ]*)?")
 _GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
