@@ -34,7 +34,8 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("admission", r"admi(?:t|tted|ssion)\b"),
         (
             "service",
-            r"(?:dates?|days?) of (?:service|svc|care|treatment|stay|visit)|service dates?|\bsvc\b|\bdos\b|"
+            r"(?:dates?|days?|dt) of (?:service|svc|care|treatment|stay|visit)|service dates?|\bsvc\b|\bdos\b|"
+            r"\bserv\b|\bsrv\b|"
             r"^services?(?: provided| rendered)?$|^visits?(?: dates?)?$|visit date|date seen|deliver|dispens|"
             r"fill(?:ed)? date|\bstay\b|dates? on this claim|fecha de servicio|^(?:service )?from(?: date)?$|"
             r"(?:test|surgery|procedure|treatment|transport|delivery) date|date of (?:test|surgery|procedure)|"
@@ -50,7 +51,8 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "issued",
             r"notice|letter|statement|\beob\b|\beop\b|\bera\b|remit|\bra\b|explanation of benefits|production|"
-            r"report|\brun date|issue|fecha del aviso",
+            r"report|\brun date|issue|fecha del aviso|date mailed|\bmail(?:ing)? date|^mailed(?: on)?$|"
+            r"correspondence",
         ),
         # Decisions and denials named in a field are often an earlier level's (`first-level decision`).
         ("decided", r"decision|determination|decided|denial|denied|reject|processed|process date|adjudicat|\bstatus\b"),
