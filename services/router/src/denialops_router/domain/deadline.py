@@ -31,8 +31,9 @@ _NUMBERS = {
 _WORDS = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 # Found by its unit, then its number just before: a scan for literals is far faster than for `\b\d`.
 _UNIT = re.compile(r"(?:day|month|year)s?\b")
+# The digits in parentheses are the number whatever the words before them (`twenty-one (21) days`).
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})(?:\s*\(\d{{1,3}}\))?[-\s](?:calendar\s|business\s|working\s)?$"
+    rf"(?:(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})|\((?P<paren>\d{{1,3}})\))[-\s](?:calendar\s|business\s|working\s)?$"
 )
 # Phrased as a limit before the number (`within`, `no later than`, `you have`), or after it (`60 days of/after/from`).
 _LIMIT_BEFORE = re.compile(
@@ -194,7 +195,7 @@ def _windows(doc: Doc, final_decision: bool) -> list[_Window]:
         if anchor == "unstated" and _FILING_LIMIT.search(text):
             continue
         score = _score(doc, sentence, text, anchor, limit)
-        amount = _amount(m.group("num"))
+        amount = int(m.group("paren")) if m.group("paren") else _amount(m.group("num"))
         if score <= 0 or amount <= 0:
             continue
         # A window in years is one in calendar months (`within one year` = 12 months).
