@@ -110,3 +110,11 @@ def test_payer_desks_and_member_addressees_are_not_providers() -> None:
 )  # fmt: skip
 def test_titles_and_generic_senders_are_not_payers(letter: str, payer: str) -> None:
     assert _payer(letter) == payer
+
+
+def test_provider_heading_a_provider_letters_address_block() -> None:
+    letter = (
+        "Acme Health Plan\nProvider Appeals Unit\nP.O. Box 100, Springfield, IL 62701\n\nMay 2, 2025\n\n"
+        "Lakeview Podiatry Group\n400 Elm Street\nSpringfield, IL 62704\n\nRe: Claim AC-2025-99120\n"
+    )
+    assert _provider(letter) == "Lakeview Podiatry Group"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from denialops_router.domain.labelled import Labelled, column_values, labelled, normalise_label
-from denialops_router.domain.org_words import PAYER_WORDS, PROVIDER_WORDS, reads_like_provider
+from denialops_router.domain.org_words import ADDRESS_LINE, PAYER_WORDS, PROVIDER_WORDS, reads_like_provider
 from denialops_router.domain.person_names import NAME, display_name
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
@@ -227,7 +228,27 @@ def find_provider(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
         if label.startswith(("to", "where", "program", "practice")) and not PROVIDER_WORDS.search(value):
             continue
         return Found(value, start, start + len(value), 0.85)
-    return _provider_letterhead(doc, payer) or _provider_by_words(doc, scope, payer)
+    return _provider_addressee(doc, payer) or _provider_letterhead(doc, payer) or _provider_by_words(doc, scope, payer)
+
+
+def _provider_addressee(doc: Doc, payer: str | None) -> Found | None:
+    """A provider-facing letter's address block: a provider's organisation heading it (a street, PO box or
+    city line below) near the top, after the sender's own first line."""
+    lines = [line for line in doc.lines() if doc.text[line.start : line.end].strip()][:_ADDRESSEE_LINES]
+    for line, below in itertools.pairwise(lines[1:]):
+        if not ADDRESS_LINE.search(doc.text[below.start : below.end]):
+            continue
+        cell = next(iter(doc.cells(line)), None)
+        if cell is None:
+            continue
+        raw = re.sub(r"^(?i:to|attn|attention)\s*:\s*", "", doc.text[cell.start : cell.end])
+        value = _clean_org(raw)
+        if not (_reads_like_org(value, payer) and _provider_specific(value) and len(value.split()) >= 2):
+            continue
+        if not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+            start = cell.start + max(0, doc.text[cell.start : cell.end].find(value))
+            return Found(_preferred_case(doc, value), start, start + len(value), 0.7)
+    return None
 
 
 def _provider_value(doc: Doc, item: Labelled, payer: str | None) -> Found | None:
@@ -371,6 +392,7 @@ _PLAN_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _LETTERHEAD_LINES = 6
+_ADDRESSEE_LINES = 20
 
 
 def _provider_specific(name: str) -> bool:
