@@ -21,6 +21,7 @@ from denialops_router.domain.text import make_doc
         ("Luz Marina Quintero", "Luz Marina Quintero"),
         ("SMITH, JOHN JR", "John Smith Jr"),
         ("Dr. Lucinda Ferreira-Holt, DMD", "Lucinda Ferreira-Holt"),
+        ("DE LA CRUZ, MARIA", "Maria de la Cruz"),
     ],
 )
 def test_display_name(printed: str, shown: str) -> None:
