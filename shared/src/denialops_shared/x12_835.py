@@ -175,10 +175,6 @@ class Reading:
     unreadable: list[Unreadable] = field(default_factory=list)
 
 
-def has_interchange(text: str) -> bool:
-    return _ISA_START.search(text) is not None
-
-
 def read_835(text: str) -> Reading:
     """Every 835 transaction in every interchange found in `text`."""
     reading = Reading()

@@ -78,3 +78,29 @@ def test_key_value_records_with_a_totals_record() -> None:
 def test_prose_amounts_are_read_when_there_is_no_structure() -> None:
     found = _amounts("The provider billed $310.00 for the visit and the plan allowed $0.00, so you owe nothing.")
     assert (found["billed"], found["allowed"], found["patient"]) == (Decimal("310.00"), Decimal("0.00"), None)
+
+
+def test_a_totals_line_of_fields_and_other_spellings_of_the_patient_share() -> None:
+    text = (
+        "  58970  retrieval   billed $3,200.00   your share $3,200.00\n"
+        "  89250  culture     billed $2,450.00   your share $2,450.00\n"
+        "  Claim total billed $5,650.00     You may owe: $5,650.00\n"
+    )
+    assert _amounts(text)["patient"] == Decimal("5650.00")
+    assert _amounts("total_billed=80.00\nmember_resp=0.00\n")["patient"] == Decimal("0.00")
+    assert _amounts("Billed: $3,880.00   Allowed: $0.00\nMember liability: $0.00.")["patient"] == Decimal("0.00")
+
+
+def test_a_column_named_only_on_the_second_header_line() -> None:
+    text = (
+        "  Service              Provider    Approved   Your\n"
+        "                       charged     amount     share    Notes\n"
+        "  20610  Injection     $210.00     $88.40     $20.00   CO-45\n"
+        "  Claim total          $210.00     $88.40     $20.00\n"
+    )
+    found = _amounts(text)
+    assert (found["billed"], found["allowed"], found["patient"]) == (
+        Decimal("210.00"),
+        Decimal("88.40"),
+        Decimal("20.00"),
+    )

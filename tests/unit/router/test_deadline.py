@@ -111,3 +111,20 @@ def test_a_conditional_forward_keeps_the_window() -> None:
         "will be sent automatically to an independent organization."
     )
     assert found.window_days == 65
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "due"),
+    [
+        ("You may appeal within one year of the date of this notice.", None, dt.date(2026, 3, 14)),
+        ("You may appeal within 180 days of the date on the EOB.", 180, dt.date(2025, 9, 10)),
+        ("Appeal within 60 days from the date of this adverse benefit determination.", 60, dt.date(2025, 5, 13)),
+        ("Deadline to appeal: 07/31/2025", None, dt.date(2025, 7, 31)),
+        ("The last day to file your appeal is August 1, 2025.", None, dt.date(2025, 8, 1)),
+        ("You may appeal within twenty-one (21) days of this notice.", 21, dt.date(2025, 4, 4)),
+        ("You may appeal within sixty (60) calendar days of this notice.", 60, dt.date(2025, 5, 13)),
+    ],
+)
+def test_more_ways_to_state_the_window_or_the_date(text: str, window: int | None, due: dt.date) -> None:
+    found = deadline(text)
+    assert (found.window_days, found.deadline) == (window, due)

@@ -26,6 +26,7 @@ def _ids(letter: str) -> tuple[str | None, str | None]:
         ("Claim / Reclamo:       TB25-0317-60044\n", None, "TB25-0317-60044"),
         ("CLM# GH5069201147   PAT CTL# LCH-A-2250187\n", None, "GH5069201147"),
         ("Payer claim control no. (CLP07) .. CB2503280007719\n", None, "CB2503280007719"),
+        ("Beneficiary: Mary Lou Jones   HICN 1EG4-TE5-MK72\n", "1EG4-TE5-MK72", None),
         ("Claim:  SH25-030318-SN (received 03/03/2025)\n", None, "SH25-030318-SN"),
     ],
 )
@@ -60,3 +61,10 @@ def test_a_rejected_row_without_a_claim_number_has_none() -> None:
     member, claim = _ids(letter)
     assert member == "MHP-60914-77"
     assert claim is None
+
+
+def test_member_id_in_brackets_after_the_persons_name() -> None:
+    letter = (
+        "[05/16 09:12] Clinic billing: Claim KP-2505-118204 for Yusuf Abernathy-Lin (KPH 7731-004-22) was denied.\n"
+    )
+    assert _ids(letter) == ("KPH 7731-004-22", "KP-2505-118204")

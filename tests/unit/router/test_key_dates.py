@@ -166,8 +166,31 @@ def test_a_heading_date_with_its_weekday() -> None:
 
 @pytest.mark.parametrize(
     ("label", "expected"),
-    [("Service Period", D(2025, 1, 1)), ("Incurred Date", D(2025, 1, 1)), ("Dates of Stay", D(2025, 1, 1))],
+    [
+        ("Service Period", D(2025, 1, 1)),
+        ("Incurred Date", D(2025, 1, 1)),
+        ("Dates of Stay", D(2025, 1, 1)),
+        ("Serv Date", D(2025, 1, 1)),
+        ("Dt of Svc", D(2025, 1, 1)),
+    ],
 )
 def test_service_label_spellings(label: str, expected: dt.date) -> None:
     letter = f"ACME PLAN\nLetter Date: 04/02/2025\nDate Received: 03/20/2025\n{label}: 01/01/2025 - 01/31/2025\n"
     assert key_dates(letter) == (expected, D(2025, 4, 2))
+
+
+def test_the_noun_after_a_date_names_the_service() -> None:
+    letter = "ACME PLAN\nJune 2, 2025\nWe reviewed your 05/03/2025 office visit and cannot pay it.\n"
+    assert key_dates(letter) == (D(2025, 5, 3), D(2025, 6, 2))
+
+
+def test_a_tall_letterhead_pushes_the_date_down() -> None:
+    head = "".join(f"Line {i} of the letterhead\n" for i in range(16))
+    letter = f"{head}\nJuly 9, 2025\n\nDear Ms. Ruiz,\nWe denied the claim for services on 06/02/2025.\n"
+    assert key_dates(letter) == (D(2025, 6, 2), D(2025, 7, 9))
+
+
+@pytest.mark.parametrize("label", ["Date mailed", "Mailing date", "Correspondence date"])
+def test_letter_date_label_spellings(label: str) -> None:
+    letter = f"ACME PLAN\nPrinted: 04/30/2025\n{label}: 04/21/2025\nDate of service: 03/28/2025\n"
+    assert key_dates(letter) == (D(2025, 3, 28), D(2025, 4, 21))

@@ -96,3 +96,25 @@ def test_payer_desks_and_member_addressees_are_not_providers() -> None:
         "Representative: T. Brandvold, Provider Contact Center\nTo: Jane Roe\n"
     )
     assert _provider(letter) == "Oakmoss Pediatrics"
+
+
+@pytest.mark.parametrize(
+    ("letter", "payer"),
+    [
+        ("UNITED MEDICAL RESOURCES\nExplanation of Benefits\nPatient Name:  O'CONNOR, MARY E\n",
+         "United Medical Resources"),
+        ("From: Claims Department <claims@bluefin.example>\nTo: Dr. Alan Park\n\n"
+         "Bluefin Health Plan has denied the claim for patient Lucy McAllister.\n", "Bluefin Health Plan"),
+        ("Notice of Adverse Benefit Determination\nDate: 4/2/2025\nCigna Healthcare\n", "Cigna Healthcare"),
+    ],
+)  # fmt: skip
+def test_titles_and_generic_senders_are_not_payers(letter: str, payer: str) -> None:
+    assert _payer(letter) == payer
+
+
+def test_provider_heading_a_provider_letters_address_block() -> None:
+    letter = (
+        "Acme Health Plan\nProvider Appeals Unit\nP.O. Box 100, Springfield, IL 62701\n\nMay 2, 2025\n\n"
+        "Lakeview Podiatry Group\n400 Elm Street\nSpringfield, IL 62704\n\nRe: Claim AC-2025-99120\n"
+    )
+    assert _provider(letter) == "Lakeview Podiatry Group"

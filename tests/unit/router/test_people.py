@@ -21,6 +21,7 @@ from denialops_router.domain.text import make_doc
         ("Luz Marina Quintero", "Luz Marina Quintero"),
         ("SMITH, JOHN JR", "John Smith Jr"),
         ("Dr. Lucinda Ferreira-Holt, DMD", "Lucinda Ferreira-Holt"),
+        ("DE LA CRUZ, MARIA", "Maria de la Cruz"),
     ],
 )
 def test_display_name(printed: str, shown: str) -> None:
@@ -93,3 +94,14 @@ def test_email_recipient_is_the_member() -> None:
         _patient("MySunmoss | Message Center\nFrom:  Sunmoss Health\nTo:       Ottoline Barrows\n")
         == "Ottoline Barrows"
     )
+
+
+def test_generational_suffix_and_insureds_dependent() -> None:
+    assert _patient("Acme Health Plan\nPatient Name: John A. Smith Jr.\nMember #: ACM-55512\n") == "John Smith Jr."
+    letter = "Acme Health Plan\nInsured's Name: Doe, Jane\nDependent: Timmy Doe (son)\nPolicy Number: POL 778812\n"
+    assert _patient(letter) == "Timmy Doe"
+
+
+def test_re_line_and_date_of_birth_name_the_patient() -> None:
+    assert _patient("Acme Health Plan\nRe: Jane Q. Roe\nClaim AC-1\n") == "Jane Roe"
+    assert _patient("Acme Health Plan\nWe reviewed the claim.\nJOHN DOE  DOB 01/02/1980  Acct 5512\n") == "John Doe"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -94,3 +96,14 @@ def test_route_json_keeps_weighted_signals_alternatives_and_reasoning() -> None:
     assert sum(a.confidence for a in decision.alternatives) + decision.confidence <= 1.01
     assert decision.reasoning.startswith("Routed to prior_auth_needed (")
     assert own[0].name in decision.reasoning
+
+
+def test_the_router_applies_the_model_without_scikit_learn() -> None:
+    """scikit-learn (and numpy) stay out of the service: the RSS budget is per process."""
+    code = (
+        "import sys; from denialops_router.domain import decide_route, extract_case_facts; "
+        "t = 'CO-50: not medically necessary.'; decide_route(extract_case_facts([t]), [t]); "
+        "print(sorted(m for m in ('sklearn', 'numpy', 'scipy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from denialops_shared.x12_835 import has_interchange, read_835
+from denialops_shared.x12_835 import read_835
 
 
 def isa(control: str, ele: str = "*", comp: str = ":", rep: str = "^", version: str = "00501") -> str:
@@ -137,5 +137,7 @@ def test_unknown_version_is_reported_not_guessed() -> None:
 
 
 def test_prose_is_not_an_interchange() -> None:
-    assert not has_interchange("Claim 123 was denied. ISA: n/a")
+    reading = read_835("Claim 123 was denied. ISA: n/a")
+    assert reading.remittances == []
+    assert reading.unreadable == []
     assert read_835("CLP*ACCT-1*4*100*0*0*12*ICN~ fragment without an envelope").remittances == []

@@ -22,7 +22,7 @@ from denialops_intake.progress import task_updates
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.text_extraction import UnreadableDocument, extract_pages, sniff_media_type
 from denialops_intake.work import CaseWork
-from denialops_shared.contracts.events import DocType, Mode
+from denialops_shared.contracts.events import DocType, Mode, UserContext
 from denialops_shared.mongo import Document
 
 UPLOAD_CHUNK_BYTES = 64 * 1024
@@ -64,9 +64,7 @@ class CreateCase(BaseModel):
 
     mode: Mode = Mode.FAST
     auto_run: bool = True
-    user_context: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=1000)]] = Field(
-        default_factory=dict, max_length=32
-    )
+    user_context: UserContext = Field(default_factory=dict)
 
 
 def _case_view(case: Document) -> dict[str, Any]:

@@ -15,7 +15,10 @@ from __future__ import annotations
 import re
 
 GROUPS = ("CO", "PR", "OA", "PI", "CR")
-_GROUP = "|".join(GROUPS)
+GROUP = "|".join(GROUPS)
+CPT_SHAPE = r"\d{4}[\dFTU]"
+# HCPCS Level II letters (not I, O, W-Z, and F/N are not HCPCS); `D` covers dental CDT.
+HCPCS_SHAPE = r"[A-EGHJ-MP-V]\d{4}"
 # A CARC reason: a number, or a letter and a number (`A1`, `B7`, `P12`).
 CARC_REASON = r"[A-Z]?\d{1,3}"
 # A code ends where its token ends: a modifier (`-25`, `-RT`) may follow a procedure code; a longer tail,
@@ -24,18 +27,17 @@ _PROCEDURE_END = r"(?:-[A-Z0-9]{2})?(?![\w/]|[.,]\d|-\w)"
 _CODE_END = r"(?!\w|\.\w|-\d)"
 
 CPT = re.compile(rf"(\d(?<![\w$/.,#-].)\d{{3}}[\dFTU]){_PROCEDURE_END}(?!\s+days\b)")
-# HCPCS Level II letters (not I, O, W-Z, and F/N are not HCPCS); `D` covers dental CDT.
 HCPCS = re.compile(rf"([A-EGHJ-MP-V](?<![\w$/.#-].)\d{{4}}){_PROCEDURE_END}")
 # ICD-10-CM: letter, digit, digit-or-letter, then an optional dot and up to four more.
 ICD10 = re.compile(r"([A-Z](?<![\w.-].)\d[0-9A-Z])(\.)?([0-9A-Z]{1,4})?(?!\w|\.\w|-\w)")
-GROUPED_CARC = re.compile(rf"({_GROUP})(?<![\w-]..)(?:\s?[-:/ ]\s?)?({CARC_REASON})(?![\w]|-\d|[.,]\d)")
+GROUPED_CARC = re.compile(rf"({GROUP})(?<![\w-]..)(?:\s?[-:/ ]\s?)?({CARC_REASON})(?![\w]|-\d|[.,]\d)")
 # `Group CO Reason 45`, `group code PR / CARC 204`: the group and the reason named by words.
 WORDED_CARC = re.compile(
-    rf"[Gg]roup(?<!\w[Gg]roup)(?: [Cc]ode)?\s*[:=]?\s*({_GROUP})\b\s*[,;/]?\s*"
+    rf"[Gg]roup(?<!\w[Gg]roup)(?: [Cc]ode)?\s*[:=]?\s*({GROUP})\b\s*[,;/]?\s*"
     rf"(?:[Rr]eason|CARC|carc)(?: [Cc]ode)?\s*[:#=]?\s*({CARC_REASON})(?![\w]|-\d|[.,]\d)"
 )
 # The X12 adjustment segment pasted into a text: `CAS*CO*29*210.00`, later reasons every third element.
-CAS_SEGMENT = re.compile(rf"CAS(?<!\wCAS)\*({_GROUP})\*([^~\n]*)")
+CAS_SEGMENT = re.compile(rf"CAS(?<!\wCAS)\*({GROUP})\*([^~\n]*)")
 _CODE_WORDS = (
     r"(?:carc|claim adjustment reason code|adjustment reason code|reason code|denial code|adjustment code|"
     r"adj(?:ustment)? reason(?: code)?|adj code)"
@@ -56,4 +58,4 @@ def cas_reasons(elements: str) -> list[str]:
 def normalise_code(code: str) -> str:
     """One spelling per code, for comparing: upper case, no dot, `CO-197` for every group form."""
     code = code.strip().upper().replace(".", "")
-    return re.sub(rf"^({_GROUP})[ :/-]?(?=[A-Z]?\d)", r"\1-", code)
+    return re.sub(rf"^({GROUP})[ :/-]?(?=[A-Z]?\d)", r"\1-", code)

@@ -13,7 +13,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from denialops_shared.contracts.topics import Topic
 
@@ -63,9 +63,30 @@ class EventBody(BaseModel):
     case_id: Identifier
 
 
+def _storable(text: str) -> str:
+    # A lone surrogate has no UTF-8 form, so no database (nor any JSON encoder downstream) can store it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return text
+
+
+# A key MongoDB can store as a field name, the same on every server: no control characters (NUL ends a
+# BSON name), no leading `$` (an operator), no `.` (a path separator).
+ContextKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f$.][^\x00-\x1f\x7f.]*$"),
+    AfterValidator(_storable),
+]
+ContextValue = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_storable)]
+# Free-form context a client attaches to a case: a few short, storable strings.
+UserContext = Annotated[dict[ContextKey, ContextValue], Field(max_length=32)]
+
+
 class CaseCreated(EventBody):
     mode: Mode = Mode.FAST
-    user_context: dict[str, str] = Field(default_factory=dict, max_length=32)
+    user_context: UserContext = Field(default_factory=dict)
     auto_run: bool = True
     source: Annotated[str, StringConstraints(min_length=1, max_length=128)] = "api"
 

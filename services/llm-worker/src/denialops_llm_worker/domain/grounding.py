@@ -16,6 +16,17 @@ from decimal import Decimal
 
 from denialops_llm_worker.domain.admin_kind import carc_number
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines
+from denialops_shared.contracts.codes import (
+    CARC_REASON,
+    CPT,
+    GROUPED_CARC,
+    HCPCS,
+    ICD10,
+    LABELLED_CARC,
+    RARC,
+    WORDED_CARC,
+    normalise_code,
+)
 from denialops_shared.contracts.dates import date_shapes
 
 
@@ -31,22 +42,18 @@ class GroundingReport:
 
 _AMOUNT = re.compile(r"\$\s?(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)")
 
-# `_START`/`_END` keep a piece of a longer token (the `M54` of `M54.16`, the `M0` of `A00.M0`) from being
-# read as a code of its own.
-_START = r"(?<![\w.])"
-_END = r"\b(?!\.\w)"
-_CODE_PATTERNS = (
-    re.compile(rf"{_START}(?:CO|PR|OA|PI|CR)[ -]?\d{{1,3}}{_END}"),  # CARC with group code
-    re.compile(rf"\b(?:CARC|[Rr]eason code)\s*#?\s*(\d{{1,3}}){_END}"),  # bare CARC, only when labelled
-    re.compile(rf"{_START}(?:MA|[MN])\d{{1,3}}{_END}"),  # RARC
-    re.compile(rf"{_START}[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{{1,4}})?{_END}"),  # ICD-10 (dot optional), HCPCS
-    re.compile(rf"{_START}\d{{4}}[0-9FTU]{_END}(?!\s+days\b)"),  # CPT (and category II/III), not a day count
-)
+# Code shapes come from the shared grammar, in this order: a grouped CARC before the RARC/ICD shapes it
+# contains, HCPCS before ICD-10 (`J1885` has both shapes), CPT last.
+_CODE_PATTERNS = (GROUPED_CARC, WORDED_CARC, LABELLED_CARC, RARC, HCPCS, ICD10, CPT)
 
 
-def _normalise_code(code: str) -> str:
-    code = code.strip().upper().replace(".", "")
-    return re.sub(r"^(CO|PR|OA|PI|CR)[ -]?(?=\d)", r"\1-", code)
+def _codes_of(match: re.Match[str]) -> list[str]:
+    """The codes a match names: the whole match, a worded CARC's group and reason, each of a labelled list."""
+    if match.re is WORDED_CARC:
+        return [normalise_code(f"{match.group(1)}-{match.group(2)}")]
+    if match.re is LABELLED_CARC:
+        return [normalise_code(item) for item in re.findall(CARC_REASON, match.group(1), re.IGNORECASE)]
+    return [normalise_code(match.group())]
 
 
 def _allowed_codes(facts: CaseFacts) -> set[str]:
@@ -58,7 +65,7 @@ def _allowed_codes(facts: CaseFacts) -> set[str]:
             codes.add(number)
             if denial.group:
                 codes.add(f"{denial.group}-{number}")
-    return {_normalise_code(code) for code in codes}
+    return {normalise_code(code) for code in codes}
 
 
 def _allowed_dates(facts: CaseFacts, plan: ActionPlan | None, deadlines: Deadlines | None) -> set[dt.date]:
@@ -148,10 +155,7 @@ def check_grounding(
     checks: list[_Check] = [
         _pattern_check(_AMOUNT, lambda match: _parse_amount(match) in amounts),
         _date_check(dates),
-        *(
-            _pattern_check(pattern, lambda match: _normalise_code(match.group(match.lastindex or 0)) in codes)
-            for pattern in _CODE_PATTERNS
-        ),
+        *(_pattern_check(pattern, lambda match: set(_codes_of(match)) <= codes) for pattern in _CODE_PATTERNS),
     ]
     text = _mask(document, _fact_strings(facts))
     found: list[tuple[str, bool]] = []

@@ -31,7 +31,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "patient",
         re.compile(
             r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|\bresp\b|pt_?resp|you pay|"
-            r"member pays|patient pays|amount you|balance due|may be billed",
+            r"member pays|patient pays|amount you|balance due|may be billed|liability",
             re.IGNORECASE,
         ),
     ),
@@ -64,6 +64,7 @@ _ROLE_KIND = {
 _BARE_AMOUNT = re.compile(r"^(?:amount|amt)$")
 _PAYMENT_WORDS = re.compile(r"\b(?:eft|check|cheque|payment|paid|remit)\b")
 _TOTAL = re.compile(r"\btotals?\b|claim (?:charge|amount)|^\s*totals?", re.IGNORECASE)
+_TOTAL_LINE = re.compile(r"\W*(?:claim\s+(?:\d+\s+)?)?totals?\b", re.IGNORECASE)
 KINDS = ("billed", "allowed", "paid", "patient")
 # Which reading of an amount wins, among totals, then among lines that add up, then among single amounts.
 _SOURCES = ("table", "field", "text")
@@ -89,6 +90,7 @@ def _value(raw: str) -> Decimal | None:
 
 
 def classify(label: str) -> str | None:
+    label = label.replace("_", " ")  # `member_resp`, `total_billed`
     for kind, pattern in _KINDS:
         if pattern.search(label):
             return None if kind == "none" else kind
@@ -107,15 +109,15 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
         start = field.value_span.start
         consumed.append(Span(start, start + m.end()))
         line = doc.line(start)
-        # A `key=value` record names itself first: `totals chg=108.00 allow=31.20`.
-        head = doc.text[line.start : field.label_span.start] if field.sep == "=" else ""
+        # A line of totals names itself first: `totals chg=108.00`, `Claim total billed $5.00   You owe: $5.00`.
+        head = doc.text[line.start : field.label_span.start]
         facts.append(
             AmountFact(
                 _field_kind(doc, field, line),
                 value,
                 start,
                 start + m.end(),
-                bool(_TOTAL.search(field.label) or _TOTAL.search(head)),
+                bool(_TOTAL.search(field.label) or _TOTAL_LINE.match(head)),
                 any(line.start <= p < line.end for p in code_positions),
                 "field",
             )

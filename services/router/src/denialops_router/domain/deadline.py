@@ -30,9 +30,10 @@ _NUMBERS = {
 }  # fmt: skip
 _WORDS = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 # Found by its unit, then its number just before: a scan for literals is far faster than for `\b\d`.
-_UNIT = re.compile(r"(?:day|month)s?\b")
+_UNIT = re.compile(r"(?:day|month|year)s?\b")
+# The digits in parentheses are the number whatever the words before them (`twenty-one (21) days`).
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})(?:\s*\(\d{{1,3}}\))?[-\s](?:calendar\s|business\s|working\s)?$"
+    rf"(?:(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})|\((?P<paren>\d{{1,3}})\))[-\s](?:calendar\s|business\s|working\s)?$"
 )
 # Phrased as a limit before the number (`within`, `no later than`, `you have`), or after it (`60 days of/after/from`).
 _LIMIT_BEFORE = re.compile(
@@ -57,12 +58,15 @@ _FROM_RECEIPT = re.compile(
     r"reaches you|(?:is|was) delivered|date (?:you|of) receiv)",
     re.IGNORECASE,
 )
+_DOCUMENT = (
+    r"(?:letter|notice|memo|statement|decision|determination|eob|eop|remit\w*|explanation|denial|notification|"
+    r"rejection|message)"
+)
 _FROM_LETTER = re.compile(
-    r"^[^.]{0,80}?(?:this (?:letter|notice|memo|statement|decision|determination|eob|eop|remit\w*|explanation|"
-    r"denial|notification|rejection|message)|date (?:at the top|printed|shown|above|on (?:this|the) (?:letter|"
-    r"notice))|(?:notice|issue|statement|remit(?:tance)?|eob|eop|decision|denial|rejection|letter|processing) "
-    r"date|(?:date of|dated) (?:the |this |our )?(?:denial|letter|notice|decision|determination|eob|eop|"
-    r"remit\w*|statement|rejection)|\bissued\b|\bprocessed\b)",
+    rf"^[^.]{{0,80}}?(?:(?:this|our) (?:[\w-]+ ){{0,3}}{_DOCUMENT}|date (?:at the top|printed|shown|above)|"
+    rf"date (?:on|of|printed on|shown on) (?:this|the|your|our) (?:[\w-]+ ){{0,2}}{_DOCUMENT}|"
+    r"(?:notice|issue|statement|remit(?:tance)?|eob|eop|decision|denial|rejection|letter|processing) date|"
+    r"\bissued\b|\bprocessed\b)",
     re.IGNORECASE,
 )
 # Counted from another event: a filing, benefit or care limit, or a later level's decision.
@@ -100,7 +104,8 @@ _EXTERNAL = re.compile(
 )
 # A printed date for the next step: `appeals must be filed by: December 2, 2025`, `no later than 05/17/2025`.
 _PRINTED_CUE = re.compile(
-    r"\b(?:until|by|before|no later than|not later than|deadline(?: is)?|on or before|due(?: date)?)\s*:?\s*$",
+    r"\b(?:until|by|before|no later than|not later than|on or before|due(?: date)?|"
+    r"(?:deadline|last day)\b[^.\d]{0,30}?(?:is)?)\s*:?\s*$",
     re.IGNORECASE,
 )
 _NOT_A_DEADLINE = re.compile(r"coverage|enrol|effective|eligib|reset|elect|cobra|schedul|surgery", re.IGNORECASE)
@@ -190,10 +195,12 @@ def _windows(doc: Doc, final_decision: bool) -> list[_Window]:
         if anchor == "unstated" and _FILING_LIMIT.search(text):
             continue
         score = _score(doc, sentence, text, anchor, limit)
-        amount = _amount(m.group("num"))
+        amount = int(m.group("paren")) if m.group("paren") else _amount(m.group("num"))
         if score <= 0 or amount <= 0:
             continue
-        months = unit.group().startswith("month")
+        # A window in years is one in calendar months (`within one year` = 12 months).
+        months = not unit.group().startswith("day")
+        amount *= 12 if unit.group().startswith("year") else 1
         # `... external review by an IRO. The IRO is independent. You must ask no later than 4 months after ...`
         context = doc.text[_sentences_back(doc, sentence, 2) : sentence.end]
         external = bool(_EXTERNAL.search(context))
@@ -233,7 +240,7 @@ def _printed_deadline(doc: Doc, denial_date: dt.date | None) -> tuple[dt.date, S
         if denial_date is not None and d.value <= denial_date:
             continue
         sentence = doc.sentence(d.start)
-        before = doc.text[max(sentence.start, d.start - 30) : d.start]
+        before = doc.text[max(sentence.start, d.start - 50) : d.start]
         text = doc.text[sentence.start : sentence.end]
         if (
             _PRINTED_CUE.search(before)

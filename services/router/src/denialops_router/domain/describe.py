@@ -20,9 +20,9 @@ _SERVICE_LABEL = re.compile(
 # Labels (normalised, see `labelled`) and table columns that hold the service in words.
 _SERVICE_ROLE = re.compile(
     r"(?:(?:the |requested |denied )?(?:services?|procedures?|items?|drugs?|medications?|treatments?|"
-    r"equipment|supplies|tests?|therapy|admission|stay|level of care|type of service|benefit)"
+    r"equipment|supplies|tests?|therapy|admission|stay|level of care|type of service)"
     r"(?: requested| description| billed| provided| received| denied)?|(?:service|procedure|item|line) description|"
-    r"description|desc|what was requested|what we reviewed|request)"
+    r"description|desc|what was requested|what we reviewed)"
 )
 # `Re: Your request for semaglutide 2.4 mg ...`, `we received a request for a power wheelchair`.
 _REQUEST_FOR = re.compile(

@@ -40,6 +40,7 @@ from denialops_shared.contracts.artifacts import (
     EobPayment,
     Evidence,
 )
+from denialops_shared.contracts.codes import CARC_REASON, CPT_SHAPE, GROUP, HCPCS_SHAPE, RARC
 from denialops_shared.contracts.dates import DateMention
 
 # A line's patient share may be printed only as its deductible, coinsurance or copay.
@@ -51,7 +52,7 @@ _AMOUNT_FIELDS = {
     **dict.fromkeys(SHARES, "patient_responsibility"),
 }
 _LINE_CODE = re.compile(
-    r"(?<![\w$/.,#-])(?P<code>\d{4}[\dFTU]|[A-EGHJ-MP-V]\d{4})"
+    rf"(?<![\w$/.,#-])(?P<code>{CPT_SHAPE}|{HCPCS_SHAPE})"
     r"(?:[- ](?P<mod>\d{2}|[A-Z]{2}|[A-Z]\d)(?![\w-]))?(?![\w/]|[.,]\d|-\w)"
 )
 _ID_BEFORE = re.compile(
@@ -60,10 +61,9 @@ _ID_BEFORE = re.compile(
 )
 _UNITS = re.compile(r"\bunits?\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})\s*units?\b|\bx\s*(\d{1,3})\b", re.IGNORECASE)
 _CARC = re.compile(
-    r"(?<![\w-])(?P<group>CO|PR|OA|PI|CR)\s?[-:/ ]?\s?(?P<reason>[A-Z]?\d{1,3})(?![\w]|-\d|[.,]\d)"
+    rf"(?<![\w-])(?P<group>{GROUP})\s?[-:/ ]?\s?(?P<reason>{CARC_REASON})(?![\w]|-\d|[.,]\d)"
     r"(?:\s*[:=]?\s*\(?\$?(?P<amount>\d[\d,]*\.\d{2})\)?)?"
 )
-_RARC = re.compile(r"(?<![\w.-])(?P<code>MA\d{2,3}|M\d{1,3}|N\d{1,3})(?!\w|\.\w|-\d)")
 _RARC_CUE = re.compile(r"\b(?:rarc|remarks?|remark codes?)\b", re.IGNORECASE)
 _CLAIM_HEADER = re.compile(
     rf"^[ \t*>#|-]*(?:claim(?:[ _]?(?:id|number|no\.?|#))?|icn)[ \t:=#|-]*(?P<id>{CLAIM_ID})\b"
@@ -369,14 +369,12 @@ def _line_adjustments(doc: Doc, row: _Line) -> tuple[list[EobAdjustment], list[E
         )
         spans.append(doc.evidence(row.span.start + m.start(), row.span.start + m.end("reason")))
     if out or _RARC_CUE.search(text):
-        for m in _RARC.finditer(text):
+        for m in RARC.finditer(text):
             if row.code_span.start <= row.span.start + m.start() < row.code_span.end:
                 continue
-            info = rarc_info(m.group("code"))
+            info = rarc_info(m.group(1))
             out.append(
-                EobAdjustment(
-                    code=m.group("code"), kind="rarc", reason=m.group("code"), description=info[0] if info else None
-                )
+                EobAdjustment(code=m.group(1), kind="rarc", reason=m.group(1), description=info[0] if info else None)
             )
             spans.append(doc.evidence(row.span.start + m.start(), row.span.start + m.end()))
     return out, spans

@@ -34,7 +34,8 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("admission", r"admi(?:t|tted|ssion)\b"),
         (
             "service",
-            r"(?:dates?|days?) of (?:service|svc|care|treatment|stay|visit)|service dates?|\bsvc\b|\bdos\b|"
+            r"(?:dates?|days?|dt) of (?:service|svc|care|treatment|stay|visit)|service dates?|\bsvc\b|\bdos\b|"
+            r"\bserv\b|\bsrv\b|"
             r"^services?(?: provided| rendered)?$|^visits?(?: dates?)?$|visit date|date seen|deliver|dispens|"
             r"fill(?:ed)? date|\bstay\b|dates? on this claim|fecha de servicio|^(?:service )?from(?: date)?$|"
             r"(?:test|surgery|procedure|treatment|transport|delivery) date|date of (?:test|surgery|procedure)|"
@@ -50,7 +51,8 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "issued",
             r"notice|letter|statement|\beob\b|\beop\b|\bera\b|remit|\bra\b|explanation of benefits|production|"
-            r"report|\brun date|issue|fecha del aviso",
+            r"report|\brun date|issue|fecha del aviso|date mailed|\bmail(?:ing)? date|^mailed(?: on)?$|"
+            r"correspondence",
         ),
         # Decisions and denials named in a field are often an earlier level's (`first-level decision`).
         ("decided", r"decision|determination|decided|denial|denied|reject|processed|process date|adjudicat|\bstatus\b"),
@@ -59,6 +61,7 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("dated", r"^(?:date|dated|fecha)$"),
     )
 )
+_SUBJECT = re.compile(r"\b(?:we|you|i|they|he|she|it)\b")
 # Prose cues in the words before a date (the last cell of its line, at most 60 characters back).
 _PROSE_SERVICE = re.compile(
     r"dates? of service|service dates?|\bdos\b|date(?:s)? (?:you were )?seen|\bvisit(?: date)?\b|\bwhen\b|drawn|"
@@ -75,6 +78,12 @@ _PROSE_ISSUED = re.compile(
     r"\b(?:notice|letter|statement|eob|eop|era|remit(?:tance)?|issue|production|run) date\b[^.\d]{0,40}$",
     re.IGNORECASE,
 )
+# A date naming the service after it: `your 03/03/2025 office visit`, `the May 2, 2025 MRI`.
+_SERVICE_AFTER = re.compile(
+    r",?\s*(?:office |emergency |er |hospital |outpatient |inpatient |clinic |lab |follow-up )?(?:visit|appointment|"
+    r"services?|surgery|procedure|mri|ct|scan|x-?ray|test|stay|admission|treatment|therapy|session|delivery|exam)\b"
+)
+_DETERMINER = re.compile(r"\b(?:your|the|a|an|this|that|his|her|their|our)\s+$")
 _PROSE_CELLS = re.compile(r"\|| {3,}|;|\(|\)")
 _PROSE_OTHER = re.compile(
     r"\b(?:receiv|receipt|call date|discharge|through|thru|to\b|ended|end\b|ends|terminat|reset|expir|effective|"
@@ -106,7 +115,11 @@ _HEADING_CELLS = re.compile(r"\s*(?:\||\*+|\s[-\u00b7\u2022]\s| {3,})\s*")
 # A date stamped at the start of a chat or notes line: `[05/16/2025 09:12] Name: ...`, `01/24/25 16:40 SYS`.
 _STAMP = re.compile(r"\s+\d{1,2}:\d\d\b")
 _TIME = re.compile(r"^\s*\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,3}t)?\s*$", re.IGNORECASE)
+# The heading is the first 14 lines, or more (up to 30) while the letter's body has not begun: a tall
+# letterhead and address block push the date down.
 _HEADING_LINES = 14
+_MAX_HEADING_LINES = 30
+_BODY = re.compile(r"^\s*(?:dear\b|to whom\b|hello\b)|(?:\S+\s+){11,}\S*[.!?]\s*$", re.IGNORECASE)
 # What may stand before a heading date in its cell: nothing, or its weekday (`Monday, June 2, 2025`).
 _WEEKDAY = re.compile(r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?", re.IGNORECASE)
 
@@ -136,8 +149,11 @@ def _labelled(doc: Doc) -> Iterator[tuple[str, DateMention]]:
 
 
 def _label_role(label: str) -> str:
-    # A label that runs on from a sentence (`era posted. clm`) is named by its last phrase.
+    # A label that runs on from a sentence (`era posted. clm`) is named by its last phrase; one with a
+    # subject (`we reviewed your`) is a sentence, read as prose.
     label = label.rsplit(". ", 1)[-1]
+    if _SUBJECT.search(label):
+        return "unknown"
     return next((role for role, pattern in _LABEL_ROLES if pattern.search(label)), "unknown")
 
 
@@ -241,6 +257,7 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
 def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMention | None:
     """In the first lines: a date alone on its line or in a letterhead cell (`PLAN | REMIT | date`), or `Date:`."""
     seen = 0
+    body = False
     dates = iter(doc.dates)
     d = next(dates, None)
     for line in doc.lines():
@@ -250,7 +267,8 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
         if not text.strip() or _in_span(line.start, cover) or _FAX_BANNER.search(text):
             continue
         seen += 1
-        if seen > _HEADING_LINES:
+        body = body or bool(_BODY.search(text))
+        if seen > (_HEADING_LINES if body else _MAX_HEADING_LINES):
             return None
         while d is not None and d.start < line.end:
             if roles.get(d.start) == "dated" or (d.start not in roles and _alone_in_cell(doc, line, d)):
@@ -294,7 +312,19 @@ def _fax_cover(doc: Doc) -> list[Span]:
 
 
 def _prose_role(doc: Doc, mention: DateMention) -> str | None:
-    """The role the words just before a date give it in prose (the last cell of its line)."""
+    """The role the words around a date give it in prose: the last cell before it, or the service it dates."""
+    role = _role_before(doc, mention)
+    # `We reviewed your 05/03/2025 visit`: in a noun phrase, the noun after the date names it.
+    if (
+        role != "issued"
+        and _SERVICE_AFTER.match(doc.lower, mention.end)
+        and _DETERMINER.search(doc.lower, max(0, mention.start - 8), mention.start)
+    ):
+        return "service"
+    return role
+
+
+def _role_before(doc: Doc, mention: DateMention) -> str | None:
     line = doc.line(mention.start)
     before = doc.text[max(line.start, mention.start - 60) : mention.start]
     parts = [p for p in _PROSE_CELLS.split(before) if p.strip()]

@@ -23,7 +23,7 @@ _FINAL = lower_pattern(
     r"no (?:additional|further|other|more) internal (?:level|appeal|review)|"
     r"final level of (?:[\w']+ )?(?:internal )?(?:appeal|review)|final (?:internal )?level"
 )
-_ANOTHER_LEVEL = r"(?:second|next|another|further|higher)[- ]level"
+_ANOTHER_LEVEL = r"(?:(?:second|next|another|further|higher)[- ]level|level (?:2|3|ii|iii|two|three)\b)"
 # Another internal level offered. "The IRE's letter will explain the next level" is the outside body's, not ours.
 _MORE_LEVELS = lower_pattern(
     rf"you (?:may|can|have the right to) (?:request|ask for|file|submit) (?:a |an )?{_ANOTHER_LEVEL}|"
@@ -145,9 +145,11 @@ def upheld(doc: Doc) -> tuple[bool, list[Span]]:
 
 
 def _upheld(doc: Doc) -> tuple[bool, list[Span]]:
-    m = _UPHELD.search(doc.lower)
-    if m:
-        return True, [Span(m.start(), m.end())]
+    for m in _UPHELD.finditer(doc.lower):
+        # "If we uphold our decision, you may ..." is appeal-rights text, not the decision.
+        sentence = doc.sentence(m.start())
+        if not _HYPOTHETICAL.search(doc.lower[sentence.start : m.start()]):
+            return True, [Span(m.start(), m.end())]
     return not _OVERTURNED.search(doc.lower), []
 
 

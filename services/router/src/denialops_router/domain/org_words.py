@@ -1,4 +1,5 @@
-"""Words that make a name read like a provider's or a payer's organisation (people's names carry none)."""
+"""Words that make a name read like a provider's or a payer's organisation (people's names carry none),
+and the shape of the address line that follows a name in an address block."""
 
 from __future__ import annotations
 
@@ -29,3 +30,10 @@ def reads_like_provider(name: str) -> bool:
     return PROVIDER_WORDS.search(name) is not None or (
         name.isupper() and PROVIDER_WORDS.search(name.title()) is not None
     )
+
+
+# The line under a name in an address block: a street, a PO box, a city/state/ZIP, `Parent of`, `Attn`.
+ADDRESS_LINE = re.compile(
+    r"^\s*(?:\d+[A-Za-z]?(?: [NSEW]\.?)? [A-Z][A-Za-z0-9 .'#-]+|P\.?\s?O\.? Box \d+|Apt\.? \S+|"
+    r"(?i:parent|guardian|c/o|attn)\b)|^\s*[A-Z][A-Za-z .'-]+,? [A-Z]{2} \d{5}(?:-\d{4})?\s*$"
+)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from denialops_router.domain.labelled import Labelled, column_values, labelled, normalise_label
-from denialops_router.domain.org_words import PAYER_WORDS, PROVIDER_WORDS, reads_like_provider
-from denialops_router.domain.person_names import display_name
+from denialops_router.domain.org_words import ADDRESS_LINE, PAYER_WORDS, PROVIDER_WORDS, reads_like_provider
+from denialops_router.domain.person_names import NAME, display_name
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import table_lines
@@ -76,7 +77,7 @@ _MEMBER_ID_ROLE = re.compile(
     rf"beneficiary|policy|policyholder|employee|medicare|medicaid|cardholder|recipient|mbr|ins|miembro)"
     rf"(?: {_ID_WORDS})?|(?:patient|student) {_ID_WORDS}|"
     rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,2}}(?:id|ids|identification number)|"
-    r"n[uú]mero de miembro|num"
+    r"n[uú]mero de miembro|num|hicn|hic|mbi|medicare beneficiary identifier|medicaid number"
 )
 _CLAIM_ROLE = re.compile(
     r"(?:payer |denied |your |this )?(?:claim|clm|clp|icn|dcn|tcn|payer claim|claim control|internal control|"
@@ -84,6 +85,8 @@ _CLAIM_ROLE = re.compile(
 )
 _OWNED_BY_OTHER = re.compile(rf"\b(?:{_OTHER_OWNERS})(?:\W+(?:id|no|number|#))?\W{{0,3}}$", re.IGNORECASE)
 _PHONE_SHAPED = re.compile(r"1?\W?\d{3}\W\d{3}\W\d{4}")
+# `for Yusuf Abernathy-Lin (KPH 7731-004-22)`: the member ID in brackets right after the person's name.
+_ID_AFTER_NAME = re.compile(rf"(?P<who>{NAME}) \((?:(?i:member id|id)[:#]? )?{_ID}\)")
 _LEADING_ID = re.compile(rf"[\s#:]*(?:\([^)\n]*\)[\s.:]*)?{_ID}")
 
 
@@ -92,6 +95,9 @@ def find_member_id(doc: Doc, scope: Scope) -> Found | None:
     found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4)
     if found:
         return found
+    for m in _ID_AFTER_NAME.finditer(doc.text):
+        if display_name(m.group("who")) and scope.allows(m.start("id")):
+            return Found(m.group("id"), m.start("id"), m.end("id"), 0.75)
     for m in _MEMBER_LABEL.finditer(doc.text):
         value, start = m.group("id"), m.start("id")
         # The pattern ignores case, so a word of the sentence may lead the value (`ID is THP-552-18-0094`).
@@ -222,7 +228,27 @@ def find_provider(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
         if label.startswith(("to", "where", "program", "practice")) and not PROVIDER_WORDS.search(value):
             continue
         return Found(value, start, start + len(value), 0.85)
-    return _provider_letterhead(doc, payer) or _provider_by_words(doc, scope, payer)
+    return _provider_addressee(doc, payer) or _provider_letterhead(doc, payer) or _provider_by_words(doc, scope, payer)
+
+
+def _provider_addressee(doc: Doc, payer: str | None) -> Found | None:
+    """A provider-facing letter's address block: a provider's organisation heading it (a street, PO box or
+    city line below) near the top, after the sender's own first line."""
+    lines = [line for line in doc.lines() if doc.text[line.start : line.end].strip()][:_ADDRESSEE_LINES]
+    for line, below in itertools.pairwise(lines[1:]):
+        if not ADDRESS_LINE.search(doc.text[below.start : below.end]):
+            continue
+        cell = next(iter(doc.cells(line)), None)
+        if cell is None:
+            continue
+        raw = re.sub(r"^(?i:to|attn|attention)\s*:\s*", "", doc.text[cell.start : cell.end])
+        value = _clean_org(raw)
+        if not (_reads_like_org(value, payer) and _provider_specific(value) and len(value.split()) >= 2):
+            continue
+        if not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+            start = cell.start + max(0, doc.text[cell.start : cell.end].find(value))
+            return Found(_preferred_case(doc, value), start, start + len(value), 0.7)
+    return None
 
 
 def _provider_value(doc: Doc, item: Labelled, payer: str | None) -> Found | None:
@@ -344,6 +370,12 @@ _BRANDED_CHANNEL = re.compile(
     r"Message Center|Online|Connect|Link)\b"
 )
 _ADDRESSEE_LABEL = re.compile(r"\s*(?:to|attn|attention|re|date|cc)\s*:", re.IGNORECASE)
+# A document's title, not an organisation: `Explanation of Benefits`, `Notice of Denial`.
+_TITLE_START = re.compile(r"(?i:explanation|notice|statement|summary|important|your|this|notification|determination)\b")
+_PAYER_NAMED = re.compile(
+    r"(?:[A-Z][\w'&.-]*\s){1,4}(?:Health Plans?|Health Insurance|Insurance Company|Insurance Co\.|Assurance|"
+    r"Health Alliance|Mutual|Benefit Administrators|Health Cooperative|Healthcare|Health)\b"
+)
 _MSN = re.compile(r"\bMedicare Summary Notice\b", re.IGNORECASE)
 _LETTERHEAD_CELL = re.compile(r"[^|\[\]\u00b7>*]+?(?=\s{2,}|\s*[|\u00b7>]|\s*\*{2,}|\s+//|\s+::|\s+-\s|\]|$)")
 # Department and channel words after the organisation's name: `Quillmarsh Health Plan Provider Relations`.
@@ -360,6 +392,12 @@ _PLAN_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _LETTERHEAD_LINES = 6
+_ADDRESSEE_LINES = 20
+
+
+def _provider_specific(name: str) -> bool:
+    """A provider word other than those payers use too (`Cigna Healthcare` is a payer's name)."""
+    return any(not _PROVIDER_ONLY.fullmatch(m.group()) for m in PROVIDER_WORDS.finditer(name))
 
 
 def _without_plan_type(name: str) -> str:
@@ -392,10 +430,37 @@ def find_payer(doc: Doc) -> Found | None:
     if branded:
         return branded
     for item in labelled(doc, scope, _FROM_ROLE):
-        found = _payer_value(doc, item.value, 0.7)
+        found = _payer_value(doc, item.value, 0.7, letterhead=True)
+        if found:
+            return found
+    return _payer_in_body(doc) or _plain_letterhead(doc, head)
+
+
+def _payer_in_body(doc: Doc) -> Found | None:
+    """No letterhead names the payer: the first organisation the text names with a payer's noun
+    (`Bluefin Health Plan has denied the claim`)."""
+    for m in _PAYER_NAMED.finditer(doc.text):
+        found = _payer_value(doc, Span(m.start(), m.end()), 0.6, letterhead=True)
         if found:
             return found
     return None
+
+
+def _plain_letterhead(doc: Doc, head: list[Span]) -> Found | None:
+    """Last: the first line's first cell when it reads as an organisation's name (`UNITED MEDICAL
+    RESOURCES`) - not a title, a channel, a person or a date."""
+    if not head:
+        return None
+    cell = _LETTERHEAD_CELL.search(doc.text, head[0].start, head[0].end)
+    if cell is None:
+        return None
+    value = _clean_org(cell.group())
+    if len(value.split()) < 2 or re.search(r"\d", value) or _TITLE_WORDS.search(value) or _CHANNEL.search(value):
+        return None
+    if display_name(value):
+        return None
+    start = cell.start() + max(0, cell.group().find(value))
+    return Found(_preferred_case(doc, value), start, start + len(value), 0.5)
 
 
 def _brand_name(doc: Doc, head: list[Span]) -> Found | None:
@@ -427,9 +492,15 @@ def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = Fal
     # Digits belong to a union local's name (`Local 812`), not to a phone, date or ID.
     if not value or re.search(r"\d{4,}|\d[/:.-]\d", value) or len(value) < 4 or display_name(value):
         return None
-    if letterhead and (_CHANNEL.search(value) or not PAYER_WORDS.search(value)):
+    if letterhead and (_CHANNEL.search(value) or not PAYER_WORDS.search(value) or _TITLE_START.match(value)):
         return None
-    if PROVIDER_WORDS.search(value) and not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+    # A sentence is not a name: names have no lower-case words but `of`, `and`, `the`, `for`, `de`.
+    if letterhead and re.search(r"\b(?!(?:of|and|the|for|de|la|y)\b)[a-z]{2,}", value):
+        return None
+    if _provider_specific(value) and not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
+        return None
+    # `Claims Department` cut to `Claims`: a generic word left, not a name.
+    if all(PAYER_WORDS.fullmatch(w) or _PROVIDER_ONLY.fullmatch(w) for w in value.split()):
         return None
     start = span.start + max(0, doc.text.find(value.split()[0], span.start, span.end) - span.start)
     return Found(_preferred_case(doc, value), start, start + len(value), confidence)

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 
 from denialops_router.domain.labelled import column_values, labelled
+from denialops_router.domain.org_words import ADDRESS_LINE
 from denialops_router.domain.parties import Found
-from denialops_router.domain.person_names import display_name, same_person
+from denialops_router.domain.person_names import NAME, NAME_WORD, UPPER_NAME_WORD, display_name, same_person
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.text import Doc, Span
 
@@ -24,16 +25,7 @@ _PATIENT = re.compile(
 )
 _MEMBER = re.compile(
     r"(?:member|subscriber|enrollee|insured|beneficiary|participant|employee|policyholder|policy holder|"
-    r"cardholder|covered person|miembro|asegurado|name|copy to member|cc member)(?: name| full name)?"
-)
-# A name as letters print it: `Jane Q. Roe`, `JANE ROE`, `ROE, JANE Q`, `Mary-Kate O'Neil-Smith Jr.`.
-_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][a-z\u00df-\u00ff]+(?:['-][A-Z]?[a-z\u00df-\u00ff]+)*"
-_UPPER = r"[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
-_PART = rf"(?:{_WORD}|{_UPPER}|[A-Z]\.?)"
-_SUFFIX = r"(?:,? (?:Jr|Sr)\.?|,? I{2,3}|,? IV)?"
-NAME = (
-    rf"(?:{_UPPER}|{_WORD}), (?:{_WORD}|{_UPPER})(?: [A-Z]\.?)?(?![\w'-])"
-    rf"|(?:{_WORD}|{_UPPER})(?: {_PART}){{1,3}}{_SUFFIX}(?![\w'-])"
+    r"cardholder|covered person|miembro|asegurado|name|copy to member|cc member|re|regarding)(?: name| full name)?"
 )
 _NAME_AT = re.compile(NAME)
 _ABOUT_SOMEONE_ELSE = re.compile(
@@ -46,17 +38,16 @@ _PROSE = re.compile(
     rf"\b(?i:pt|patient|member named|patient named|enrollee|beneficiary|member|subscriber)"
     rf"(?:[ \t]+|\s*[:=]\s*)(?P<p>{NAME})"
     rf"|(?P<q>{NAME}) \((?i:member|patient|enrollee|beneficiary|the patient)\)"
+    rf"|(?P<d>{NAME}),?\s+(?i:DOB|D\.O\.B\.|date of birth|born)\b"
     rf"|\b(?i:for|of) (?P<f>{NAME})(?= ?\((?i:member|id|dob|born|age|\w{{2,4}}[ -]?\d))"
-    rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) (?P<c>{_UPPER}, {_UPPER})\b"
+    rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) "
+    rf"(?P<c>{UPPER_NAME_WORD}, {UPPER_NAME_WORD})\b"
 )
 _SALUTATION = re.compile(
-    rf"^\s*(?:Dear|Hi|Hello) (?P<n>(?:Mr|Mrs|Ms|Mx|Dr)\.? (?:{_WORD}|{_UPPER})|{NAME})\s*[,:]", re.MULTILINE
+    rf"^\s*(?:Dear|Hi|Hello) (?P<n>(?:Mr|Mrs|Ms|Mx|Dr)\.? (?:{NAME_WORD}|{UPPER_NAME_WORD})|{NAME})\s*[,:]",
+    re.MULTILINE,
 )
 _DEAR = re.compile(rf"^\s*(?:Dear|Hi|Hello) (?P<n>{NAME})\s*[,:]", re.MULTILINE)
-_ADDRESS_LINE = re.compile(
-    r"^\s*(?:\d+[A-Za-z]?(?: [NSEW]\.?)? [A-Z][A-Za-z0-9 .'#-]+|P\.?\s?O\.? Box \d+|Apt\.? \S+|"
-    r"(?i:parent|guardian|c/o|attn)\b)|^\s*[A-Z][A-Za-z .'-]+,? [A-Z]{2} \d{5}(?:-\d{4})?\s*$"
-)
 _MEMBER_ID_CUE = re.compile(r"\s*(?i:.{0,20}\b(?:member|subscriber|participant|medicare|medicaid|policy|id)\b)")
 # An e-mail or memo's recipient: the member on a member message, unless a titled clinician.
 _TO = re.compile(r"to|attn|attention")
@@ -97,7 +88,7 @@ def _about_someone_else(doc: Doc, scope: Scope) -> Iterator[Span]:
 
 def _prose(doc: Doc, scope: Scope) -> Iterator[Span]:
     for m in _PROSE.finditer(doc.text):
-        group = next(g for g in ("p", "q", "f", "c") if m.group(g))
+        group = next(g for g in ("p", "q", "d", "f", "c") if m.group(g))
         if scope.allows(m.start(group)):
             yield Span(m.start(group), m.end(group))
 
@@ -136,7 +127,7 @@ def _addressee(doc: Doc) -> Found | None:
                 continue
             rest = doc.text[line.start : cell.start] + doc.text[cell.end : line.end]
             greeted = salutation is not None and same_person(salutation, text)
-            if greeted or _ADDRESS_LINE.search(below) or _MEMBER_ID_CUE.search(rest) or _MEMBER_ID_CUE.match(below):
+            if greeted or ADDRESS_LINE.search(below) or _MEMBER_ID_CUE.search(rest) or _MEMBER_ID_CUE.match(below):
                 return _name_in(doc, cell, 0.7)
     for item in labelled(doc, Scope(), _TO):
         found = _name_in(doc, item.value, 0.6)

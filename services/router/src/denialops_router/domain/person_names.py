@@ -14,8 +14,18 @@ from nameparser import HumanName
 
 from denialops_router.domain.org_words import PROVIDER_WORDS
 
+# A name as letters print it: `Jane Q. Roe`, `JANE ROE`, `ROE, JANE Q`, `Mary-Kate O'Neil-Smith Jr.`.
+NAME_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][a-z\u00df-\u00ff]+(?:['-][A-Z]?[a-z\u00df-\u00ff]+)*"
+UPPER_NAME_WORD = r"[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
+_PART = rf"(?!(?:Jr|Sr|JR|SR)\b)(?:{NAME_WORD}|{UPPER_NAME_WORD}|[A-Z]\.?)"
+_SUFFIX = r"(?:,? (?:Jr|Sr)\.?|,? I{2,3}|,? IV)?"
+NAME = (
+    rf"(?:{UPPER_NAME_WORD}|{NAME_WORD}), (?:{NAME_WORD}|{UPPER_NAME_WORD})(?: [A-Z]\.?)?(?![\w'-])"
+    rf"|(?:{NAME_WORD}|{UPPER_NAME_WORD})(?: {_PART}){{1,3}}{_SUFFIX}(?![\w'-])"
+)
 # Letters (any script), apostrophes, hyphens, periods and spaces, with at most one comma (`LAST, FIRST`).
 _SHAPE = re.compile(r"[^\W\d_][\w'.\- ]*(?:, ?[^\W\d_][\w'.\- ]*)?")
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx"})
 _GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 # Credentials and titles printed after a name.
 _CREDENTIALS = re.compile(
@@ -31,7 +41,7 @@ _NOT_NAME_WORDS = """
     administrators company inc llc corp co fund union student notification explanation statement summary coverage
     individual marketplace decision determination letter remittance advice page dear sincerely regards customer
     care policy subscriber patient dependent beneficiary enrollee participant insured address street avenue road
-    suite box city state county dr. mr. mrs. ms. miss of and for de la los las del physician physicians doctor
+    suite box city state county dr. mr. mrs. ms. miss of and for physician physicians doctor
     nurse director reviewer medicare medicaid advantage contact phone fax email us you we they he she it my
     questions received processed denied approved paid billed allowed responsibility description type reason
 """
@@ -45,17 +55,16 @@ def display_name(raw: str) -> str | None:
     text = _CREDENTIALS.sub("", " ".join(text.split())).strip(" ,;:")
     if not text or not _SHAPE.fullmatch(text):
         return None
+    # Organisation and form words rule a name out before nameparser (the costly part) is asked.
+    words = [w.rstrip(".").lower() for w in text.replace("-", " ").replace(",", " ").split()]
+    if any(w in _NOT_NAME and w not in _TITLES for w in words) or PROVIDER_WORDS.search(text.title()):
+        return None
     name = HumanName(text)
     letters = re.sub(r"[^\w]", "", text)
     if letters.isupper() or letters.islower():
         name.capitalize(force=True)
     first, last = name.first.strip(), name.last.strip()
     if not first or not last or len(first.strip(".")) < 2 or len(last) < 2:
-        return None
-    words = f"{first} {name.middle} {last}".lower().replace("-", " ").split()
-    if any(w in _NOT_NAME or w.rstrip(".") in _NOT_NAME for w in words):
-        return None
-    if PROVIDER_WORDS.search(f"{first} {name.middle} {last}"):
         return None
     # A compound given name (`Luz Marina`) is part of the name; a middle initial is not.
     middle = " ".join(w for w in name.middle.split() if len(w.strip(".")) > 1)

@@ -269,6 +269,13 @@ NEGATIONS: dict[Route, re.Pattern[str]] = {
     ),
 }
 
+# Any route's wording in a sentence that puts it first ("amend the authorization first"): with two
+# reasons, the one to resolve first decides the route.
+COMES_FIRST = _p(
+    r"first(?=[;.,:)])|comes first|work first|be (?:fixed|resolved|amended|corrected|obtained) before|"
+    r"before (?:resubmitting|rebilling|sending a corrected|you resubmit)"
+)
+
 # Any route's wording in a sentence that sets it aside ("so the authorization question does not matter").
 SET_ASIDE = _p(r"does not matter|do not matter|would not matter|is moot|makes no difference")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from denialops_router.domain import letter_kind
 from denialops_router.domain.carc_table import ROUTINE_CARCS, carc_info, rarc_info
 from denialops_router.domain.patterns import folded
-from denialops_router.domain.phrases import CONTRADICTIONS, NEGATIONS, PHRASES, SET_ASIDE
+from denialops_router.domain.phrases import COMES_FIRST, CONTRADICTIONS, NEGATIONS, PHRASES, SET_ASIDE
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import CaseFacts, Evidence, Route
@@ -52,6 +52,11 @@ def negation_feature(route: Route) -> str:
     return f"wording for {route.value} is negated"
 
 
+def first_feature(route: Route) -> str:
+    """The letter says the route's reason is the one to resolve first."""
+    return f"wording for {route.value} comes first"
+
+
 def phrase_feature(name: str) -> str:
     return f"wording: {name}"
 
@@ -82,7 +87,7 @@ def feature_names() -> list[str]:
     """Every feature the reason model weighs, in a fixed order (the order of the fitted model's columns)."""
     names = [code_feature(r) for r in _CODED_ROUTES] + [remark_feature(r) for r in _CODED_ROUTES]
     names += [phrase_feature(p.name) for phrases in PHRASES.values() for p in phrases]
-    names += [negation_feature(r) for r in PHRASES]
+    names += [negation_feature(r) for r in PHRASES] + [first_feature(r) for r in PHRASES]
     return names + list(KIND_FEATURES)
 
 
@@ -125,6 +130,7 @@ def _phrase_features(doc: Doc) -> list[Feature]:
     for route, phrases in PHRASES.items():
         negation = NEGATIONS.get(route)
         negated: list[Evidence] = []
+        first: list[Evidence] = []
         for phrase in phrases:
             if not any(t in text for t in phrase.triggers):
                 continue
@@ -139,6 +145,8 @@ def _phrase_features(doc: Doc) -> list[Feature]:
                     continue
                 total += 0.5 if _CONDITIONAL.search(sentence) else 1.0
                 evidence.append(doc.evidence(m.start(), m.end()))
+                if COMES_FIRST.search(sentence):
+                    first.append(evidence[-1])
                 if total >= CAP:
                     break
             if evidence:
@@ -149,6 +157,8 @@ def _phrase_features(doc: Doc) -> list[Feature]:
             negated.insert(0, doc.evidence(said.start(), said.end()))
         if negated:
             out.append(Feature(negation_feature(route), 1.0, tuple(negated[:2])))
+        if first:
+            out.append(Feature(first_feature(route), 1.0, tuple(first[:2])))
     return out
 
 

@@ -26,7 +26,8 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "patient responsibility",
             r"pt\.? ?resp|ptresp|patient|member (?:resp|owes|share)|you (?:may )?owe|"
-            r"your (?:share|cost|responsibility)|what you owe|\bowed?\b|resp(?:onsibility)?$|may be billed",
+            r"your (?:share|cost|responsibility)|what you owe|\bowed?\b|resp(?:onsibility)?$|may be billed|"
+            r"^(?:member|mbr)$|liability",
         ),
         ("deductible", r"deduct|^ded\.?$"),
         ("coinsurance", r"co-?ins|coinsurance|^coin$"),
@@ -154,10 +155,14 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         cells, names = _flattened_header(doc, cells[0])
         bounds = [(c.start - line.start, c.end - line.start) for c in cells]
     else:
-        if i > 0 and not piped and _join_header_line(doc, lines[i - 1], bounds, names, piped, above=True):
+        if i > 0 and not piped and _join_header_line(doc, lines[i - 1], (cells, bounds, names), piped, above=True):
             header = Span(lines[i - 1].start, header.end)
         j = i + 1
-        while j < len(lines) and j <= i + 2 and _join_header_line(doc, lines[j], bounds, names, piped, above=False):
+        while (
+            j < len(lines)
+            and j <= i + 2
+            and _join_header_line(doc, lines[j], (cells, bounds, names), piped, above=False)
+        ):
             header = Span(header.start, lines[j].end)
             j += 1
         i = j - 1
@@ -237,9 +242,18 @@ def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
 
 
 def _join_header_line(
-    doc: Doc, other: Span, bounds: list[tuple[int, int]], names: list[str], piped: bool, *, above: bool
+    doc: Doc,
+    other: Span,
+    header: tuple[list[Span], list[tuple[int, int]], list[str]],
+    piped: bool,
+    *,
+    above: bool,
 ) -> bool:
-    """Join a header line above or below (`PATIENT` over `RESP`) into the names of the columns it stands in."""
+    """Join a header line above or below (`PATIENT` over `RESP`) into the names of the columns it stands in.
+
+    A word of the lower line right of every column (`Notes` under nothing) is a column of its own.
+    """
+    columns, bounds, names = header
     raw = doc.text[other.start : other.end]
     if not raw.strip() or _SEPARATOR.match(raw) or (piped and raw.count("|") < 2):
         return False
@@ -252,13 +266,18 @@ def _join_header_line(
             return False
         indexes = list(range(len(cells)))
     else:
-        found = [_column_index(c.start - other.start, c.end - other.start, bounds) for c in cells]
+        extra = [c for c in cells if not above and c.start - other.start > bounds[-1][1] + 1]
+        trial = bounds + [(c.start - other.start, c.end - other.start) for c in extra]
+        found = [_column_index(c.start - other.start, c.end - other.start, trial) for c in cells]
         if len(set(found)) != len(found):
             return False
+        columns += extra
+        bounds[:] = trial
+        names += [""] * len(extra)
         indexes = found
     for index, cell, text in zip(indexes, cells, texts, strict=True):
         if text:
-            names[index] = f"{text} {names[index]}" if above else f"{names[index]} {text}"
+            names[index] = f"{text} {names[index]}" if above else f"{names[index]} {text}".strip()
         if not piped:
             left, right = bounds[index]
             bounds[index] = (min(left, cell.start - other.start), max(right, cell.end - other.start))
