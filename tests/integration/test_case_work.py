@@ -36,7 +36,7 @@ async def read_case(api: Api, letter: str, tenant: str = "acme") -> str:
     """A case whose letter the pipeline (run here, in process) has read: extract and route delivered."""
     case_id, run_id = await api.new_task(tenant)
     text = (LETTERS / letter).read_text(encoding="utf-8")
-    for stage in run_stages(RunInput(tenant_id=tenant, case_id=case_id, run_id=run_id, letter_pages=[text])):
+    for stage in run_stages(RunInput(tenant_id=tenant, case_id=case_id, run_id=run_id, letter_pages=[text])).stages:
         await api.intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
     return case_id
 
@@ -215,7 +215,7 @@ async def test_the_item_is_projected_whatever_the_order_and_however_often_stages
     api = work_api
     case_id, run_id = await api.new_task()
     text = (LETTERS / "006.txt").read_text(encoding="utf-8")
-    extract, route = run_stages(RunInput(tenant_id="acme", case_id=case_id, run_id=run_id, letter_pages=[text]))
+    extract, route = run_stages(RunInput(tenant_id="acme", case_id=case_id, run_id=run_id, letter_pages=[text])).stages
     for stage in (route, route, extract, extract, route):
         await api.intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
     (listed,) = (await ok(api, "GET", "/worklist"))["items"]
