@@ -27,17 +27,17 @@ from pydantic import SecretStr
 
 from denialops_llm_worker.domain import build_action_plan
 from denialops_llm_worker.llm.answers import Composition
-from denialops_llm_worker.llm.assistant import case_data
-from denialops_llm_worker.llm.cache import CachedCompleter, MemoryCache
-from denialops_llm_worker.llm.circuit import CircuitBreaker
-from denialops_llm_worker.llm.client import LlmClient, LlmRequest
-from denialops_llm_worker.llm.prompts import load_prompt
+from denialops_llm_worker.llm.assistant import PROMPTS
 from denialops_llm_worker.main import build_assistant
 from denialops_llm_worker.pipeline import GenerationInput, run_stages
 from denialops_llm_worker.settings import LlmWorkerSettings
 from denialops_shared.contracts.artifacts import CaseFacts, DeadlineBasis, DenialCode, Route, RouteDecision
 from denialops_shared.contracts.events import Page
-from denialops_shared.llm import LlmSettings, create_client
+from denialops_shared.llm.cache import CachedCompleter, MemoryCache
+from denialops_shared.llm.circuit import CircuitBreaker
+from denialops_shared.llm.client import LlmClient, LlmRequest
+from denialops_shared.llm.prompts import case_data, load_prompt
+from denialops_shared.llm.settings import CacheSettings, LlmSettings, create_client
 from tests.support.fake_openai import FakeControl
 from tests.support.ports import free_port
 
@@ -81,7 +81,7 @@ def settings(base_url: str, bound: int, cache: str) -> LlmWorkerSettings:
         llm=LlmSettings(
             api_key=SecretStr("sk-bench"), base_url=base_url, max_concurrency=bound, timeout_seconds=30, max_retries=0
         ),
-        cache_backend=cache,
+        cache=CacheSettings(backend=cache),
     )
 
 
@@ -136,15 +136,14 @@ async def cache_hit_cost(control: FakeControl, samples: int) -> tuple[float, flo
     assert client is not None
     cached = CachedCompleter(
         LlmClient(worker.llm, client, CircuitBreaker(5, 30)),
-        MemoryCache(worker.cache_max_entries),
+        MemoryCache(worker.cache.max_entries, worker.cache.ttl_seconds),
         provider=worker.llm.provider,
         model=worker.llm.model,
-        ttl_seconds=worker.cache_ttl_seconds,
-        max_temperature=worker.cache_max_temperature,
+        max_temperature=worker.cache.max_temperature,
     )
     request = LlmRequest(
-        prompt=load_prompt("compose", "v1"),
-        user=case_data(facts, DECISION, template),
+        prompt=load_prompt(PROMPTS, "compose", "v1"),
+        user=case_data(facts.model_dump(mode="json"), DECISION.route.value, template.model_dump(mode="json")),
         schema=Composition,
         temperature=0,
     )

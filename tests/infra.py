@@ -1,7 +1,7 @@
-"""Where the tests find Kafka and the MongoDB-compatible database.
+"""Where the tests find Kafka, the MongoDB-compatible database and Redis.
 
-In order: testcontainers when a Docker daemon answers; else `KAFKA_BOOTSTRAP_SERVERS` and
-`MONGODB_URI` from the environment; else the local stack (deploy/local/infra.sh), which is
+In order: testcontainers when a Docker daemon answers; else `KAFKA_BOOTSTRAP_SERVERS`, `MONGODB_URI`
+and `REDIS_URL` from the environment; else the local stack (deploy/local/infra.sh), which is
 started for the session and stopped afterwards if the tests started it.
 """
 
@@ -22,6 +22,7 @@ INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
 class Endpoints:
     kafka_bootstrap_servers: str
     mongodb_uri: str
+    redis_url: str
 
 
 def _docker_answers() -> bool:
@@ -38,9 +39,11 @@ def _docker_answers() -> bool:
 def _containers() -> Iterator[Endpoints]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.mongodb import MongoDbContainer
+    from testcontainers.redis import RedisContainer
 
-    with KafkaContainer().with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
-        yield Endpoints(kafka.get_bootstrap_server(), mongo.get_connection_url())
+    with KafkaContainer().with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo, RedisContainer() as redis:
+        redis_url = f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}/0"
+        yield Endpoints(kafka.get_bootstrap_server(), mongo.get_connection_url(), redis_url)
 
 
 # The tests' own broker and database (state under .local/test-infra, ports beside the defaults), so a
@@ -50,6 +53,7 @@ TEST_INFRA = {
     "KAFKA_PORT": os.environ.get("TEST_KAFKA_PORT", "19092"),
     "KAFKA_CONTROLLER_PORT": os.environ.get("TEST_KAFKA_CONTROLLER_PORT", "19093"),
     "FERRETDB_PORT": os.environ.get("TEST_FERRETDB_PORT", "27018"),
+    "REDIS_PORT": os.environ.get("TEST_REDIS_PORT", "16379"),
 }
 
 
@@ -62,7 +66,11 @@ def _local_stack() -> Iterator[Endpoints]:
     if not already_running:
         subprocess.run([INFRA_SCRIPT, "start"], env=env, check=True)
     try:
-        yield Endpoints(f"127.0.0.1:{env['KAFKA_PORT']}", f"mongodb://127.0.0.1:{env['FERRETDB_PORT']}")
+        yield Endpoints(
+            f"127.0.0.1:{env['KAFKA_PORT']}",
+            f"mongodb://127.0.0.1:{env['FERRETDB_PORT']}",
+            f"redis://127.0.0.1:{env['REDIS_PORT']}/0",
+        )
     finally:
         if not already_running:
             subprocess.run([INFRA_SCRIPT, "stop"], env=env, check=False)
@@ -73,8 +81,8 @@ def endpoints() -> Iterator[Endpoints]:
     if _docker_answers():
         with _containers() as found:
             yield found
-    elif os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
-        yield Endpoints(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"])
+    elif all(os.environ.get(name) for name in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "REDIS_URL")):
+        yield Endpoints(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"], os.environ["REDIS_URL"])
     else:
         with _local_stack() as found:
             yield found

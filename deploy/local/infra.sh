@@ -2,9 +2,10 @@
 # Local (no-Docker) infrastructure for development and tests:
 #   - Kafka (KRaft, single combined broker+controller) from Maven Central jars
 #   - FerretDB v1 (SQLite backend) via a tiny Go launcher
+#   - Redis (Debian's redis-server, in memory only), for CACHE_BACKEND=redis
 #
 # Usage:
-#   deploy/local/infra.sh {start|stop|status|restart} [kafka|ferretdb|all]
+#   deploy/local/infra.sh {start|stop|status|restart} [kafka|ferretdb|redis|all]
 #   deploy/local/infra.sh reset                       # stop all + wipe data
 #   deploy/local/infra.sh kafka-run-class CLASS ARGS  # run a Kafka CLI class
 #
@@ -37,12 +38,17 @@ FERRETDB_BIN_DIR="$CACHE_DIR/ferretdb-$FERRETDB_VERSION"
 FERRETDB_BIN="$FERRETDB_BIN_DIR/ferretdb-launcher"
 FERRETDB_STATE="$STATE_DIR/ferretdb"
 
+REDIS_PORT="${REDIS_PORT:-6379}"
+REDIS_STATE="$STATE_DIR/redis"
+
 START_TIMEOUT="${INFRA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${INFRA_STOP_TIMEOUT:-20}"
 
 # Substring of /proc/PID/cmdline identifying each component (guards against PID reuse).
 KAFKA_MARKER="kafka.Kafka"
 FERRETDB_MARKER="ferretdb-launcher"
+# redis-server rewrites its command line to "redis-server 127.0.0.1:PORT".
+REDIS_MARKER="redis-server"
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() {
@@ -52,7 +58,7 @@ die() {
 
 usage() {
     cat >&2 <<EOF
-usage: $(basename "$0") {start|stop|status|restart} [kafka|ferretdb|all]
+usage: $(basename "$0") {start|stop|status|restart} [kafka|ferretdb|redis|all]
        $(basename "$0") reset
        $(basename "$0") kafka-run-class CLASS [ARGS...]
 EOF
@@ -76,6 +82,7 @@ marker_for() {
     case "$1" in
     kafka) printf '%s' "$KAFKA_MARKER" ;;
     ferretdb) printf '%s' "$FERRETDB_MARKER" ;;
+    redis) printf '%s' "$REDIS_MARKER" ;;
     *) die "unknown component: $1" ;;
     esac
 }
@@ -84,6 +91,7 @@ port_for() {
     case "$1" in
     kafka) printf '%s' "$KAFKA_PORT" ;;
     ferretdb) printf '%s' "$FERRETDB_PORT" ;;
+    redis) printf '%s' "$REDIS_PORT" ;;
     *) die "unknown component: $1" ;;
     esac
 }
@@ -404,12 +412,38 @@ start_ferretdb() {
     log "ferretdb: ready (pid $(running_pid ferretdb), mongodb://127.0.0.1:$FERRETDB_PORT/, log $logfile)"
 }
 
+# -------------------------------------------------------------------- Redis
+
+start_redis() {
+    local pid logfile="$REDIS_STATE/redis.log" deadline
+    if pid="$(running_pid redis)"; then
+        log "redis: already running (pid $pid, port $REDIS_PORT)"
+        return 0
+    fi
+    need redis-server "Debian package redis-server: deploy/local/system-packages.sh installs it"
+    port_open "$REDIS_PORT" && die "redis: port $REDIS_PORT is already in use by another process"
+    mkdir -p "$REDIS_STATE"
+
+    # A cache: nothing is saved to disk (no RDB snapshots, no append-only file); loopback only.
+    log "redis: starting on 127.0.0.1:$REDIS_PORT"
+    launch redis "$logfile" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_STATE" \
+        --save "" --appendonly no --daemonize no --protected-mode yes --logfile ""
+
+    deadline=$((SECONDS + START_TIMEOUT))
+    until port_open "$REDIS_PORT"; do
+        running_pid redis >/dev/null || fail_start redis "$logfile" "process exited during startup"
+        ((SECONDS < deadline)) || fail_start redis "$logfile" "not listening after ${START_TIMEOUT}s"
+        sleep 0.1
+    done
+    log "redis: ready (pid $(running_pid redis), redis://127.0.0.1:$REDIS_PORT/0, log $logfile)"
+}
+
 # --------------------------------------------------------------------- main
 
 components_for() {
     case "${1:-all}" in
-    all) printf 'kafka ferretdb' ;;
-    kafka | ferretdb) printf '%s' "$1" ;;
+    all) printf 'kafka ferretdb redis' ;;
+    kafka | ferretdb | redis) printf '%s' "$1" ;;
     *) usage ;;
     esac
 }
@@ -457,8 +491,9 @@ main() {
     reset)
         stop_component kafka
         stop_component ferretdb
-        log "wiping $KAFKA_STATE and $FERRETDB_STATE"
-        rm -rf "$KAFKA_STATE" "$FERRETDB_STATE"
+        stop_component redis
+        log "wiping $KAFKA_STATE, $FERRETDB_STATE and $REDIS_STATE"
+        rm -rf "$KAFKA_STATE" "$FERRETDB_STATE" "$REDIS_STATE"
         ;;
     esac
 }

@@ -183,6 +183,19 @@ start() {
   done
 }
 
+# An instance is started as the leader of its own process group (setsid): whatever it started (the
+# router's extraction workers, multiprocessing's resource tracker) is in that group. Once the leader has
+# exited, give the rest a moment to follow it, then kill what is left, so no process outlives `stop`.
+stop_group() {
+  local instance="$1" pgid="$2"
+  for _ in $(seq 1 25); do
+    pgrep -g "$pgid" >/dev/null || return 0
+    sleep 0.2
+  done
+  echo "$instance left processes behind; killing them" >&2
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
 stop() {
   local instance pid
   local -a instances
@@ -204,6 +217,8 @@ stop() {
       fi
       echo "$instance stopped"
     fi
+    # Also when the leader had died before: what it started may still run.
+    [[ -f "$(pidfile "$instance")" ]] && stop_group "$instance" "$(cat "$(pidfile "$instance")")"
     rm -f "$(pidfile "$instance")" "$(portfile "$instance")"
   done
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs beyond Python: Tesseract for OCR of scanned PDFs, and
-# promtool (package prometheus) to check and unit-test the alert rules in deploy/prometheus.
+# promtool (package prometheus) to check and unit-test the alert rules in deploy/prometheus, and Redis
+# (package redis-server; infra.sh starts it) for the LLM cache's Redis backend and its tests.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
 missing=()
 command -v tesseract >/dev/null || missing+=(tesseract-ocr)
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v redis-server >/dev/null || missing+=(redis-server)
 ((${#missing[@]} == 0)) && exit 0
 
 if ! command -v apt-get >/dev/null; then

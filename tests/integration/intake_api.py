@@ -103,7 +103,7 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
 
 
 async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
-    settings = IntakeSettings(rate_limit="100000/second")
+    settings = IntakeSettings(INTAKE_RATE_LIMIT="100000/second")
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(build_router(intake, settings))

@@ -73,6 +73,6 @@ async def test_a_run_whose_writes_failed_gives_its_place_back(api: Api, monkeypa
     with monkeypatch.context() as patch:
         patch.setattr(api.intake.repo, "insert_with_events", database_down)
         failed = await upload(api, case_id)
-    assert_error(failed, 500, "internal_error")
+    assert_error(failed, 503, "unavailable")
     assert api.intake.admission.in_flight == 0
     assert (await upload(api, case_id)).status_code == 201

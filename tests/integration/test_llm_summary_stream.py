@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,9 +19,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from denialops_intake.errors import install_error_handlers
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.summary_stream import build_summary_router, template_chunks
-from denialops_shared.llm import LlmSettings
+from denialops_shared.llm.factory import build_completer
+from denialops_shared.llm.prompts import load_prompt
+from denialops_shared.llm.settings import CacheSettings, LlmSettings
 from denialops_shared.mongo import Document
 from tests.support.fake_openai import FakeOpenAI
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
 
 pytestmark = pytest.mark.integration
 
@@ -80,10 +88,11 @@ async def repo(db: AsyncDatabase[Document], unique: str) -> IntakeRepository:
     return repository
 
 
-def app_for(repo: IntakeRepository, llm: LlmSettings) -> FastAPI:
+def app_for(repo: IntakeRepository, llm: LlmSettings, cache: CacheSettings | None = None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(build_summary_router(repo, llm))
+    completer, _ = build_completer(llm, cache or CacheSettings(backend="none"), None)
+    app.include_router(build_summary_router(repo, llm, completer))
     app.add_middleware(BindTenant)
     return app
 
@@ -126,12 +135,46 @@ async def test_with_a_model_the_tokens_come_from_it(repo: IntakeRepository, fake
     assert text_of(parsed).strip() == "Your MRI was denied because no prior authorization was on file."
     assert parsed[-1] == (
         "done",
-        {"generated_by": "llm", "model": "gpt-4o-mini", "prompt_version": "summary-stream.v1"},
+        {"generated_by": "llm", "model": "gpt-4o-mini", "prompt_version": "v1"},
     )
     sent = fake.requests()[0]
     assert sent["stream"] is True
     assert "<case_data>" in sent["messages"][1]["content"]
     assert "Acme Health" in sent["messages"][1]["content"]
+    assert sent["messages"][0]["content"] == load_prompt("denialops_intake.prompts", "summary", "v1").system
+
+
+async def test_the_summary_goes_through_the_shared_client_and_its_cache(
+    repo: IntakeRepository, fake: FakeOpenAI, unique: str
+) -> None:
+    fake.reset()
+    fake.configure(stream_text="A cached explanation of the denial.")
+    calls = metric("denialops_llm_calls_total", prompt="summary@v1", outcome="ok")
+    app = app_for(repo, llm(fake), CacheSettings(backend="memory"))
+
+    _, first, _ = await events(app, f"case-{unique}")
+    _, second, _ = await events(app, f"case-{unique}")
+
+    assert text_of(first).strip() == text_of(second).strip() == "A cached explanation of the denial."
+    assert second[-1][1]["generated_by"] == "llm"
+    assert fake.stats()["requests"] == 1
+    assert metric("denialops_llm_calls_total", prompt="summary@v1", outcome="ok") == calls + 1
+
+
+async def test_an_open_circuit_streams_the_template_without_calling_the_model(
+    repo: IntakeRepository, fake: FakeOpenAI, unique: str
+) -> None:
+    fake.reset()
+    fake.configure(fail_next=[{"status": 500}])
+    app = app_for(repo, llm(fake, circuit_failure_threshold=1))
+    fallbacks = metric("denialops_llm_fallbacks_total", use="summary", reason="circuit_open")
+
+    for _ in range(2):
+        _, parsed, _ = await events(app, f"case-{unique}")
+        assert text_of(parsed) == SUMMARY
+
+    assert fake.stats()["requests"] == 1
+    assert metric("denialops_llm_fallbacks_total", use="summary", reason="circuit_open") == fallbacks + 1
 
 
 async def test_a_failing_model_streams_the_template_and_leaks_no_key(
@@ -162,6 +205,6 @@ async def test_a_route_outside_the_authenticated_prefix_is_refused(repo: IntakeR
     # Without the middleware's tenant the dependency refuses: the endpoint never acts for nobody.
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(build_summary_router(repo, LlmSettings(api_key=None)))
+    app.include_router(build_summary_router(repo, LlmSettings(api_key=None), None))
     status, _, _ = await events(app, f"case-{unique}")
     assert status == 401

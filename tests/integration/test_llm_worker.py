@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import TypeVar
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -12,22 +11,24 @@ from pydantic import BaseModel, SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_llm_worker.handlers import Generator
-from denialops_llm_worker.llm.cache import SWEEP_EVERY, CachedCompleter, MongoCache
-from denialops_llm_worker.llm.client import LlmRequest
-from denialops_llm_worker.llm.prompts import Prompt
-from denialops_llm_worker.main import CACHE_COLLECTION, build_assistant
+from denialops_llm_worker.main import build_assistant
 from denialops_llm_worker.settings import LlmWorkerSettings
 from denialops_router.pipeline import RunInput, run_stages
 from denialops_shared.contracts.artifacts import ActionPlan
 from denialops_shared.contracts.events import DocType, DocumentAdded, Page, StageCompleted
 from denialops_shared.contracts.topics import Topic
-from denialops_shared.llm import LlmSettings
+from denialops_shared.llm.cache import SWEEP_EVERY, CachedCompleter, MongoCache
+from denialops_shared.llm.client import LlmRequest
+from denialops_shared.llm.factory import CACHE_COLLECTION
+from denialops_shared.llm.prompts import Prompt
+from denialops_shared.llm.settings import CacheSettings, LlmSettings
 from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox
 from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
 from tests.integration.support import received
 from tests.kafka_helpers import collect, headers_of
+from tests.support.completers import CountingCompleter
 from tests.support.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.integration
@@ -35,22 +36,8 @@ pytestmark = pytest.mark.integration
 LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding="utf-8")
 
 
-T = TypeVar("T", bound=BaseModel)
-
-
 class Answer(BaseModel):
     text: str
-
-
-class Once:
-    """A model that may be asked once."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def complete(self, request: LlmRequest[T]) -> T:
-        self.calls += 1
-        return request.schema.model_validate({"text": "cached answer"})
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +48,16 @@ def fake() -> Iterator[FakeOpenAI]:
 
 async def test_the_mongo_cache_is_shared_by_replicas_and_expires_on_read(db: AsyncDatabase[Document]) -> None:
     now = [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)]
-    first, second = (MongoCache(db[CACHE_COLLECTION], clock=lambda: now[0]) for _ in range(2))
+    first, second = (MongoCache(db[CACHE_COLLECTION], 60, clock=lambda: now[0]) for _ in range(2))
     await first.create_indexes()
     request = LlmRequest(prompt=Prompt("p", "v1", "s"), user="u", schema=Answer, temperature=0.0)
-    model = Once()
+    model = CountingCompleter()
 
     def replica(cache: MongoCache) -> CachedCompleter:
-        return CachedCompleter(model, cache, provider="openai", model="m", ttl_seconds=60, max_temperature=0.2)
+        return CachedCompleter(model, cache, provider="openai", model="m", max_temperature=0.2)
 
-    assert await replica(first).complete(request) == Answer(text="cached answer")
-    assert await replica(second).complete(request) == Answer(text="cached answer")
+    assert await replica(first).complete(request) == Answer(text="answer 1")
+    assert await replica(second).complete(request) == Answer(text="answer 1")
     assert model.calls == 1
 
     now[0] += dt.timedelta(seconds=61)  # expired, even though the TTL monitor has not removed it yet
@@ -84,11 +71,11 @@ async def test_the_mongo_cache_is_shared_by_replicas_and_expires_on_read(db: Asy
 
 async def test_expired_entries_are_swept_as_entries_are_written(db: AsyncDatabase[Document]) -> None:
     now = [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)]
-    cache = MongoCache(db[CACHE_COLLECTION], clock=lambda: now[0])
-    await cache.set("old", "1", ttl_seconds=1)
-    now[0] += dt.timedelta(seconds=2)
+    cache = MongoCache(db[CACHE_COLLECTION], 60, clock=lambda: now[0])
+    await cache.set("old", "1")
+    now[0] += dt.timedelta(seconds=61)
     for n in range(SWEEP_EVERY - 1):
-        await cache.set(f"new-{n}", "2", ttl_seconds=60)
+        await cache.set(f"new-{n}", "2")
     assert await db[CACHE_COLLECTION].count_documents({"_id": "old"}) == 0
     assert await db[CACHE_COLLECTION].count_documents({}) == SWEEP_EVERY - 1
 
@@ -99,7 +86,7 @@ async def test_a_case_is_generated_by_the_model_with_its_letter(
     fake.reset()
     worker_settings = LlmWorkerSettings(
         llm=LlmSettings(api_key=SecretStr("sk-it"), base_url=fake.api_base, timeout_seconds=5),
-        cache_backend="mongo",
+        cache=CacheSettings(backend="mongo"),
     )
     assistant, hooks = build_assistant(worker_settings, db)
     assert assistant is not None

@@ -6,7 +6,8 @@ and streaming (SSE chunks, then `data: [DONE]`). Behaviour is set over HTTP:
 
 - `POST /_config` merges `latency_ms`, `error_rate` (share of requests answered 500), `responses`
   (schema name, or `text`, -> answer), `stream_text`, and appends `fail_next` (a list of
-  `{"status": 429|500|503, "retry_after": seconds}` or `{"malformed": true}`, used up in order);
+  `{"status": 429|500|503, "retry_after": seconds, "headers": {...}}` or `{"malformed": true}`, used up
+  in order; `headers` are sent as given, e.g. `retry-after-ms` or `x-should-retry`);
 - `GET /_stats`: requests, completed, in flight, the maximum in flight, answers by status;
 - `GET /_requests`: the last request bodies (never headers: the API key stays out);
 - `POST /_reset`: counters, scripted failures and answers back to the start-up configuration.
@@ -105,9 +106,10 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _error(status: int, retry_after: float | None = None) -> JSONResponse:
+def _error(status: int, retry_after: float | None = None, extra_headers: dict[str, str] | None = None) -> JSONResponse:
     kind = "rate_limit_error" if status == 429 else "server_error"
     headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
+    headers.update(extra_headers or {})
     return JSONResponse({"error": {"message": f"fake {kind}", "type": kind, "code": None}}, status, headers)
 
 
@@ -138,7 +140,9 @@ def create_app(config: FakeConfig | None = None) -> Starlette:
             await asyncio.sleep(state.config.latency_ms / 1000)
             scripted = state.script.popleft() if state.script else {}
             if "status" in scripted:
-                response: Response = _error(int(scripted["status"]), scripted.get("retry_after"))
+                response: Response = _error(
+                    int(scripted["status"]), scripted.get("retry_after"), scripted.get("headers")
+                )
             elif random.random() < state.config.error_rate:
                 response = _error(500)
             elif body.get("stream"):

@@ -41,7 +41,7 @@ class Deployment:
     @classmethod
     def create(cls, state_dir: Path, partitions: int = 3, extra_env: dict[str, str] | None = None) -> Deployment:
         """A deployment on free ports; `extra_env` (e.g. an LLM endpoint) is added to every process's environment."""
-        names = ("kafka", "controller", "ferretdb", *SERVICE_NAMES)
+        names = ("kafka", "controller", "ferretdb", "redis", *SERVICE_NAMES)
         ports = dict(zip(names, free_ports(len(names)), strict=True))
         suffix = uuid.uuid4().hex[:8]
         env = {
@@ -50,6 +50,8 @@ class Deployment:
             "KAFKA_PORT": str(ports["kafka"]),
             "KAFKA_CONTROLLER_PORT": str(ports["controller"]),
             "FERRETDB_PORT": str(ports["ferretdb"]),
+            "REDIS_PORT": str(ports["redis"]),
+            "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
             "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{ports['kafka']}",
             "MONGODB_URI": f"mongodb://127.0.0.1:{ports['ferretdb']}",
             "KAFKA_TOPIC_PARTITIONS": str(partitions),

@@ -48,9 +48,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     BrokenExecutor,
 )
-HANDLER_ATTEMPTS = 3
-RETRY_BASE_SECONDS = 0.2
-REDELIVERY_PAUSE_SECONDS = 1.0
 # How long an idle consumer waits for records before polling again: the most a record can wait.
 BATCH_WAIT_MS = 20
 
@@ -241,7 +238,7 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
             await _dead_letter(broker, group_id, record, headers, exc.code, exc.detail, attempts=0)
             return
         started = time.perf_counter()
-        failure = await _handle_with_retries(handlers[topic], topic, event)
+        failure = await _handle_with_retries(handlers[topic], topic, event, options)
         if failure is None:
             HANDLER_SECONDS.labels(topic=topic.value).observe(time.perf_counter() - started)
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="processed").inc()
@@ -252,10 +249,10 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
 
 
 async def _handle_with_retries(
-    handler: Handler, topic: Topic, event: ReceivedEvent[EventBody]
+    handler: Handler, topic: Topic, event: ReceivedEvent[EventBody], options: ConsumerOptions
 ) -> tuple[str, str, int] | None:
     """None on success; (error class, reason, attempts) when the record should be dead-lettered."""
-    for attempt in range(1, HANDLER_ATTEMPTS + 1):
+    for attempt in range(1, options.handler_attempts + 1):
         try:
             await handler(event)
             return None
@@ -265,7 +262,7 @@ async def _handle_with_retries(
             EVENTS_CONSUMED.labels(topic=topic.value, outcome="redelivered").inc()
             log.warning("kafka.event.transient_failure", extra={"topic": topic.value, "event_id": event.id})
             # Pause so a dependency outage does not spin the CPU; the nack then redelivers the record.
-            await asyncio.sleep(REDELIVERY_PAUSE_SECONDS)
+            await asyncio.sleep(options.redelivery_pause_seconds)
             raise
         except Exception as exc:
             log.warning(
@@ -277,9 +274,10 @@ async def _handle_with_retries(
                     "error_class": type(exc).__name__,
                 },
             )
-            if attempt == HANDLER_ATTEMPTS:
+            if attempt == options.handler_attempts:
                 return type(exc).__name__, "handler failed after retries", attempt
-            await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
+            pause = options.retry_base_seconds * 2 ** (attempt - 1) * (0.5 + random.random())  # noqa: S311
+            await asyncio.sleep(pause)
     return None
 
 

@@ -35,12 +35,18 @@ class ConsumerOptions:
     concurrency: int = 16
     # At most this many records are fetched, handled and committed together.
     max_batch: int = 200
+    # A handler that fails (not a dependency outage) is tried this often, waiting about
+    # `retry_base_seconds` x 2^(attempt - 1) with jitter in between, then its record is dead-lettered.
+    handler_attempts: int = 3
+    retry_base_seconds: float = 0.2
+    # A dependency outage redelivers the record after this pause (so an outage does not spin the CPU).
+    redelivery_pause_seconds: float = 1.0
 
 
 class ServiceSettings(BaseSettings):
     """What every service needs. Subclasses set `service_name`, the database and the HTTP port."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     service_name: str = "denialops"
     environment: Literal["development", "production"] = "development"
@@ -61,6 +67,9 @@ class ServiceSettings(BaseSettings):
     kafka_auto_offset_reset: Literal["earliest", "latest"] = "earliest"
     kafka_consumer_concurrency: int = Field(default=ConsumerOptions.concurrency, ge=1, le=1024)
     kafka_consumer_max_batch: int = Field(default=ConsumerOptions.max_batch, ge=1, le=10_000)
+    kafka_handler_attempts: int = Field(default=ConsumerOptions.handler_attempts, ge=1, le=20)
+    kafka_handler_retry_base_seconds: float = Field(default=ConsumerOptions.retry_base_seconds, ge=0, le=60)
+    kafka_redelivery_pause_seconds: float = Field(default=ConsumerOptions.redelivery_pause_seconds, ge=0, le=60)
     kafka_topic_partitions: int = Field(default=3, ge=1, le=256)
     kafka_replication_factor: int = Field(default=1, ge=1, le=5)
 
@@ -90,6 +99,9 @@ class ServiceSettings(BaseSettings):
             auto_offset_reset=self.kafka_auto_offset_reset,
             concurrency=self.kafka_consumer_concurrency,
             max_batch=self.kafka_consumer_max_batch,
+            handler_attempts=self.kafka_handler_attempts,
+            retry_base_seconds=self.kafka_handler_retry_base_seconds,
+            redelivery_pause_seconds=self.kafka_redelivery_pause_seconds,
         )
 
     def production_problems(self) -> list[str]:

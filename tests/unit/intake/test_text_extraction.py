@@ -160,3 +160,9 @@ def test_a_long_scan_is_refused_before_any_page_is_recognised() -> None:
     blank_pages = pdf_with_pages(*[""] * (MAX_OCR_PAGES + 1))
     with pytest.raises(UnreadableDocument, match="scanned pages"):
         extract_pages(blank_pages, PDF_MEDIA_TYPE)
+
+
+def test_the_scanned_page_limit_is_a_setting() -> None:
+    two_blank_pages = pdf_with_pages("", "")
+    with pytest.raises(UnreadableDocument, match="scanned pages"):
+        extract_pages(two_blank_pages, PDF_MEDIA_TYPE, max_ocr_pages=1)

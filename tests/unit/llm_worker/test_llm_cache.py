@@ -1,19 +1,17 @@
-"""The LLM cache: its key, the in-memory LRU, and the decorator around a completer."""
+"""The LLM cache: its key, the in-memory LRU (cachetools), and the decorator around a completer."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from typing import Any, TypeVar
+from typing import Any
 
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
-from denialops_llm_worker.llm.cache import CachedCompleter, MemoryCache, cache_key
-from denialops_llm_worker.llm.client import LlmRequest
-from denialops_llm_worker.llm.prompts import Prompt
+from denialops_shared.llm.cache import CachedCompleter, MemoryCache, cache_key
+from denialops_shared.llm.client import LlmRequest, TextRequest
+from denialops_shared.llm.prompts import Prompt
+from tests.support.completers import CountingCompleter
 
-T = TypeVar("T", bound=BaseModel)
 LETTER = "Jane Roe, member XJ4471902"
 
 
@@ -32,19 +30,8 @@ def request(
     return LlmRequest(prompt=Prompt("compose", version, "system"), user=user, schema=schema, temperature=temperature)
 
 
-class CountingCompleter:
-    """An in-memory model that answers with the call number."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def complete(self, request: LlmRequest[T]) -> T:
-        self.calls += 1
-        return request.schema.model_validate({"text": f"answer {self.calls}"})
-
-
 def cached(inner: CountingCompleter, backend: MemoryCache) -> CachedCompleter:
-    return CachedCompleter(inner, backend, provider="openai", model="m", ttl_seconds=60, max_temperature=0.2)
+    return CachedCompleter(inner, backend, provider="openai", model="m", max_temperature=0.2)
 
 
 def metric(name: str) -> float:
@@ -70,11 +57,11 @@ def test_the_key_is_a_sha256_over_everything_that_changes_the_answer() -> None:
 
 
 async def test_the_lru_evicts_the_least_recently_used_and_counts_its_entries() -> None:
-    cache = MemoryCache(max_entries=2)
-    await cache.set("a", "1", 60)
-    await cache.set("b", "2", 60)
+    cache = MemoryCache(max_entries=2, ttl_seconds=60)
+    await cache.set("a", "1")
+    await cache.set("b", "2")
     assert await cache.get("a") == "1"  # now `b` is the least recently used
-    await cache.set("c", "3", 60)
+    await cache.set("c", "3")
     assert (await cache.get("a"), await cache.get("b"), await cache.get("c")) == ("1", None, "3")
     assert len(cache) == 2
     assert metric("denialops_llm_cache_entries") == 2
@@ -82,8 +69,8 @@ async def test_the_lru_evicts_the_least_recently_used_and_counts_its_entries() -
 
 async def test_an_expired_entry_is_a_miss() -> None:
     now = [0.0]
-    cache = MemoryCache(max_entries=10, clock=lambda: now[0])
-    await cache.set("a", "1", ttl_seconds=5)
+    cache = MemoryCache(max_entries=10, ttl_seconds=5, clock=lambda: now[0])
+    await cache.set("a", "1")
     now[0] = 4.9
     assert await cache.get("a") == "1"
     now[0] = 5.0
@@ -91,35 +78,9 @@ async def test_an_expired_entry_is_a_miss() -> None:
     assert len(cache) == 0
 
 
-def test_the_lru_is_safe_when_threads_share_it() -> None:
-    cache = MemoryCache(max_entries=50)
-    errors: list[BaseException] = []
-
-    def hammer(worker: int) -> None:
-        async def run() -> None:
-            for i in range(2000):
-                key = f"{(worker * 7 + i) % 120}"
-                await cache.set(key, key, 60)
-                value = await cache.get(key)
-                assert value in (None, key)
-
-        try:
-            asyncio.run(run())
-        except BaseException as exc:  # collected, so the test fails on the main thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert len(cache) == 50
-
-
 async def test_a_repeated_call_is_answered_from_the_cache() -> None:
     inner = CountingCompleter()
-    completer = cached(inner, MemoryCache(100))
+    completer = cached(inner, MemoryCache(100, ttl_seconds=60))
     hits, misses = metric("denialops_llm_cache_hits_total"), metric("denialops_llm_cache_misses_total")
 
     first = await completer.complete(request())
@@ -133,7 +94,7 @@ async def test_a_repeated_call_is_answered_from_the_cache() -> None:
 
 async def test_calls_above_the_temperature_threshold_are_never_cached() -> None:
     inner = CountingCompleter()
-    completer = cached(inner, MemoryCache(100))
+    completer = cached(inner, MemoryCache(100, ttl_seconds=60))
     await completer.complete(request(temperature=0.7))
     await completer.complete(request(temperature=0.7))
     assert inner.calls == 2
@@ -141,10 +102,24 @@ async def test_calls_above_the_temperature_threshold_are_never_cached() -> None:
 
 async def test_an_entry_an_older_schema_wrote_is_asked_again() -> None:
     inner = CountingCompleter()
-    backend = MemoryCache(100)
-    await backend.set(cache_key("openai", "m", request()), '{"unexpected": true}', 60)
+    backend = MemoryCache(100, ttl_seconds=60)
+    await backend.set(cache_key("openai", "m", request()), '{"unexpected": true}')
 
     answer = await cached(inner, backend).complete(request())
 
     assert answer == Answer(text="answer 1")
     assert await backend.get(cache_key("openai", "m", request())) == '{"text":"answer 1"}'
+
+
+async def test_a_repeated_stream_is_answered_whole_from_the_cache() -> None:
+    inner = CountingCompleter()
+    completer = cached(inner, MemoryCache(100, ttl_seconds=60))
+    text = TextRequest(prompt=Prompt("summary", "v1", "system"), user=LETTER, temperature=0.0)
+
+    first = [part async for part in completer.stream(text)]
+    second = [part async for part in completer.stream(text)]
+
+    assert first == ["streamed ", "answer ", "1"]
+    assert second == ["streamed answer 1"]
+    assert inner.calls == 1
+    assert cache_key("openai", "m", text) != cache_key("openai", "m", request())

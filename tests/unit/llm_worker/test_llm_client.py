@@ -10,10 +10,10 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from denialops_llm_worker.llm.circuit import CircuitBreaker
-from denialops_llm_worker.llm.client import LlmClient, LlmRequest, LlmUnavailable
-from denialops_llm_worker.llm.prompts import Prompt
-from denialops_shared.llm import LlmSettings, create_client
+from denialops_shared.llm.circuit import CircuitBreaker
+from denialops_shared.llm.client import LlmClient, LlmRequest, LlmUnavailable, TextRequest
+from denialops_shared.llm.prompts import Prompt
+from denialops_shared.llm.settings import LlmSettings, create_client
 from tests.support.fake_openai import FakeOpenAI
 
 PROMPT = Prompt(name="test", version="v0", system="Answer in JSON.")
@@ -103,6 +103,47 @@ async def test_retry_after_is_honoured_and_backoff_is_jittered(fake: FakeOpenAI)
     assert slept == [3.125, 0.25]
 
 
+async def test_a_429_waits_the_retry_after_ms_it_was_given(fake: FakeOpenAI) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    fake.configure(fail_next=[{"status": 429, "retry_after": 7, "headers": {"retry-after-ms": "150"}}])
+    llm = make_client(fake, max_retries=2)
+    llm._sleep, llm._jitter = sleep, lambda: 0.0
+
+    assert await llm.complete(REQUEST) == Answer(word="", count=0)
+
+    # The milliseconds win over the seconds (as the SDK reads them), never a shorter wait.
+    assert slept == [0.15]
+    assert fake.stats()["requests"] == 2
+
+
+async def test_a_503_the_server_says_not_to_retry_is_not_retried(fake: FakeOpenAI) -> None:
+    fake.configure(fail_next=[{"status": 503, "headers": {"x-should-retry": "false"}}, {"status": 503}])
+    retries = metric("denialops_llm_retries_total", reason="server_error")
+    with pytest.raises(LlmUnavailable) as failed:
+        await make_client(fake, max_retries=3).complete(REQUEST)
+    assert failed.value.reason == "server_error"
+    assert fake.stats()["requests"] == 1
+    assert metric("denialops_llm_retries_total", reason="server_error") == retries
+
+
+async def test_a_client_error_the_server_says_to_retry_is_retried(fake: FakeOpenAI) -> None:
+    fake.configure(fail_next=[{"status": 409, "headers": {"x-should-retry": "true"}}])
+    assert await make_client(fake, max_retries=1).complete(REQUEST) == Answer(word="", count=0)
+    assert fake.stats()["requests"] == 2
+
+
+async def test_a_retry_after_longer_than_a_case_may_wait_ends_the_call(fake: FakeOpenAI) -> None:
+    fake.configure(fail_next=[{"status": 429, "retry_after": 120}])
+    with pytest.raises(LlmUnavailable) as failed:
+        await make_client(fake, max_retries=3, retry_max_seconds=8).complete(REQUEST)
+    assert failed.value.reason == "rate_limited"
+    assert fake.stats()["requests"] == 1
+
+
 async def test_retries_are_bounded(fake: FakeOpenAI) -> None:
     fake.configure(fail_next=[{"status": 500}] * 5)
     with pytest.raises(LlmUnavailable) as failed:
@@ -161,6 +202,54 @@ async def test_an_open_circuit_sends_nothing_until_it_may_probe(fake: FakeOpenAI
     assert await llm.complete(REQUEST) == Answer(word="", count=0)
     assert fake.stats()["requests"] == 3
     assert metric("denialops_llm_circuit_open") == 0
+
+
+async def test_a_cancelled_probe_lets_the_next_call_probe(fake: FakeOpenAI) -> None:
+    """A failing case cancels the other cases of its consumer batch: the probe among them must not lock
+    the circuit open."""
+    now = [0.0]
+    breaker = CircuitBreaker(failure_threshold=1, reset_seconds=30, clock=lambda: now[0])
+    llm = make_client(fake, breaker, max_retries=0)
+    fake.configure(fail_next=[{"status": 500}])
+    with pytest.raises(LlmUnavailable):
+        await llm.complete(REQUEST)
+    now[0] = 31.0
+    fake.configure(latency_ms=5000)
+    cancelled = metric("denialops_llm_calls_total", prompt="test@v0", outcome="cancelled")
+    probe = asyncio.create_task(llm.complete(REQUEST))
+    await asyncio.sleep(0.5)
+    assert fake.stats()["in_flight"] == 1  # the probe is on the wire
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+    assert metric("denialops_llm_calls_total", prompt="test@v0", outcome="cancelled") == cancelled + 1
+
+    fake.configure(latency_ms=0)
+    assert await llm.complete(REQUEST) == Answer(word="", count=0)
+    assert metric("denialops_llm_circuit_open") == 0
+
+
+async def test_a_stream_is_retried_until_its_first_token(fake: FakeOpenAI) -> None:
+    fake.configure(stream_text="one two three", fail_next=[{"status": 503}])
+    text = TextRequest(prompt=PROMPT, user="hello", temperature=0.0)
+
+    parts = [part async for part in make_client(fake, max_retries=1).stream(text)]
+
+    assert "".join(parts).split() == ["one", "two", "three"]
+    assert fake.stats()["requests"] == 2
+    assert fake.requests()[-1]["stream"] is True
+
+
+async def test_a_stream_behind_an_open_circuit_sends_nothing(fake: FakeOpenAI) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, reset_seconds=30, clock=lambda: 0.0)
+    llm = make_client(fake, breaker, max_retries=0)
+    fake.configure(fail_next=[{"status": 500}])
+    text = TextRequest(prompt=PROMPT, user="hello", temperature=0.0)
+    for reason in ("server_error", "circuit_open"):
+        with pytest.raises(LlmUnavailable) as failed:
+            _ = [part async for part in llm.stream(text)]
+        assert failed.value.reason == reason
+    assert fake.stats()["requests"] == 1
 
 
 async def test_concurrent_calls_never_exceed_the_bound(fake: FakeOpenAI) -> None:

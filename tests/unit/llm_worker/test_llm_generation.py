@@ -23,7 +23,7 @@ from denialops_shared.contracts.artifacts import (
     RouteDecision,
 )
 from denialops_shared.contracts.events import Page
-from denialops_shared.llm import LlmSettings
+from denialops_shared.llm.settings import CacheSettings, LlmSettings
 from tests.support.fake_openai import FakeOpenAI
 
 TODAY = dt.date(2025, 3, 10)
@@ -85,7 +85,7 @@ def assistant(fake: FakeOpenAI, *, cache: str = "memory", base_url: str | None =
     options: dict[str, Any] = {"timeout_seconds": 10, "max_retries": 0, **llm}
     settings = LlmWorkerSettings(
         llm=LlmSettings(api_key=SecretStr("sk-test"), base_url=base_url or fake.api_base, **options),
-        cache_backend=cache,
+        cache=CacheSettings(backend=cache),
     )
     built, _ = build_assistant(settings, None)
     assert built is not None

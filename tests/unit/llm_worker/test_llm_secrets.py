@@ -16,7 +16,7 @@ from denialops_llm_worker.settings import LlmWorkerSettings
 from denialops_shared.config_view import configuration_report
 from denialops_shared.contracts.artifacts import CaseFacts, Route, RouteDecision
 from denialops_shared.contracts.events import Page
-from denialops_shared.llm import LlmSettings
+from denialops_shared.llm.settings import CacheSettings, LlmSettings
 from tests.support.fake_openai import FakeOpenAI
 
 KEY = "sk-PLANTED-4f1c9e77b2d8a6035e"
@@ -42,7 +42,7 @@ async def test_the_key_appears_in_no_log_artifact_metric_or_error(
     fake.reset()
     settings = LlmWorkerSettings(
         llm=LlmSettings(api_key=SecretStr(KEY), base_url=fake.api_base, timeout_seconds=0.3, max_retries=1),
-        cache_backend="none",
+        cache=CacheSettings(backend="none"),
     )
     assistant, _ = build_assistant(settings, None)
     assert assistant is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -12,12 +11,10 @@ from denialops_shared import kafka
 from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode
 from denialops_shared.contracts.events import CaseCreated, EventBody
 from denialops_shared.contracts.topics import Topic
-from denialops_shared.settings import ConsumerOptions
+from denialops_shared.settings import ConsumerOptions, ServiceSettings
 
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kafka, "RETRY_BASE_SECONDS", 0.0)
+# No backoff between a failing handler's attempts.
+OPTIONS = ConsumerOptions("g", retry_base_seconds=0.0)
 
 
 def dead_letter_sink(broker: KafkaBroker) -> list[dict[str, Any]]:
@@ -42,7 +39,7 @@ async def test_a_valid_event_reaches_the_handler_once() -> None:
     async def handler(event: ReceivedEvent[EventBody]) -> None:
         seen.append(event)
 
-    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, OPTIONS, {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()
@@ -59,7 +56,7 @@ async def test_malformed_json_goes_to_the_dead_letter_topic_with_its_reason() ->
         nonlocal calls
         calls += 1
 
-    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, OPTIONS, {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         _, headers = valid_event()
@@ -80,14 +77,15 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered() -> N
         calls += 1
         raise RuntimeError("bug")
 
-    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
+    attempts = ServiceSettings(kafka_handler_attempts=4, kafka_handler_retry_base_seconds=0).consumer_options
+    kafka.subscribe(broker, attempts, {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()
         await test_broker.publish(value, Topic.CASE_CREATED.value, key=b"case-1", headers=headers)
-    assert calls == kafka.HANDLER_ATTEMPTS
+    assert calls == 4
     assert [h["dlq_error_class"] for h in sink] == ["RuntimeError"]
-    assert sink[0]["dlq_attempts"] == str(kafka.HANDLER_ATTEMPTS)
+    assert sink[0]["dlq_attempts"] == "4"
 
 
 async def test_a_handler_refusal_is_dead_lettered_at_once() -> None:
@@ -99,7 +97,7 @@ async def test_a_handler_refusal_is_dead_lettered_at_once() -> None:
         calls += 1
         raise InvalidEvent("tenant_mismatch", "another tenant's case")
 
-    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, OPTIONS, {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()
@@ -117,7 +115,7 @@ async def test_a_transient_failure_recovers_on_a_later_attempt() -> None:
         if outcome is not None:
             raise outcome
 
-    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
+    kafka.subscribe(broker, OPTIONS, {Topic.CASE_CREATED: handler})
     sink = dead_letter_sink(broker)
     async with TestKafkaBroker(broker) as test_broker:
         value, headers = valid_event()

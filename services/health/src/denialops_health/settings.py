@@ -1,16 +1,14 @@
 """Health service settings (environment variables)."""
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
 from denialops_shared.settings import ServiceSettings
 
 
 class HealthSettings(ServiceSettings):
     service_name: str = "health"
-    http_port: int = Field(default=8003, validation_alias=AliasChoices("HEALTH_PORT", "HTTP_PORT"))
-    mongodb_database: str = Field(
-        default="denialops_health", validation_alias=AliasChoices("HEALTH_MONGODB_DATABASE", "MONGODB_DATABASE")
-    )
+    http_port: int = Field(default=8003, validation_alias="HEALTH_PORT")
+    mongodb_database: str = Field(default="denialops_health", validation_alias="HEALTH_MONGODB_DATABASE")
     # name=base URL of every service whose readiness is aggregated.
     health_targets: dict[str, str] = Field(
         default_factory=lambda: {

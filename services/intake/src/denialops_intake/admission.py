@@ -13,8 +13,9 @@ counting after `forget_after_seconds`, so the count never leaks.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
+
+from cachetools import TTLCache
 
 from denialops_intake.metrics import OVERLOAD_REFUSALS, RUNS_IN_FLIGHT
 
@@ -23,33 +24,27 @@ class RunAdmission:
     def __init__(self, limit: int, forget_after_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.forget_after_seconds = forget_after_seconds
-        self._clock = clock
-        # Run id -> when it was admitted, oldest first.
-        self._admitted: OrderedDict[str, float] = OrderedDict()
+        # Run id -> admitted; an entry expires `forget_after_seconds` after it was admitted. Never fuller
+        # than `limit` (a run past it is refused before it is added), so it never evicts a run in flight.
+        self._admitted: TTLCache[str, bool] = TTLCache(maxsize=limit, ttl=forget_after_seconds, timer=clock)
 
     @property
     def in_flight(self) -> int:
-        self._expire()
-        return len(self._admitted)
+        count = len(self._admitted)  # drops the expired entries first
+        RUNS_IN_FLIGHT.set(count)
+        return count
 
     def try_admit(self, run_id: str) -> bool:
         """Count the run in, or refuse it when `limit` runs are already in flight (a known run is let in)."""
-        self._expire()
         if run_id in self._admitted:
             return True
-        if len(self._admitted) >= self.limit:
+        if self.in_flight >= self.limit:
             OVERLOAD_REFUSALS.labels("runs_in_flight").inc()
             return False
-        self._admitted[run_id] = self._clock()
+        self._admitted[run_id] = True
         RUNS_IN_FLIGHT.set(len(self._admitted))
         return True
 
     def finished(self, run_id: str) -> None:
         if self._admitted.pop(run_id, None) is not None:
             RUNS_IN_FLIGHT.set(len(self._admitted))
-
-    def _expire(self) -> None:
-        cutoff = self._clock() - self.forget_after_seconds
-        while self._admitted and next(iter(self._admitted.values())) < cutoff:
-            self._admitted.popitem(last=False)
-        RUNS_IN_FLIGHT.set(len(self._admitted))

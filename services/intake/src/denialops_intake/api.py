@@ -175,6 +175,8 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
                     media_type,
                     max_pages=settings.max_pdf_pages,
                     max_chars=settings.max_text_chars,
+                    max_ocr_pages=settings.ocr_max_pages,
+                    ocr_page_timeout_s=settings.ocr_page_timeout_seconds,
                 ),
                 settings.pdf_parse_timeout_seconds,
             )

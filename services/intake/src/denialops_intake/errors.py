@@ -18,6 +18,9 @@ from denialops_intake.handlers import Conflict, NotFound, Overloaded
 
 # A run or request takes about a second once it is in: a client that waits this long finds room soon.
 OVERLOADED_RETRY_AFTER_SECONDS = 1
+# The database is unreachable: the driver has already waited for it (server selection), so ask for a
+# few seconds, about how long a failover or a restart takes.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 # Statuses the framework raises by itself, with our code and message for each.
 _HTTP_ERRORS = {

@@ -20,7 +20,13 @@ from denialops_intake.progress import ProgressHub
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.tenants import TenantStore
 from denialops_intake.text_extraction import ExtractedText
-from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, deterministic_event_id, encode
+from denialops_shared.contracts.cloudevents import (
+    MAX_EVENT_BYTES,
+    InvalidEvent,
+    ReceivedEvent,
+    deterministic_event_id,
+    encode,
+)
 from denialops_shared.contracts.events import (
     FINAL_STAGE,
     PIPELINE,
@@ -57,11 +63,6 @@ class DocumentTooLarge(Exception):
 
 class Overloaded(Exception):
     """Too many runs are in flight to start another now (see admission.py); nothing was stored."""
-
-
-# Kafka's default record limit is 1 MiB (broker `message.max.bytes`, producer `max_request_size`): an
-# event larger than this could never be published and would sit in the outbox forever.
-MAX_EVENT_BYTES = 900 * 1024
 
 
 def new_id(prefix: str) -> str:

@@ -16,6 +16,7 @@ from denialops_intake.repository import IntakeRepository
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.summary_stream import build_summary_router
 from denialops_intake.tenants import TenantStore
+from denialops_shared.llm.factory import build_completer
 from denialops_shared.outbox import Outbox
 from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
 from denialops_shared.settings import InsecureConfiguration
@@ -38,11 +39,13 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         await repo.create_indexes()
         await tenants.create_indexes()
 
+    completer, cache_hooks = build_completer(settings.llm, settings.cache, ctx.db)
+
     app = create_app(
         ctx,
         title="DenialOps intake",
         version=__version__,
-        on_connected=[create_indexes],
+        on_connected=[create_indexes, *cache_hooks],
         background=[
             lambda _: intake.case_outbox.run_relay(),
             lambda _: intake.document_outbox.run_relay(),
@@ -51,7 +54,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(build_router(intake, settings))
-    app.include_router(build_summary_router(repo, settings.llm))
+    app.include_router(build_summary_router(repo, settings.llm, completer))
     install_security(app, Authenticator(tenants, JwtVerifier.from_settings(settings)), settings)
     return app
 

@@ -25,3 +25,8 @@ OVERLOAD_REFUSALS = counter(
     "Requests refused with 503 overloaded, by the bound that was reached (runs_in_flight, requests_in_flight).",
     ["limit"],
 )
+DEPENDENCY_FAILURES = counter(
+    "denialops_intake_dependency_failures_total",
+    "API requests answered 503 unavailable because a dependency could not be reached, by dependency.",
+    ["dependency"],
+)

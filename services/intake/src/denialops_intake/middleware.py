@@ -1,7 +1,8 @@
 """The ASGI layers in front of the API, outermost first:
 
-1. `RequestContext`: a request id on every response and log line; an unhandled exception becomes the
-   one error shape (500), with nothing of the exception in it.
+1. `RequestContext`: a request id on every response and log line; a database that cannot be reached
+   (authentication included) becomes 503 unavailable with Retry-After, any other unhandled exception
+   500; both in the one error shape, with nothing of the exception in it.
 2. `RequestLimit`: load shedding at the door. At most so many API requests are in progress; one more
    gets 503 overloaded with Retry-After at once, before any work (authentication included) is done.
    Past its capacity a server only queues, and every request would wait until it timed out.
@@ -20,13 +21,14 @@ import uuid
 from collections.abc import Sequence
 
 from fastapi import HTTPException
+from pymongo.errors import ConnectionFailure
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from denialops_intake.auth import Authenticator, Unauthenticated
-from denialops_intake.errors import OVERLOADED_RETRY_AFTER_SECONDS, error_response
-from denialops_intake.metrics import OVERLOAD_REFUSALS, REQUESTS_IN_FLIGHT
+from denialops_intake.errors import OVERLOADED_RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_AFTER_SECONDS, error_response
+from denialops_intake.metrics import DEPENDENCY_FAILURES, OVERLOAD_REFUSALS, REQUESTS_IN_FLIGHT
 from denialops_intake.ratelimit import TenantRateLimiter
 from denialops_shared.logging import bind_log_context, log_context, reset_log_context
 
@@ -79,6 +81,14 @@ class RequestContext:
         token = bind_log_context(request_id=request_id)
         try:
             await self.app(scope, receive, send_with_id)
+        except ConnectionFailure as exc:
+            # Not the request's fault and not a bug: the client should send it again shortly.
+            DEPENDENCY_FAILURES.labels(dependency="database").inc()
+            log.warning("intake.request.database_unavailable", extra={"error_class": type(exc).__name__})
+            if not started and scope["type"] == "http":
+                message = "the database is not reachable; retry after the time in Retry-After"
+                retry_after = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
+                await error_response(scope, 503, "unavailable", message, retry_after)(scope, receive, send)
         except Exception:
             log.exception("intake.request.failed")
             if not started and scope["type"] == "http":

@@ -1,10 +1,11 @@
-"""Intake settings (environment variables; `INTAKE_PORT` etc. override the shared names)."""
+"""Intake settings (environment variables, one name each: the README's configuration table)."""
 
 from typing import Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from denialops_shared.llm import LlmSettings
+from denialops_intake.text_extraction import MAX_OCR_PAGES, OCR_PAGE_TIMEOUT_S
+from denialops_shared.llm.settings import CacheSettings, LlmSettings
 from denialops_shared.settings import InsecureConfiguration, ServiceSettings
 
 # Algorithms a JWT may be signed with; "none" is never accepted, whatever the configuration says.
@@ -13,43 +14,42 @@ JWT_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
 
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
-    http_port: int = Field(default=8000, validation_alias=AliasChoices("INTAKE_PORT", "HTTP_PORT"))
+    http_port: int = Field(default=8000, validation_alias="INTAKE_PORT")
     mongodb_database: str = Field(
         default="denialops_intake",
-        validation_alias=AliasChoices("INTAKE_MONGODB_DATABASE", "MONGODB_DATABASE"),
+        validation_alias="INTAKE_MONGODB_DATABASE",
     )
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # Every body that is not an upload (JSON) is at most this large.
     max_json_bytes: int = Field(default=64 * 1024, ge=1024)
     max_pdf_pages: int = Field(default=50, ge=1)
     # A denial letter is a few thousand characters; the event carrying the text must also fit one Kafka
-    # record (see handlers.MAX_EVENT_BYTES), which refuses larger ones whatever this says.
+    # record (cloudevents.MAX_EVENT_BYTES), which refuses larger ones whatever this says.
     max_text_chars: int = Field(default=500_000, ge=1000)
-    # Scans are OCR'd page by page (at most 10 pages, 10 s each), so this bound is generous.
+    # Scans are OCR'd page by page: at most `ocr_max_pages` pages (a scan with more is refused), each for at
+    # most `ocr_page_timeout_seconds` (a page that takes longer reads as empty). The parse timeout bounds it all.
+    ocr_max_pages: int = Field(default=MAX_OCR_PAGES, ge=0, le=200)
+    ocr_page_timeout_seconds: float = Field(default=OCR_PAGE_TIMEOUT_S, gt=0, le=300)
     pdf_parse_timeout_seconds: float = Field(default=60.0, gt=0)
     run_wait_seconds: float = Field(default=10.0, ge=0)
 
     # Requests per tenant, in the `limits` notation ("200/second", "1000/minute;50/second").
-    rate_limit: str = Field(default="200/second", validation_alias=AliasChoices("INTAKE_RATE_LIMIT", "RATE_LIMIT"))
+    rate_limit: str = Field(default="200/second", validation_alias="INTAKE_RATE_LIMIT")
     # How long a stored API key is reused before it is read again: a key revoked by the CLI or another
     # replica stops working here within this time (0 reads the key on every request).
     api_key_cache_seconds: float = Field(
         default=5.0,
         ge=0,
         le=60,
-        validation_alias=AliasChoices("INTAKE_API_KEY_CACHE_SECONDS", "API_KEY_CACHE_SECONDS"),
+        validation_alias="INTAKE_API_KEY_CACHE_SECONDS",
     )
     # Load shedding (admission.py): past this many runs started here and not finished, a request that
     # would start one more is refused with 503 and Retry-After. Runs in flight = throughput x latency, so
     # set it to the cases per second the deployment finishes times the latency you accept.
-    max_runs_in_flight: int = Field(
-        default=64, ge=1, validation_alias=AliasChoices("INTAKE_MAX_RUNS_IN_FLIGHT", "MAX_RUNS_IN_FLIGHT")
-    )
+    max_runs_in_flight: int = Field(default=64, ge=1, validation_alias="INTAKE_MAX_RUNS_IN_FLIGHT")
     # Load shedding at the door (middleware.RequestLimit): API requests in progress, streams left out;
     # one more gets 503 at once.
-    max_requests_in_flight: int = Field(
-        default=128, ge=1, validation_alias=AliasChoices("INTAKE_MAX_REQUESTS_IN_FLIGHT", "MAX_REQUESTS_IN_FLIGHT")
-    )
+    max_requests_in_flight: int = Field(default=128, ge=1, validation_alias="INTAKE_MAX_REQUESTS_IN_FLIGHT")
     # A run not seen finishing here (another replica recorded its end, or it was lost) stops counting then.
     run_admission_forget_seconds: float = Field(default=300.0, gt=0)
     # Live progress: how soon a stream re-reads its case's tasks when nothing woke it (runs advanced by
@@ -69,6 +69,8 @@ class IntakeSettings(ServiceSettings):
 
     # The model that streams the personalised summary (`LLM_*`); without a key the template summary streams.
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    # Where repeated summaries are answered from (`CACHE_*`, `REDIS_URL`), as in llm-worker.
+    cache: CacheSettings = Field(default_factory=CacheSettings)
 
     @property
     def jwt_enabled(self) -> bool:

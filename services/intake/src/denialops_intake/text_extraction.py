@@ -24,8 +24,9 @@ PDF_MEDIA_TYPE = "application/pdf"
 OCR_DPI = 300
 # A rendered page never exceeds this many pixels on its longer side, whatever the page size says.
 OCR_MAX_SIDE_PX = 4000
+# Defaults of the OCR limits (settings OCR_PAGE_TIMEOUT_SECONDS and OCR_MAX_PAGES): a page's OCR time, and
+# the scanned pages read per document (OCR costs seconds a page, so a long scan is refused, not queued).
 OCR_PAGE_TIMEOUT_S = 10.0
-# Scanned pages read per document: OCR costs seconds a page, so a long scan is refused, not queued.
 MAX_OCR_PAGES = 10
 # PDFium is not thread-safe and the API runs extraction in worker threads.
 _PDFIUM_LOCK = threading.Lock()
@@ -74,12 +75,13 @@ def extract_pages(
     *,
     max_pages: int = 50,
     max_chars: int = 2_000_000,
+    max_ocr_pages: int = MAX_OCR_PAGES,
     ocr_page_timeout_s: float = OCR_PAGE_TIMEOUT_S,
 ) -> ExtractedText:
     if not data.strip():
         raise UnreadableDocument("the file is empty")
     if media_type == PDF_MEDIA_TYPE:
-        return _pdf_pages(data, max_pages, max_chars, ocr_page_timeout_s)
+        return _pdf_pages(data, max_pages, max_chars, max_ocr_pages, ocr_page_timeout_s)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -89,7 +91,9 @@ def extract_pages(
     return ExtractedText(media_type=TEXT_MEDIA_TYPE, pages=[text], method="text")
 
 
-def _pdf_pages(data: bytes, max_pages: int, max_chars: int, ocr_page_timeout_s: float) -> ExtractedText:
+def _pdf_pages(
+    data: bytes, max_pages: int, max_chars: int, max_ocr_pages: int, ocr_page_timeout_s: float
+) -> ExtractedText:
     try:
         reader = PdfReader(io.BytesIO(data))
         if len(reader.pages) > max_pages:
@@ -100,7 +104,7 @@ def _pdf_pages(data: bytes, max_pages: int, max_chars: int, ocr_page_timeout_s: 
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableDocument("the PDF could not be parsed") from exc
     scanned = [i for i, text in enumerate(pages) if not text.strip()]
-    if len(scanned) > MAX_OCR_PAGES:
+    if len(scanned) > max_ocr_pages:
         raise UnreadableDocument("the PDF has too many scanned pages without a text layer")
     method = "pdf_text"
     if scanned:

@@ -15,9 +15,9 @@ from denialops_llm_worker.domain import (
     render_action_plan_markdown,
 )
 from denialops_llm_worker.domain.wording import Wording, apply_wording
-from denialops_llm_worker.llm.metrics import FALLBACKS
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus, make_artifact
+from denialops_shared.llm.metrics import FALLBACKS
 
 log = logging.getLogger(__name__)
 

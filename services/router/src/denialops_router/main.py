@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from fastapi import FastAPI
 
 from denialops_router import __version__, consumers
+from denialops_router.extraction_pool import extraction_pool
 from denialops_router.handlers import Router
 from denialops_router.settings import RouterSettings
 from denialops_shared.outbox import Outbox
@@ -18,12 +18,11 @@ def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
     settings = settings or RouterSettings()
     ctx = build_context(settings)
 
-    def extraction_pool() -> ProcessPoolExecutor:
-        # `spawn`: forking a process that runs an event loop and client threads is not safe.
-        return ProcessPoolExecutor(settings.extraction_workers, mp_context=multiprocessing.get_context("spawn"))
+    def new_pool() -> ProcessPoolExecutor:
+        return extraction_pool(settings.extraction_workers)
 
     outbox = Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds)
-    router = Router(ctx.db, outbox, extraction_pool if settings.extraction_workers else None)
+    router = Router(ctx.db, outbox, new_pool if settings.extraction_workers else None)
     consumers.register(ctx.broker, settings.consumer_options, router)
 
     async def create_indexes(_: ServiceContext) -> None:

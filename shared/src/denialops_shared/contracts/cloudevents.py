@@ -22,7 +22,10 @@ from denialops_shared.tracing import trace_headers
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
-MAX_EVENT_BYTES = 8 * 1024 * 1024
+# The largest event body, for producers and consumers alike. Kafka's default record limit is 1 MiB (broker
+# `message.max.bytes`, producer `max_request_size`): a larger event could never be published (it would sit
+# in an outbox forever), and a record larger than this was not written by a DenialOps producer.
+MAX_EVENT_BYTES = 900 * 1024
 
 B = TypeVar("B", bound=BaseModel)
 

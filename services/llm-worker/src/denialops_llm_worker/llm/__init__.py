@@ -1,1 +1,1 @@
-"""The LLM adapter: a bounded, retrying, circuit-broken client, its cache, prompts and the uses made of it."""
+"""What llm-worker asks the model (the client, cache and metrics are `denialops_shared.llm`'s)."""

@@ -9,23 +9,23 @@ and is grounding-checked by the pipeline. Any failure returns the template's inp
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any, get_args
+from typing import get_args
 
 from denialops_llm_worker.domain import build_action_plan
 from denialops_llm_worker.domain.wording import Wording
 from denialops_llm_worker.llm.answers import Composition, FactRefinement, RefinableField
-from denialops_llm_worker.llm.client import Completer, LlmRequest, LlmUnavailable, T
-from denialops_llm_worker.llm.metrics import FALLBACKS
-from denialops_llm_worker.llm.prompts import load_prompt
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Evidence, RouteDecision
 from denialops_shared.contracts.events import Page
+from denialops_shared.llm.client import Completer, LlmRequest, LlmUnavailable, T
+from denialops_shared.llm.metrics import FALLBACKS
+from denialops_shared.llm.prompts import case_data, load_prompt
 
 log = logging.getLogger(__name__)
 
+PROMPTS = "denialops_llm_worker.llm.prompts"
 REFINABLE: tuple[str, ...] = get_args(RefinableField)
 MAX_FACT_CHARS = 300
 _SHAPES = {"provider_npi": re.compile(r"\d{10}")}
@@ -48,17 +48,6 @@ def delimit_letter(pages: Sequence[Page]) -> str:
     """The letter between delimiters it cannot close itself."""
     text = "\n\n".join(f"[page {page.number}]\n{_LETTER_TAG.sub(' ', page.text)}" for page in pages)
     return f"<untrusted_letter>\n{text}\n</untrusted_letter>"
-
-
-def case_data(facts: CaseFacts, decision: RouteDecision, plan: ActionPlan) -> str:
-    data: dict[str, Any] = {
-        "facts": facts.model_dump(mode="json", exclude={"confidence", "evidence"}),
-        "route": decision.route.value,
-        "plan": plan.model_dump(mode="json", include={"summary", "steps", "timeline"}),
-    }
-    # `<` escaped inside the JSON strings, so no value can close the delimiter.
-    text = json.dumps(data, indent=1, sort_keys=True).replace("<", "\\u003c")
-    return f"<case_data>\n{text}\n</case_data>"
 
 
 def find_in_letter(value: str, pages: Sequence[Page]) -> Evidence | None:
@@ -107,7 +96,7 @@ class Assistant:
             log.warning("llm_worker.letter.gives_orders")
             return facts
         request = LlmRequest(
-            prompt=load_prompt("refine_facts", self._prompt_version),
+            prompt=load_prompt(PROMPTS, "refine_facts", self._prompt_version),
             user=f"Facts to read: {', '.join(unsure)}\n\n{delimit_letter(letter)}",
             schema=FactRefinement,
             temperature=self._temperature,
@@ -143,8 +132,8 @@ class Assistant:
 
     async def word_plan(self, facts: CaseFacts, decision: RouteDecision, plan: ActionPlan) -> Wording | None:
         request = LlmRequest(
-            prompt=load_prompt("compose", self._prompt_version),
-            user=case_data(facts, decision, plan),
+            prompt=load_prompt(PROMPTS, "compose", self._prompt_version),
+            user=case_data(facts.model_dump(mode="json"), decision.route.value, plan.model_dump(mode="json")),
             schema=Composition,
             temperature=self._temperature,
         )

@@ -1,0 +1,1 @@
+"""intake's versioned prompts: `<version>/<name>.md`, loaded with `denialops_shared.llm.prompts.load_prompt`."""
