@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from denialops_llm_worker.handlers import Generator
 from denialops_router.handlers import Router
 from denialops_router.pipeline import RunInput, RunOutcome, run_stages
+from denialops_shared.contracts.artifacts import ActionPlan, Deadlines
 from denialops_shared.contracts.cloudevents import InvalidEvent
 from denialops_shared.contracts.events import (
     CaseCreated,
@@ -21,6 +22,7 @@ from denialops_shared.contracts.events import (
     Page,
     RunCancelled,
     RunRequested,
+    Stage,
     StageCompleted,
     auto_run_id,
 )
@@ -132,6 +134,33 @@ async def test_llm_worker_generates_once_from_stages_in_any_order(
     outcome = await db.outcomes.find_one({"_id": "run-g"})
     assert outcome is not None
     assert outcome["status"] == "generated"
+
+
+async def test_llm_worker_plans_from_the_routes_deadlines(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    """deadlines.json travels with route.json; the plan's timeline is the engine's next dated level."""
+    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    case_id = f"case-{unique}"
+    stages = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id=f"run-{unique}", letter_pages=[LETTER])).stages
+    for stage in stages:
+        await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
+    route = next(stage for stage in stages if stage.stage is Stage.ROUTE)
+    deadlines = Deadlines.model_validate_json(next(a.content for a in route.artifacts if a.name == "deadlines.json"))
+    dated = next(level for level in deadlines.levels if level.filing.due is not None)
+
+    records = await collect(
+        settings.kafka_bootstrap_servers,
+        Topic.STAGE_COMPLETED.value,
+        lambda r: headers_of(r)["ce_subject"] == case_id and headers_of(r)["ce_source"] == "/denialops/llm-worker",
+        2,
+        wait_seconds=10,
+    )
+    artifacts = {a.name: a.content for r in records for a in StageCompleted.model_validate_json(r.value).artifacts}
+    plan = ActionPlan.model_validate_json(artifacts["action_plan.json"])
+    assert (plan.timeline.appeal_deadline, plan.timeline.level) == (dated.filing.due, dated.level)
+    assert plan.timeline.regime is deadlines.regime
+    assert "## Deadlines by level" in artifacts["action_plan.md"]
 
 
 async def test_llm_worker_refuses_a_cancel_naming_another_tenants_run(

@@ -231,7 +231,7 @@ async def test_a_run_cancelled_before_its_last_stage_ends_cancelled_without_late
     assert task["status"] == "cancelled"
     assert stages["plan"] != "succeeded"
     assert stages["documents"] != "succeeded"
-    assert {item["name"] for item in listing["items"]} == {"case_facts.json", "route.json"}
+    assert {item["name"] for item in listing["items"]} == {"case_facts.json", "route.json", "deadlines.json"}
     assert plan.status_code == 404
     assert len(cancels) == 1
     assert RunCancelled.model_validate_json(cancels[0].value).run_id == case.task_id

@@ -13,7 +13,7 @@ from denialops_llm_worker.pipeline import GenerationInput
 from denialops_llm_worker.pipeline import run_stages as generation_stages
 from denialops_router.pipeline import RunInput
 from denialops_router.pipeline import run_stages as router_stages
-from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
+from denialops_shared.contracts.artifacts import CaseFacts, Deadlines, RouteDecision
 from tests.infra import ROOT
 
 LETTERS = sorted((ROOT / "data" / "samples" / "letters").glob("*.txt"))
@@ -41,6 +41,7 @@ def artifacts_for(letter: Path) -> dict[str, str]:
         facts=CaseFacts.model_validate_json(produced["case_facts.json"]),
         decision=RouteDecision.model_validate_json(produced["route.json"]),
         today=dt.date(2025, 1, 15),
+        deadlines=Deadlines.model_validate_json(produced["deadlines.json"]),
     )
     produced.update({a.name: a.content for stage in generation_stages(generation) for a in stage.artifacts})
     return produced

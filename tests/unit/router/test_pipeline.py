@@ -7,7 +7,15 @@ import json
 from pathlib import Path
 
 from denialops_router.pipeline import RunInput, run_stages
-from denialops_shared.contracts.artifacts import CaseFacts, EobFacts, PlanRules, Route, RouteDecision
+from denialops_shared.contracts.artifacts import (
+    CaseFacts,
+    ClockBasis,
+    Deadlines,
+    EobFacts,
+    PlanRules,
+    Route,
+    RouteDecision,
+)
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus
 from tests.infra import ROOT
 
@@ -53,6 +61,15 @@ def test_a_letter_alone_gives_case_facts_and_a_route() -> None:
     decision = RouteDecision.model_validate_json(_artifact(route, "route.json"))
     assert decision.route is Route.EXCLUSION
     assert decision.verified_mode_would_help
+
+
+def test_the_route_stage_carries_the_deadlines() -> None:
+    _, route = _run()
+    assert [a.name for a in route.artifacts] == ["route.json", "deadlines.json"]
+    deadlines = Deadlines.model_validate_json(_artifact(route, "deadlines.json"))
+    assert deadlines.next_action is not None
+    # "within 180 days of the date of this letter" (March 3, 2025), counted by the letter's own window.
+    assert (deadlines.next_action.due, deadlines.next_action.basis) == (dt.date(2025, 8, 30), ClockBasis.COMPUTED)
 
 
 def test_an_eob_adds_eob_facts() -> None:

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from denialops_llm_worker.llm.assistant import Assistant
 from denialops_llm_worker.pipeline import GenerationInput, run_stages
-from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
+from denialops_shared.contracts.artifacts import CaseFacts, Deadlines, RouteDecision
 from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
     DocType,
@@ -28,7 +28,12 @@ from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox, with_events
 
 SOURCE = "/denialops/llm-worker"
-INPUT_ARTIFACTS = {Stage.EXTRACT: ("case_facts.json", "facts"), Stage.ROUTE: ("route.json", "decision")}
+# Stage -> (artifact, run field) it brings; the first of each stage is required to generate. `deadlines.json`
+# travels with `route.json` (one event), so a run has it when it has the route, unless the router predates it.
+INPUT_ARTIFACTS = {
+    Stage.EXTRACT: (("case_facts.json", "facts"),),
+    Stage.ROUTE: (("route.json", "decision"), ("deadlines.json", "deadlines")),
+}
 
 
 class Generator:
@@ -72,14 +77,14 @@ class Generator:
         wanted = INPUT_ARTIFACTS.get(body.stage)
         if wanted is None or body.status is not StageStatus.SUCCEEDED:
             return
-        artifact_name, field = wanted
-        content = next((a.content for a in body.artifacts if a.name == artifact_name), None)
-        if content is None:
+        contents = {a.name: a.content for a in body.artifacts}
+        (required, _), *_ = wanted
+        if required not in contents:
             return
         run = await self.runs.find_one_and_update(
             {"_id": body.run_id},
             {
-                "$set": {field: content},
+                "$set": {field: contents[name] for name, field in wanted if name in contents},
                 "$setOnInsert": {"tenant_id": body.tenant_id, "case_id": body.case_id, "status": "waiting"},
             },
             upsert=True,
@@ -92,11 +97,12 @@ class Generator:
     async def _generate(self, run: Document) -> None:
         facts = CaseFacts.model_validate_json(run["facts"])
         decision = RouteDecision.model_validate_json(run["decision"])
+        deadlines = Deadlines.model_validate_json(run["deadlines"]) if "deadlines" in run else None
         today = self.today()
         wording = None
         if self.assistant is not None:
             letter = await self._letter(run["tenant_id"], run["case_id"])
-            facts, wording = await self.assistant.prepare(facts, decision, today, letter)
+            facts, wording = await self.assistant.prepare(facts, decision, today, letter, deadlines)
         stages = run_stages(
             GenerationInput(
                 tenant_id=run["tenant_id"],
@@ -106,6 +112,7 @@ class Generator:
                 decision=decision,
                 today=today,
                 wording=wording,
+                deadlines=deadlines,
             )
         )
         await self._finish(run["_id"], "generated", stages)

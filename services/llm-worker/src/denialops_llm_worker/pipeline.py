@@ -15,7 +15,7 @@ from denialops_llm_worker.domain import (
     render_action_plan_markdown,
 )
 from denialops_llm_worker.domain.wording import Wording, apply_wording
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, RouteDecision
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines, RouteDecision
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus, make_artifact
 from denialops_shared.llm.metrics import FALLBACKS
 
@@ -32,6 +32,8 @@ class GenerationInput:
     today: dt.date
     # The model's wording of the plan, when the LLM answered; None means the templates' own.
     wording: Wording | None = None
+    # The router's deadline engine output (`deadlines.json`); None from a router that predates it.
+    deadlines: Deadlines | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,32 +45,38 @@ class GeneratedPack:
     ungrounded: dict[str, list[str]]
 
 
-def _pack(facts: CaseFacts, decision: RouteDecision, plan: ActionPlan, wording: Wording | None) -> GeneratedPack:
-    plan_markdown = render_action_plan_markdown(plan, facts, wording.outlook if wording else None)
+def _pack(
+    facts: CaseFacts, decision: RouteDecision, plan: ActionPlan, wording: Wording | None, deadlines: Deadlines | None
+) -> GeneratedPack:
+    plan_markdown = render_action_plan_markdown(plan, facts, wording.outlook if wording else None, deadlines)
     documents = build_document_pack(facts, decision, plan, wording.letter_paragraph if wording else None)
     checked = {"action_plan.md": plan_markdown, **documents}
-    ungrounded = {name: check_grounding(text, facts, plan).ungrounded for name, text in checked.items()}
+    ungrounded = {name: check_grounding(text, facts, plan, deadlines).ungrounded for name, text in checked.items()}
     return GeneratedPack(plan, plan_markdown, documents, ungrounded)
 
 
 def generate(
-    facts: CaseFacts, decision: RouteDecision, today: dt.date, wording: Wording | None = None
+    facts: CaseFacts,
+    decision: RouteDecision,
+    today: dt.date,
+    wording: Wording | None = None,
+    deadlines: Deadlines | None = None,
 ) -> GeneratedPack:
     """The plan and the document pack, each document checked for grounding against the facts.
 
     With `wording`, the model's texts are used only if every document stays grounded; otherwise
     the pack is exactly the templates' one.
     """
-    plan = build_action_plan(facts, decision, today)
+    plan = build_action_plan(facts, decision, today, deadlines)
     if wording is not None:
-        worded = _pack(facts, decision, apply_wording(plan, wording), wording)
+        worded = _pack(facts, decision, apply_wording(plan, wording), wording, deadlines)
         if not any(worded.ungrounded.values()):
             return worded
         FALLBACKS.labels(use="compose", reason="ungrounded").inc()
         log.warning(
             "llm_worker.llm.ungrounded", extra={"documents": sorted(k for k, v in worded.ungrounded.items() if v)}
         )
-    return _pack(facts, decision, plan, None)
+    return _pack(facts, decision, plan, None, deadlines)
 
 
 def provenance(plan: ActionPlan) -> str:
@@ -83,7 +91,7 @@ def run_stages(
 ) -> list[StageCompleted]:
     plan_started = clock()
     t0 = time.perf_counter()
-    pack = generate(run.facts, run.decision, run.today, run.wording)
+    pack = generate(run.facts, run.decision, run.today, run.wording, run.deadlines)
     if any(pack.ungrounded.values()):
         # Templates only use facts; an ungrounded one is a bug to see in the logs, never PHI in them.
         log.error(

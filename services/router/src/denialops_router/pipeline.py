@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from denialops_router.domain import (
+    build_deadlines,
     decide_route,
     extract_case_facts,
     extract_eob_facts,
@@ -74,7 +75,8 @@ SAFE_ERRORS = {
 
 
 def run_stages(run: RunInput, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> RunOutcome:
-    """Extract (letter facts, EOB facts, plan rules), then route; each stage reported with its own timings.
+    """Extract (letter facts, EOB facts, plan rules), then route and date the deadlines; each stage reported
+    with its own timings.
 
     A stage that raises ends the run there as a failed stage with a safe error (the same input would
     fail again, so it is not retried); the caller counts and logs the failure.
@@ -98,6 +100,9 @@ def run_stages(run: RunInput, clock: Callable[[], dt.datetime] = lambda: dt.date
     t1 = time.perf_counter()
     try:
         decision = decide_route(facts, run.letter_pages, plan_rules)
+        # The deadlines depend on the route (a correction files a corrected claim first), so they are the
+        # route stage's output and travel with route.json to llm-worker and intake.
+        deadlines = build_deadlines(facts, decision, run.letter_pages)
     except Exception as exc:
         return failed(run, Stage.ROUTE, exc, extract_finished, done=[extracted])
     route_finished = extract_finished + dt.timedelta(seconds=time.perf_counter() - t1)
@@ -107,7 +112,10 @@ def run_stages(run: RunInput, clock: Callable[[], dt.datetime] = lambda: dt.date
         status=StageStatus.SUCCEEDED,
         started_at=extract_finished,
         finished_at=route_finished,
-        artifacts=[make_artifact("route.json", decision.model_dump_json(indent=2))],
+        artifacts=[
+            make_artifact("route.json", decision.model_dump_json(indent=2)),
+            make_artifact("deadlines.json", deadlines.model_dump_json(indent=2)),
+        ],
     )
     return RunOutcome([extracted, routed])
 

@@ -1,7 +1,7 @@
 """Artifact contracts: the JSON documents the pipeline produces and services hand to each other.
 
-`case_facts.json` and `route.json` travel inline in `stage.completed` events from router to
-llm-worker and intake, so their shape is a cross-service contract and lives here.
+`case_facts.json`, `route.json` and `deadlines.json` travel inline in `stage.completed` events from router
+to llm-worker and intake, so their shape is a cross-service contract and lives here.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -50,6 +50,27 @@ Money = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
+class Regime(StrEnum):
+    """The programme whose appeal rules govern the case (README, "Deadline engine")."""
+
+    ERISA = "erisa"
+    ACA_INDIVIDUAL = "aca_individual"
+    STATE_FULLY_INSURED = "state_fully_insured"
+    MEDICARE_FFS = "medicare_ffs"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+    MEDICARE_PART_D = "medicare_part_d"
+    MEDICAID_MANAGED_CARE = "medicaid_managed_care"
+    MEDICAID_FFS = "medicaid_ffs"
+    UNKNOWN = "unknown"
+
+
+class ClockBasis(StrEnum):
+    """`printed`: the letter states the date; `computed`: a stated window counted from a known date;
+    `assumed`: a default window or an assumed start (receipt taken as the notice date)."""
+
+    PRINTED = "printed"
+    COMPUTED = "computed"
+    ASSUMED = "assumed"
 
 
 class _Frozen(BaseModel):
@@ -149,10 +170,15 @@ class PlanStep(_Frozen):
 
 
 class DeadlineTimeline(_Frozen):
+    """The deadline the plan works to. With `deadlines.json`, the next dated filing deadline: `level` names it
+    (appeal, redetermination, corrected_claim, ...) and `regime` the programme."""
+
     as_of: dt.date
     appeal_deadline: dt.date | None = None
     days_remaining: int | None = None
     basis: DeadlineBasis = DeadlineBasis.UNKNOWN
+    level: str | None = None
+    regime: Regime | None = None
 
 
 class ActionPlan(_Frozen):
@@ -281,3 +307,50 @@ class PlanRules(_Frozen):
     timely_filing: PlanRule | None = None
     deductibles: list[PlanRule] = Field(default_factory=list)
     out_of_pocket_limits: list[PlanRule] = Field(default_factory=list)
+
+
+class Clock(_Frozen):
+    """One deadline: its date (None when nothing to count from yet), how it was obtained, the window in
+    words ("60 days from the notice") and its source (the letter, or the rule it comes from).
+
+    `period` is the window as an ISO 8601 duration (`P60D`, `P4M`, `PT72H`) so a clock that starts later
+    (the payer's decision, counted from the day we file) can be dated with
+    `denialops_shared.periods.add_period(filed_on, period)`."""
+
+    due: dt.date | None
+    basis: ClockBasis
+    window: str | None
+    source: str
+    period: str | None = Field(default=None, pattern=r"^P(?:\d+[DM]|T\d+H)$")
+
+
+class DeadlineLevel(_Frozen):
+    """One level of review: our filing clock and, counted once we file, the payer's decision clock.
+
+    `level` is one of appeal, reconsideration, redetermination, external_review, fair_hearing,
+    corrected_claim, reopening, coverage_determination."""
+
+    level: str
+    track: Literal["standard", "expedited"]
+    filing: Clock
+    decision: Clock | None
+
+
+class NextAction(_Frozen):
+    level: str
+    action: str
+    due: dt.date | None
+    basis: ClockBasis
+
+
+class Deadlines(_Frozen):
+    """`deadlines.json`: the regime and why, each level (expedited first when it applies), warnings
+    (conflicts, assumptions) and the next thing to do. `appealable` is false e.g. for a Medicare
+    timely-filing denial."""
+
+    regime: Regime
+    regime_reason: str
+    levels: list[DeadlineLevel]
+    warnings: list[str]
+    next_action: NextAction | None
+    appealable: bool

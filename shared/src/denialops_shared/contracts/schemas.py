@@ -12,7 +12,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, EobFacts, PlanRules, RouteDecision
+from denialops_shared.contracts.artifacts import (
+    ActionPlan,
+    CaseFacts,
+    Deadlines,
+    EobFacts,
+    PlanRules,
+    RouteDecision,
+)
 from denialops_shared.contracts.events import EVENT_MODELS, SCHEMA_VERSION
 
 ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
@@ -21,6 +28,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "action_plan": ActionPlan,
     "eob_facts": EobFacts,
     "plan_rules": PlanRules,
+    "deadlines": Deadlines,
 }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from denialops_llm_worker.domain import formatting as fmt
-from denialops_shared.contracts.artifacts import CaseFacts
+from denialops_shared.contracts.artifacts import CaseFacts, DeadlineTimeline
 
 
-def fact_context(facts: CaseFacts) -> dict[str, str]:
+def fact_context(facts: CaseFacts, timeline: DeadlineTimeline | None = None) -> dict[str, str]:
+    """`{deadline}` is the plan's deadline when there is a plan (the deadline engine's), else the letter's."""
+    deadline = timeline.appeal_deadline if timeline is not None else facts.appeal_deadline
     contact = facts.appeal_contact
     window = f"{facts.appeal_window_days} days" if facts.appeal_window_days is not None else fmt.UNKNOWN
     return {
@@ -26,7 +28,7 @@ def fact_context(facts: CaseFacts) -> dict[str, str]:
         "denial_reason": fmt.text(facts.denial_reason),
         "date_of_service": fmt.date(facts.date_of_service),
         "date_of_denial": fmt.date(facts.date_of_denial),
-        "deadline": fmt.date(facts.appeal_deadline),
+        "deadline": fmt.date(deadline),
         "window": window,
         "billed_amount": fmt.money(facts.billed_amount),
         "allowed_amount": fmt.money(facts.allowed_amount),

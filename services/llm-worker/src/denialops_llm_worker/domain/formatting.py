@@ -30,6 +30,11 @@ def due(value: dt.date | None) -> str:
     return date(value) if value else "as soon as possible"
 
 
+def level(name: str) -> str:
+    """A review level as prose: `external_review` -> `external review`, `alj_hearing` -> `ALJ hearing`."""
+    return name.replace("_", " ").replace("alj ", "ALJ ")
+
+
 def money(value: Decimal | None) -> str:
     return f"${value:,.2f}" if value is not None else UNKNOWN
 

@@ -1,8 +1,8 @@
 """Grounding (SPEC 4.7): every code, date and amount in a generated text must come from the facts.
 
 Verbatim fact strings (IDs, names, phone numbers, addresses, the denial reason...) are masked first,
-so an ID or a ZIP code is never mistaken for a code; what is left must match the facts, or the
-action plan's own dates (its as-of date and the due dates derived from the deadline).
+so an ID or a ZIP code is never mistaken for a code; what is left must match the facts, the action plan's
+own dates (its as-of date and the due dates derived from the deadline) or the deadline engine's.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from denialops_llm_worker.domain.admin_kind import carc_number
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines
 from denialops_shared.contracts.dates import date_shapes
 
 
@@ -61,10 +61,14 @@ def _allowed_codes(facts: CaseFacts) -> set[str]:
     return {_normalise_code(code) for code in codes}
 
 
-def _allowed_dates(facts: CaseFacts, plan: ActionPlan | None) -> set[dt.date]:
+def _allowed_dates(facts: CaseFacts, plan: ActionPlan | None, deadlines: Deadlines | None) -> set[dt.date]:
     dates = {facts.date_of_service, facts.date_of_denial, facts.appeal_deadline}
     if plan is not None:
         dates |= {plan.timeline.as_of, plan.timeline.appeal_deadline, *(s.due_date for s in plan.steps)}
+    if deadlines is not None:
+        # The deadline engine's dates: each level's, and those its warnings compare (a rule's date).
+        dates |= {level.filing.due for level in deadlines.levels}
+        dates |= {day for warning in deadlines.warnings for _, _, days in date_shapes(warning) for day in days}
     return {d for d in dates if d is not None}
 
 
@@ -135,9 +139,12 @@ def _date_check(allowed: set[dt.date]) -> _Check:
     return lambda text: [(start, end, bool(days) and set(days) <= allowed) for start, end, days in date_shapes(text)]
 
 
-def check_grounding(document: str, facts: CaseFacts, plan: ActionPlan | None = None) -> GroundingReport:
-    """Report the codes, dates and amounts in `document` that the facts (or `plan`'s dates) do not hold."""
-    amounts, dates, codes = _allowed_amounts(facts), _allowed_dates(facts, plan), _allowed_codes(facts)
+def check_grounding(
+    document: str, facts: CaseFacts, plan: ActionPlan | None = None, deadlines: Deadlines | None = None
+) -> GroundingReport:
+    """Report the codes, dates and amounts in `document` that the facts (or `plan`'s or `deadlines`' dates)
+    do not hold."""
+    amounts, dates, codes = _allowed_amounts(facts), _allowed_dates(facts, plan, deadlines), _allowed_codes(facts)
     checks: list[_Check] = [
         _pattern_check(_AMOUNT, lambda match: _parse_amount(match) in amounts),
         _date_check(dates),

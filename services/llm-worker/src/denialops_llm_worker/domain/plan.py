@@ -12,6 +12,7 @@ from denialops_llm_worker.domain.schedule import build_timeline, due_date
 from denialops_shared.contracts.artifacts import (
     ActionPlan,
     CaseFacts,
+    Deadlines,
     DeadlineTimeline,
     PlanStep,
     RouteDecision,
@@ -27,14 +28,32 @@ def case_urgency(facts: CaseFacts, decision: RouteDecision) -> Urgency:
 def deadline_sentence(timeline: DeadlineTimeline) -> str:
     days = timeline.days_remaining
     deadline = fmt.date(timeline.appeal_deadline)
+    name = fmt.level(timeline.level) if timeline.level else "appeal"
     if days is None:
-        return "No appeal deadline is known yet."
+        return f"No {name} deadline is known yet."
     if days < 0:
-        return f"The appeal deadline ({deadline}) passed {-days} days ago."
-    return f"Appeal deadline: {deadline} ({days} days left)."
+        return f"The {name} deadline ({deadline}) passed {-days} days ago."
+    return f"{name.capitalize()} deadline: {deadline} ({days} days left)."
 
 
-def _summary(facts: CaseFacts, playbook: Playbook, timeline: DeadlineTimeline, urgency: Urgency) -> str:
+def _next(deadlines: Deadlines | None, playbook: Playbook) -> str:
+    """What to do next: the deadline engine's next action when it has one, else the route's goal."""
+    if deadlines is None:
+        return f"Next: {playbook.goal}."
+    if not deadlines.appealable:
+        # The engine's first warning says why (a Medicare timely-filing denial).
+        return deadlines.warnings[0] if deadlines.warnings else "Not appealable."
+    action = deadlines.next_action
+    return (
+        f"Next: {playbook.goal}; {action.action[0].lower()}{action.action[1:]}."
+        if action
+        else f"Next: {playbook.goal}."
+    )
+
+
+def _summary(
+    facts: CaseFacts, playbook: Playbook, timeline: DeadlineTimeline, urgency: Urgency, deadlines: Deadlines | None
+) -> str:
     title = f"{playbook.title} (EXPEDITED)" if urgency is Urgency.EXPEDITED else playbook.title
     # Only known facts go into the one-line summary; the placeholders belong in the documents.
     about = ", ".join(
@@ -47,14 +66,17 @@ def _summary(facts: CaseFacts, playbook: Playbook, timeline: DeadlineTimeline, u
         if part
     )
     denied = f"{facts.payer_name or 'The payer'} denied {about or 'the claim'}."
-    return f"{title}. {denied} Next: {playbook.goal}. {deadline_sentence(timeline)}"
+    return f"{title}. {denied} {_next(deadlines, playbook)} {deadline_sentence(timeline)}"
 
 
-def build_action_plan(facts: CaseFacts, decision: RouteDecision, today: dt.date) -> ActionPlan:
+def build_action_plan(
+    facts: CaseFacts, decision: RouteDecision, today: dt.date, deadlines: Deadlines | None = None
+) -> ActionPlan:
+    """The plan; with the router's `deadlines.json` its timeline, due dates and next step follow the engine."""
     playbook = playbook_for(decision.route, facts)
-    timeline = build_timeline(facts, today)
+    timeline = build_timeline(facts, today, deadlines)
     urgency = case_urgency(facts, decision)
-    context = fact_context(facts)
+    context = fact_context(facts, timeline)
     specs: tuple[StepSpec, ...] = playbook.steps
     if urgency is Urgency.EXPEDITED:
         specs = (EXPEDITED_STEP, *specs)
@@ -70,12 +92,12 @@ def build_action_plan(facts: CaseFacts, decision: RouteDecision, today: dt.date)
     ]
     return ActionPlan(
         route=decision.route,
-        summary=_summary(facts, playbook, timeline, urgency),
+        summary=_summary(facts, playbook, timeline, urgency, deadlines),
         steps=steps,
         timeline=timeline,
         evidence_checklist=list(playbook.evidence),
         missing_info_questions=missing_info_questions(facts, playbook, timeline),
-        assumptions=plan_assumptions(facts, decision, timeline),
+        assumptions=plan_assumptions(facts, decision, timeline, deadlines),
         disclaimers=disclaimers(),
         citations=[],
         generated_by="template",

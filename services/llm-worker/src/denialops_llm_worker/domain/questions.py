@@ -6,7 +6,9 @@ from denialops_llm_worker.domain import formatting as fmt
 from denialops_llm_worker.domain.playbooks import Playbook
 from denialops_shared.contracts.artifacts import (
     CaseFacts,
+    ClockBasis,
     DeadlineBasis,
+    Deadlines,
     DeadlineTimeline,
     RouteDecision,
 )
@@ -57,8 +59,9 @@ def missing_info_questions(facts: CaseFacts, playbook: Playbook, timeline: Deadl
         question = _QUESTIONS.get(item) or f"The letter does not state: {item}. Can you provide it?"
         questions.append(question)
     if timeline.days_remaining is not None and timeline.days_remaining < 0:
+        name = fmt.level(timeline.level) if timeline.level else "appeal"
         questions.append(
-            f"The appeal deadline ({fmt.date(timeline.appeal_deadline)}) has passed. When was the letter "
+            f"The {name} deadline ({fmt.date(timeline.appeal_deadline)}) has passed. When was the letter "
             "received, and will the payer accept a late appeal for good cause?"
         )
     return list(dict.fromkeys(questions))
@@ -88,9 +91,27 @@ def _deadline_assumption(facts: CaseFacts, timeline: DeadlineTimeline) -> str | 
     return None
 
 
-def plan_assumptions(facts: CaseFacts, decision: RouteDecision, timeline: DeadlineTimeline) -> list[str]:
+def _engine_assumptions(deadlines: Deadlines, timeline: DeadlineTimeline) -> list[str]:
+    """The deadline engine's regime and warnings, and how sure the plan's deadline is."""
+    notes = [f"Programme: {deadlines.regime_reason}", *deadlines.warnings]
+    level = next((lv for lv in deadlines.levels if lv.filing.due == timeline.appeal_deadline), None)
+    if level is None:
+        notes.append("No filing deadline could be dated; confirm it with the payer and act as early as possible.")
+    elif level.filing.basis is ClockBasis.ASSUMED:
+        notes.append(
+            f"The {fmt.level(level.level)} deadline of {fmt.date(level.filing.due)} is an assumption "
+            f"({level.filing.window}; {level.filing.source}). Keep proof of the receipt date and file before it."
+        )
+    return notes
+
+
+def plan_assumptions(
+    facts: CaseFacts, decision: RouteDecision, timeline: DeadlineTimeline, deadlines: Deadlines | None = None
+) -> list[str]:
     assumptions = list(facts.assumptions)
-    if note := _deadline_assumption(facts, timeline):
+    if deadlines is not None:
+        assumptions += _engine_assumptions(deadlines, timeline)
+    elif note := _deadline_assumption(facts, timeline):
         assumptions.append(note)
     if decision.confidence < LOW_CONFIDENCE:
         others = ", ".join(alt.route.value for alt in decision.alternatives) or "not recorded"

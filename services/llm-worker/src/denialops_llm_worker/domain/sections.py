@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from denialops_llm_worker.domain import formatting as fmt
 from denialops_llm_worker.domain.context import fact_context
-from denialops_shared.contracts.artifacts import CaseFacts
+from denialops_shared.contracts.artifacts import CaseFacts, DeadlineTimeline
 
 _REFERENCE_ROWS = (
     ("Patient", "patient_name"),
@@ -27,8 +27,8 @@ _REFERENCE_ROWS = (
 )
 
 
-def case_reference(facts: CaseFacts) -> str:
-    context = fact_context(facts)
+def case_reference(facts: CaseFacts, timeline: DeadlineTimeline) -> str:
+    context = fact_context(facts, timeline)
     return fmt.bullets(f"**{label}:** {context[key]}" for label, key in _REFERENCE_ROWS)
 
 

@@ -17,7 +17,7 @@ from typing import get_args
 from denialops_llm_worker.domain import build_action_plan
 from denialops_llm_worker.domain.wording import Wording
 from denialops_llm_worker.llm.answers import Composition, FactRefinement, RefinableField
-from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Evidence, RouteDecision
+from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines, Evidence, RouteDecision
 from denialops_shared.contracts.events import Page
 from denialops_shared.llm.client import Completer, LlmRequest, LlmUnavailable, T
 from denialops_shared.llm.metrics import FALLBACKS
@@ -81,11 +81,16 @@ class Assistant:
         ]
 
     async def prepare(
-        self, facts: CaseFacts, decision: RouteDecision, today: dt.date, letter: Sequence[Page]
+        self,
+        facts: CaseFacts,
+        decision: RouteDecision,
+        today: dt.date,
+        letter: Sequence[Page],
+        deadlines: Deadlines | None = None,
     ) -> tuple[CaseFacts, Wording | None]:
         """The facts to generate from and the model's wording of their plan (None: use the templates)."""
         facts = await self.refine_facts(facts, letter)
-        return facts, await self.word_plan(facts, decision, build_action_plan(facts, decision, today))
+        return facts, await self.word_plan(facts, decision, build_action_plan(facts, decision, today, deadlines))
 
     async def refine_facts(self, facts: CaseFacts, letter: Sequence[Page]) -> CaseFacts:
         unsure = self.unsure_fields(facts)
