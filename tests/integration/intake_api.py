@@ -20,6 +20,8 @@ from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake
 from denialops_intake.main import install_security
 from denialops_intake.settings import IntakeSettings
+from denialops_intake.work import CaseWork
+from denialops_intake.work_api import build_work_router
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus, make_artifact
 from denialops_shared.contracts.topics import Topic
 from tests.infra import ROOT
@@ -106,7 +108,9 @@ async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
     settings = IntakeSettings(INTAKE_RATE_LIMIT="100000/second")
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(build_router(intake, settings))
+    work = CaseWork(intake.repo, intake.today)
+    app.include_router(build_router(intake, settings, work))
+    app.include_router(build_work_router(intake, work))
     install_security(app, Authenticator(intake.tenants), settings)
     keys = {tenant: (await intake.tenants.create_key(tenant, "it"))[1] for tenant in ("acme", "globex")}
     return app, keys

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 # What each service looks up by `_id` on its hot paths (HTTP requests, event handlers, the outbox).
 HOT_COLLECTIONS = {
-    "intake": ("cases", "documents", "runs", "artifacts", "api_keys", "tenants"),
+    "intake": ("cases", "documents", "runs", "artifacts", "api_keys", "tenants", "work_items"),
     "router": ("cases", "documents", "runs"),
     "llm-worker": ("runs", "outcomes", "letters", "llm_cache"),
     "outbox": ("outbox_retries",),

@@ -17,6 +17,7 @@ EXPECTED_UIDS = {
     "pipeline.json": "denialops-pipeline",
     "llm.json": "denialops-llm",
     "kafka-lag.json": "denialops-kafka-lag",
+    "casework.json": "denialops-casework",
 }
 
 
@@ -31,7 +32,7 @@ def datasource_uid() -> str:
     return str(source["uid"])
 
 
-def test_the_four_dashboards_have_their_fixed_uids() -> None:
+def test_the_dashboards_have_their_fixed_uids() -> None:
     assert {path.name: load(path.name)["uid"] for path in DASHBOARDS} == EXPECTED_UIDS
 
 

@@ -56,7 +56,7 @@ def in_process_exposition() -> str:
 def test_dashboards_and_alerts_name_only_declared_metrics() -> None:
     """A fast, in-process version of tests/e2e/test_metrics_coverage.py (which scrapes the real services)."""
     used = used_names()
-    assert set(used) == {"overview.json", "pipeline.json", "llm.json", "kafka-lag.json", "alerts.yml"}
+    assert set(used) == {"overview.json", "pipeline.json", "llm.json", "kafka-lag.json", "casework.json", "alerts.yml"}
     assert all(used.values()), "every dashboard and the rules use some metric"
     assert unexported(used, exported_names(in_process_exposition())) == {}
 

@@ -21,6 +21,7 @@ from denialops_intake.handlers import DocumentTooLarge, Intake, NotFound, stage_
 from denialops_intake.progress import task_updates
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.text_extraction import UnreadableDocument, extract_pages, sniff_media_type
+from denialops_intake.work import CaseWork
 from denialops_shared.contracts.events import DocType, Mode
 from denialops_shared.mongo import Document
 
@@ -126,7 +127,7 @@ def current_tenant(connection: HTTPConnection) -> str:
 Tenant = Annotated[str, Depends(current_tenant)]
 
 
-def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
+def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork) -> APIRouter:
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_tenant)], responses=ERROR_RESPONSES)
 
     async def tenant_case(case_id: str, tenant_id: Tenant) -> Document:
@@ -156,6 +157,7 @@ def build_router(intake: Intake, settings: IntakeSettings) -> APIRouter:
             **_case_view(case),
             "documents": [_document_view(d) for d in documents],
             "tasks": [_task_view(r) for r in runs],
+            "work": await work.case_view(case),
         }
 
     @router.post("/cases/{case_id}/documents", status_code=201, tags=["documents"])

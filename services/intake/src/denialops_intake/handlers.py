@@ -11,17 +11,19 @@ import datetime as dt
 import hashlib
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from denialops_intake.admission import RunAdmission
-from denialops_intake.metrics import RUN_SECONDS, STAGE_SECONDS
+from denialops_intake.domain.worklist import facts_summary, project, route_summary
+from denialops_intake.metrics import DENIALS_RECEIVED, RUN_SECONDS, STAGE_SECONDS
 from denialops_intake.progress import ProgressHub
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.tenants import TenantStore
 from denialops_intake.text_extraction import ExtractedText
 from denialops_shared.contracts.cloudevents import (
     MAX_EVENT_BYTES,
+    EncodedEvent,
     InvalidEvent,
     ReceivedEvent,
     deterministic_event_id,
@@ -38,6 +40,7 @@ from denialops_shared.contracts.events import (
     Page,
     RunCancelled,
     RunRequested,
+    Stage,
     StageCompleted,
     StageStatus,
     auto_run_id,
@@ -73,6 +76,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def utc_today() -> dt.date:
+    return now().date()
+
+
 @dataclass
 class RunWatcher:
     """Wakes HTTP requests waiting for a run to finish when this process sees its final stage."""
@@ -101,6 +108,8 @@ class Intake:
     # Unbounded unless configured (main.py sets INTAKE_MAX_RUNS_IN_FLIGHT).
     admission: RunAdmission = field(default_factory=lambda: RunAdmission(limit=sys.maxsize, forget_after_seconds=300))
     progress: ProgressHub = field(default_factory=ProgressHub)
+    # "Today" for deadlines (CLOCK_TODAY pins it): when a projected deadline became known.
+    today: Callable[[], dt.date] = utc_today
 
     # -- commands from HTTP ---------------------------------------------------------------------
 
@@ -136,18 +145,39 @@ class Intake:
         event = encode(Topic.DOCUMENT_ADDED, body, source=SOURCE)
         if len(event.value) > MAX_EVENT_BYTES:
             raise DocumentTooLarge
-        run_id = auto_run_id(case_id) if doc_type is DocType.DENIAL_LETTER and case["auto_run"] else None
+        auto = auto_run_id(case_id)
+        letter = doc_type is DocType.DENIAL_LETTER and case["auto_run"]
+        # A later letter on the case (the payer's answer to an appeal) is read like the first, in a run of
+        # its own that names it.
+        later = letter and auto in case.get("run_ids", [])
+        run_id = (new_id("run") if later else auto) if letter else None
         links = {"document_ids": document_id}
+        run_events: list[EncodedEvent] = []
         async with self._admitted(run_id):
-            if run_id is not None:
+            if run_id is not None and not later:
                 await self.repo.ensure_run(
                     _run_document(tenant_id, case_id, run_id, "auto", created_at=doc["created_at"])
                 )
-                links["run_ids"] = run_id
             await self.repo.insert_with_events(self.repo.documents, doc, [event])
+            if run_id is not None and later:
+                requested = RunRequested(
+                    tenant_id=tenant_id,
+                    case_id=case_id,
+                    run_id=run_id,
+                    requested_by="auto",
+                    reason="letter",
+                    document_id=document_id,
+                )
+                run_events = [encode(Topic.RUN_REQUESTED, requested, source=SOURCE)]
+                run = _run_document(tenant_id, case_id, run_id, "auto", created_at=doc["created_at"])
+                await self.repo.insert_with_events(self.repo.runs, run, run_events)
+            if run_id is not None:
+                links["run_ids"] = run_id
             await self.repo.link(tenant_id, case_id, links, doc["created_at"])
         self.document_outbox.flush_soon(document_id, [event])
         if run_id is not None:
+            if run_events:
+                self.run_outbox.flush_soon(run_id, run_events)
             self.progress.notify(tenant_id, case_id, run_id)
         return doc, run_id
 
@@ -319,6 +349,7 @@ class Intake:
         # The run's status follows from its stages, so it is written with the stage, in one write.
         status = run_status({**(known or {}).get("stages", {}), body.stage.value: stage_doc})
         fields: Document = {f"stages.{body.stage.value}": stage_doc, "status": status, "updated_at": received}
+        fields.update(_projection_fields(body))
         # A redelivered result of a finished run keeps the time it finished.
         finishes = status in TERMINAL_STATUSES and (known or {}).get("status") not in TERMINAL_STATUSES
         if finishes:
@@ -334,12 +365,42 @@ class Intake:
             await self.repo.set_run_status(body.run_id, "cancelled", {"finished_at": run["cancelled_at"]})
             self.progress.notify(body.tenant_id, body.case_id, body.run_id)
             return
+        await self._project(body, run)
         if finishes:
             RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
         if status in TERMINAL_STATUSES:
             self.watcher.finished(body.run_id)
             self.admission.finished(body.run_id)
         self.progress.notify(body.tenant_id, body.case_id, body.run_id, run)
+
+    async def _project(self, body: StageCompleted, run: Document) -> None:
+        """Once a run has both its facts and its route (whichever stage came last), project them onto the
+        case's worklist item. The summaries travel in the run's own stage writes, so this costs the item's
+        read and write only."""
+        projection = run.get("projection") or {}
+        if body.stage not in (Stage.EXTRACT, Stage.ROUTE) or not {"facts", "route"} <= projection.keys():
+            return
+        today = self.today()
+
+        def merge(current: Document | None) -> Document:
+            item = project(current, projection["facts"], projection["route"], run["created_at"], known_on=today)
+            return {**item, "case_id": body.case_id}
+
+        before = await self.repo.project_work_item(body.tenant_id, body.case_id, merge)
+        if before is None or "route" not in before:
+            DENIALS_RECEIVED.labels(route=str(projection["route"].get("route"))).inc()
+
+
+def _projection_fields(body: StageCompleted) -> Document:
+    """What the worklist needs of a stage's artifacts, to store with the stage's result on its run."""
+    if body.status is not StageStatus.SUCCEEDED:
+        return {}
+    contents = {a.name: a.content for a in body.artifacts}
+    if body.stage is Stage.EXTRACT and "case_facts.json" in contents:
+        return {"projection.facts": facts_summary(contents["case_facts.json"])}
+    if body.stage is Stage.ROUTE and "route.json" in contents:
+        return {"projection.route": route_summary(contents["route.json"], contents.get("deadlines.json"))}
+    return {}
 
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})

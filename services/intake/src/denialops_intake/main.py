@@ -9,13 +9,16 @@ from denialops_intake.admission import RunAdmission
 from denialops_intake.api import build_router
 from denialops_intake.auth import Authenticator, JwtVerifier
 from denialops_intake.errors import install_error_handlers
-from denialops_intake.handlers import Intake
+from denialops_intake.handlers import Intake, utc_today
 from denialops_intake.middleware import Authentication, BodyLimit, RequestContext, RequestLimit
 from denialops_intake.ratelimit import TenantRateLimiter
+from denialops_intake.reminders import ReminderSweep
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.summary_stream import build_summary_router
 from denialops_intake.tenants import TenantStore
+from denialops_intake.work import CaseWork
+from denialops_intake.work_api import build_work_router
 from denialops_shared.llm.factory import build_completer
 from denialops_shared.outbox import Outbox
 from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
@@ -32,7 +35,13 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
 
     tenants = TenantStore(ctx.db, settings.api_key_cache_seconds)
     admission = RunAdmission(settings.max_runs_in_flight, settings.run_admission_forget_seconds)
-    intake = Intake(repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants, admission=admission)
+    pinned = settings.clock_today
+    today = (lambda: pinned) if pinned is not None else utc_today
+    intake = Intake(
+        repo, outbox("cases"), outbox("documents"), outbox("runs"), tenants, admission=admission, today=today
+    )
+    work = CaseWork(repo, today)
+    reminders = ReminderSweep(repo, tenants, intake.case_outbox, today, settings.reminder_sweep_seconds)
     consumers.register(ctx.broker, settings.consumer_options, intake)
 
     async def create_indexes(_: ServiceContext) -> None:
@@ -50,10 +59,12 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
             lambda _: intake.case_outbox.run_relay(),
             lambda _: intake.document_outbox.run_relay(),
             lambda _: intake.run_outbox.run_relay(),
+            lambda _: reminders.run(),
         ],
     )
     install_error_handlers(app)
-    app.include_router(build_router(intake, settings))
+    app.include_router(build_router(intake, settings, work))
+    app.include_router(build_work_router(intake, work))
     app.include_router(build_summary_router(repo, settings.llm, completer))
     install_security(app, Authenticator(tenants, JwtVerifier.from_settings(settings)), settings)
     return app

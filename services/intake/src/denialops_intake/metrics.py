@@ -30,3 +30,25 @@ DEPENDENCY_FAILURES = counter(
     "API requests answered 503 unavailable because a dependency could not be reached, by dependency.",
     ["dependency"],
 )
+# Case work and reminders: counts only, labels from closed sets (no tenant, no patient data).
+CASE_TRANSITIONS = counter(
+    "denialops_case_transitions_total", "Case status changes, by the status the case moved to.", ["status"]
+)
+CASE_SUBMISSIONS = counter(
+    "denialops_case_submissions_total", "Submissions recorded (appeals and the like), by level.", ["level"]
+)
+CASE_DECISIONS = counter("denialops_case_decisions_total", "Payer decisions recorded, by outcome.", ["outcome"])
+RECOVERED_DOLLARS = counter(
+    "denialops_case_recovered_usd_total", "US dollars recovered by recorded payer decisions.", unit="usd"
+)
+DENIALS_RECEIVED = counter(
+    "denialops_denials_received_total", "Cases whose first letter was read into the worklist, by route.", ["route"]
+)
+DEADLINE_REMINDERS = counter(
+    "denialops_deadline_reminders_total",
+    "Deadline reminders sent: kind approaching (threshold 14, 7, 1, 0 days) or missed.",
+    ["kind", "threshold"],
+)
+REMINDER_SWEEP_FAILURES = counter(
+    "denialops_reminder_sweep_failures_total", "Reminder sweeps that failed (retried at the next interval)."
+)

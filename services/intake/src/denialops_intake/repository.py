@@ -8,18 +8,28 @@ runs, and FerretDB does not apply an update atomically.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import zlib
+from collections.abc import Callable
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from denialops_intake.domain.worklist import item_key
 from denialops_shared.contracts.cloudevents import EncodedEvent
 from denialops_shared.mongo import Document, document_lock
 from denialops_shared.outbox import update_with_events, with_events
 
 DUPLICATE_KEY = 11000
+# A tenant's worklist items live in this many documents (`work_items`, `_id` "<tenant>:<nn>"), so the
+# list is read by `_id` (FerretDB answers nothing else from an index) without one huge document that
+# every case rewrites: an update rewrites 1/32 of a tenant's items.
+WORK_SHARDS = 32
+
+CaseUpdate = Callable[[Document], tuple[Document, list[Document]]]
 
 
 class IntakeRepository:
@@ -28,6 +38,7 @@ class IntakeRepository:
         self.documents: AsyncCollection[Document] = db["documents"]
         self.runs: AsyncCollection[Document] = db["runs"]
         self.artifacts: AsyncCollection[Document] = db["artifacts"]
+        self.work_items: AsyncCollection[Document] = db["work_items"]
 
     async def create_indexes(self) -> None:
         await self.cases.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING)])
@@ -197,3 +208,77 @@ class IntakeRepository:
 
     async def get_artifact(self, tenant_id: str, run_id: str, name: str) -> Document | None:
         return await self._owned(self.artifacts, tenant_id, f"{run_id}:{name}")
+
+    # -- case work: the case's own state and history, and its worklist item ---------------------------
+
+    async def update_case_work(self, tenant_id: str, case_id: str, apply: CaseUpdate) -> Document | None:
+        """Read the case under its lock, let `apply` decide (it may raise: then nothing is written), and write
+        its fields and history entries in one update; the case as written, None when it is not the tenant's."""
+        async with document_lock(self.cases, case_id):
+            case = await self._owned(self.cases, tenant_id, case_id, {"outbox": 0})
+            if case is None or "mode" not in case:
+                return None
+            fields, history = apply(case)
+            if history:
+                await self.cases.update_one(
+                    {"_id": case_id}, {"$set": fields, "$push": {"history": {"$each": history}}}
+                )
+            return {**case, **fields, "history": [*case.get("history", []), *history]}
+
+    async def record_reminder(self, case_id: str, key: str, event: EncodedEvent) -> bool:
+        """Mark the reminder `key` sent on its case, with its event in the case's outbox, in one write;
+        False when it was sent already (that mark is what makes each reminder go out once)."""
+        async with document_lock(self.cases, case_id):
+            case = await self.cases.find_one({"_id": case_id}, {"reminders_sent": 1})
+            if case is None or key in case.get("reminders_sent", []):
+                return False
+            update = update_with_events({}, [event])
+            update["$addToSet"] = {"reminders_sent": key}
+            await self.cases.update_one({"_id": case_id}, update)
+            return True
+
+    @staticmethod
+    def _shard(tenant_id: str, case_id: str) -> str:
+        return f"{tenant_id}:{zlib.crc32(case_id.encode()) % WORK_SHARDS:02d}"
+
+    async def work_item(self, tenant_id: str, case_id: str) -> Document | None:
+        key = item_key(case_id)
+        shard = await self.work_items.find_one({"_id": self._shard(tenant_id, case_id)}, {f"items.{key}": 1})
+        item: Document | None = (shard or {}).get("items", {}).get(key)
+        return item
+
+    async def set_work_fields(self, tenant_id: str, case_id: str, fields: Document) -> None:
+        """Set some of the item's fields, creating it if needed."""
+        shard, key = self._shard(tenant_id, case_id), item_key(case_id)
+        async with document_lock(self.work_items, shard):
+            await self.work_items.update_one(
+                {"_id": shard},
+                {"$set": {f"items.{key}.{name}": value for name, value in fields.items()}},
+                upsert=True,
+            )
+
+    async def project_work_item(
+        self, tenant_id: str, case_id: str, merge: Callable[[Document | None], Document]
+    ) -> Document | None:
+        """Replace the item by `merge(current item)`; returns the item it replaced."""
+        shard, key = self._shard(tenant_id, case_id), item_key(case_id)
+        async with document_lock(self.work_items, shard):
+            found = await self.work_items.find_one({"_id": shard}, {f"items.{key}": 1})
+            current: Document | None = (found or {}).get("items", {}).get(key)
+            await self.work_items.update_one({"_id": shard}, {"$set": {f"items.{key}": merge(current)}}, upsert=True)
+        return current
+
+    async def add_reminded(self, tenant_id: str, case_id: str, key: str) -> None:
+        """Note on the item that a reminder went out, so later sweeps need not ask the case again."""
+        shard = self._shard(tenant_id, case_id)
+        async with document_lock(self.work_items, shard):
+            await self.work_items.update_one(
+                {"_id": shard}, {"$addToSet": {f"items.{item_key(case_id)}.reminded": key}}, upsert=True
+            )
+
+    async def tenant_work_items(self, tenant_id: str) -> list[Document]:
+        """Every worklist item of the tenant: its shards, each read by `_id`."""
+        shards = await asyncio.gather(
+            *(self.work_items.find_one({"_id": f"{tenant_id}:{n:02d}"}) for n in range(WORK_SHARDS))
+        )
+        return [item for shard in shards if shard for item in shard.get("items", {}).values() if "case_id" in item]

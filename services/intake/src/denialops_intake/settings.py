@@ -1,5 +1,6 @@
 """Intake settings (environment variables, one name each: the README's configuration table)."""
 
+import datetime as dt
 from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -57,6 +58,11 @@ class IntakeSettings(ServiceSettings):
     # one stream may stay open.
     progress_poll_seconds: float = Field(default=1.0, gt=0)
     progress_max_seconds: float = Field(default=600.0, gt=0)
+
+    # Pin "today" for deadline arithmetic (tests, demos); unset: the UTC date.
+    clock_today: dt.date | None = None
+    # How often the reminder sweep looks for due deadline reminders (it also runs at start).
+    reminder_sweep_seconds: float = Field(default=300.0, gt=0)
 
     # Optional OAuth2 bearer JWTs, next to API keys: on when JWT_KEY is set (an HMAC secret or a public
     # key in PEM). The tenant is the `JWT_TENANT_CLAIM` claim and must be a registered tenant.

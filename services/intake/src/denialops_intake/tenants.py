@@ -78,6 +78,10 @@ class TenantStore:
         now = dt.datetime.now(dt.UTC)
         await self.tenants.update_one({"_id": tenant_id}, {"$setOnInsert": {"created_at": now}}, upsert=True)
 
+    async def tenant_ids(self) -> list[str]:
+        """Every registered tenant (a small collection: reading it whole is cheap)."""
+        return [doc["_id"] async for doc in self.tenants.find({}, {"_id": 1})]
+
     async def exists(self, tenant_id: str) -> bool:
         if tenant_id in self._known:
             return True

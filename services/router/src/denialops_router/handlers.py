@@ -99,7 +99,11 @@ class Router:
     async def on_run_requested(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, RunRequested)
-        await self._update_case(body, {"$addToSet": {"requested_runs": body.run_id}})
+        update: Document = {"$addToSet": {"requested_runs": body.run_id}}
+        if body.document_id is not None:
+            # The run reads this letter, and waits for it if its document.added is still on its way.
+            update["$set"] = {f"run_letters.{body.run_id}": body.document_id}
+        await self._update_case(body, update)
 
     async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -146,21 +150,22 @@ class Router:
             wanted = {t.value for t in doc_types}
             return [doc["pages"] for doc in documents if doc["doc_type"] in wanted]
 
-        letters = pages_of(DocType.DENIAL_LETTER)
+        letters = [doc for doc in documents if doc["doc_type"] == DocType.DENIAL_LETTER.value]
         if not letters:
             return
         run_input = RunInput(
             tenant_id=case["tenant_id"],
             case_id=case["_id"],
             run_id="",
-            letter_pages=letters[0],
+            letter_pages=[],
             eob_pages=pages_of(DocType.EOB),
             plan_pages=pages_of(DocType.SBC, DocType.EOC),
             verified=case["mode"] == Mode.VERIFIED.value,
         )
         for run_id in case["requested_runs"]:
-            if await self.runs.find_one({"_id": run_id}) is None:
-                await self._start(dataclasses.replace(run_input, run_id=run_id))
+            letter = _letter_of(run_id, case, letters)
+            if letter is not None and await self.runs.find_one({"_id": run_id}) is None:
+                await self._start(dataclasses.replace(run_input, run_id=run_id, letter_pages=letter["pages"]))
 
     async def _run_stages(self, run_input: RunInput) -> RunOutcome:
         if self._executor is None:
@@ -199,6 +204,16 @@ class Router:
         stage, error_class = outcome.failure.stage.value, outcome.failure.error_class
         STAGE_FAILURES.labels(stage=stage, error_class=error_class).inc()
         log.error("router.stage.failed", extra={"run_id": run_id, "stage": stage, "error_class": error_class})
+
+
+def _letter_of(run_id: str, case: Document, letters: list[Document]) -> Document | None:
+    """The letter a run reads: the one it names (None until it arrives), the case's first for its auto run,
+    else the newest (a run requested after a later letter reads that letter)."""
+    named = case.get("run_letters", {}).get(run_id)
+    if named is not None:
+        return next((doc for doc in letters if doc["_id"] == named), None)
+    return letters[0] if run_id == auto_run_id(case["_id"]) else letters[-1]
+
 
 
 def _route_of(stages: list[StageCompleted]) -> str:

@@ -90,6 +90,8 @@ class RunRequested(EventBody):
     run_id: Identifier
     requested_by: Annotated[str, StringConstraints(max_length=128)]
     reason: Annotated[str, StringConstraints(max_length=512)] = ""
+    # The letter the run reads (a payer's later letter on the same case); without it, the newest.
+    document_id: Identifier | None = None
 
 
 class RunCancelled(EventBody):
@@ -140,6 +142,29 @@ class StageCompleted(EventBody):
     error: SafeError | None = None
 
 
+DeadlineKind = Literal["filing", "decision"]
+
+
+class DeadlineApproaching(EventBody):
+    """A case's open deadline is `threshold_days` (14, 7, 1 or 0) days away: sent once per case, deadline
+    and threshold. `kind` is our filing deadline or the payer's decision deadline at that level."""
+
+    level: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    kind: DeadlineKind
+    due: dt.date
+    threshold_days: Literal[14, 7, 1, 0]
+    days_left: int
+
+
+class DeadlineMissed(EventBody):
+    """A case's deadline passed while it was still open: sent once per case and deadline."""
+
+    level: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    kind: DeadlineKind
+    due: dt.date
+    days_overdue: int = Field(ge=1)
+
+
 def auto_run_id(case_id: str) -> str:
     """The id of the run a case starts by itself; derived, so every service agrees on it."""
     return "run-" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"denialops:auto-run:{case_id}"))
@@ -171,6 +196,8 @@ EVENT_MODELS: dict[Topic, type[EventBody]] = {
     Topic.RUN_REQUESTED: RunRequested,
     Topic.RUN_CANCELLED: RunCancelled,
     Topic.STAGE_COMPLETED: StageCompleted,
+    Topic.DEADLINE_APPROACHING: DeadlineApproaching,
+    Topic.DEADLINE_MISSED: DeadlineMissed,
 }
 
 

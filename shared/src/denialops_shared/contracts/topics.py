@@ -9,6 +9,8 @@ class Topic(StrEnum):
     RUN_REQUESTED = "run.requested"
     RUN_CANCELLED = "run.cancelled"
     STAGE_COMPLETED = "stage.completed"
+    DEADLINE_APPROACHING = "deadline.approaching"
+    DEADLINE_MISSED = "deadline.missed"
 
     @property
     def dead_letter(self) -> str:

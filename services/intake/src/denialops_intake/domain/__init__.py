@@ -1,0 +1,1 @@
+"""Intake's pure domain logic: case work, the worklist's priority, reminders and analytics (no I/O)."""
