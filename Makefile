@@ -18,9 +18,10 @@ $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || \
 		python3 -m pip install --quiet --user --break-system-packages "uv==$(UV_VERSION)"
 
-setup: $(UV) ## install system packages (Tesseract) and create .venv with everything, from uv.lock
+setup: $(UV) ## install system packages (Tesseract, Chromium, npm) and create .venv with everything, from uv.lock
 	deploy/local/system-packages.sh
 	$(UV) sync --frozen --all-packages
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 infra-up: ## start Kafka (KRaft) and FerretDB in the background
 	$(INFRA) start

@@ -48,6 +48,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in {
         401: "Missing, invalid or revoked credentials",
+        403: "A session request without its CSRF token",
         404: "No such resource for this tenant",
         409: "Conflict",
         413: "Body too large",
@@ -191,6 +192,14 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork) -> AP
         except DocumentTooLarge as exc:
             raise ApiError(413, "document_too_large", "the document's text is too large") from exc
         return {**_document_view(doc), "case_id": case["_id"], "task_id": run_id}
+
+    @router.get("/cases/{case_id}/documents/{document_id}/text", tags=["documents"])
+    async def document_text(case: TenantCase, document_id: str, tenant_id: Tenant) -> dict[str, Any]:
+        """The document's text page by page, as read at upload: evidence spans are offsets into these pages."""
+        doc = await intake.repo.document_pages(tenant_id, case["_id"], document_id)
+        if doc is None:
+            raise ApiError(404, "not_found", "no such document")
+        return {**_document_view(doc), "pages": [{"number": p["number"], "text": p["text"]} for p in doc["pages"]]}
 
     @router.post("/cases/{case_id}/run/async", status_code=202, tags=["tasks"])
     async def run_async(case: TenantCase, tenant_id: Tenant) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 Credentials: an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`, or, when configured, an
 OAuth2 access token (a JWT) as `Authorization: Bearer <jwt>`, checked for signature, algorithm (an
 allow-list; `none` never), issuer, audience and expiry. Either way the tenant must be registered.
+Without either header, the web page's session cookie (`sessions.py`): a state-changing request must
+then carry the session's CSRF token, and a WebSocket must come from the same origin.
 """
 
 from __future__ import annotations
@@ -10,10 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import jwt
 
+from denialops_intake.sessions import CSRF_HEADER, SAFE_METHODS, Session
 from denialops_intake.settings import IntakeSettings
+
+
+class Forbidden(Exception):
+    """A valid session, but the request lacks what a cookie-borne request must carry (CSRF token, origin)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Unauthenticated(Exception):
@@ -93,10 +105,45 @@ class Tenants(Protocol):
     async def exists(self, tenant_id: str) -> bool: ...
 
 
+class Sessions(Protocol):
+    """What authentication needs of the session store (denialops_intake.sessions.SessionStore)."""
+
+    async def find(self, token: str) -> Session | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    tenant_id: str
+    # Set when the request came with the web page's session cookie rather than a key or token.
+    session: Session | None = None
+
+
+def _same_origin(headers: Mapping[str, str]) -> bool:
+    origin, host = headers.get("origin"), headers.get("host")
+    return origin is not None and host is not None and urlsplit(origin).netloc == host
+
+
 @dataclass(frozen=True)
 class Authenticator:
     tenants: Tenants
     jwt_verifier: JwtVerifier | None = None
+    sessions: Sessions | None = None
+
+    async def identify(
+        self, headers: Mapping[str, str], session_token: str | None, method: str, websocket: bool = False
+    ) -> Identity:
+        """Who the request acts for: its key or token, else its session cookie. Raises Unauthenticated,
+        or Forbidden for a session request without its CSRF token (or a WebSocket from another origin)."""
+        if "authorization" in headers or "x-api-key" in headers or not session_token or self.sessions is None:
+            return Identity(await self.tenant(headers))
+        session = await self.sessions.find(session_token)
+        if session is None:
+            raise Unauthenticated("the session has ended; sign in again")
+        if websocket and not _same_origin(headers):
+            raise Forbidden("a WebSocket with the session cookie must come from this origin")
+        if not websocket and method.upper() not in SAFE_METHODS and not session.csrf_matches(headers.get(CSRF_HEADER)):
+            raise Forbidden("the request lacks the session's CSRF token (X-CSRF-Token)")
+        return Identity(session.tenant_id, session)
 
     async def tenant(self, headers: Mapping[str, str]) -> str:
         """The tenant the credential in `headers` acts for; raises Unauthenticated."""

@@ -10,16 +10,18 @@ from denialops_intake.api import build_router
 from denialops_intake.auth import Authenticator, JwtVerifier
 from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake, utc_today
-from denialops_intake.middleware import Authentication, BodyLimit, RequestContext, RequestLimit
+from denialops_intake.middleware import Authentication, BodyLimit, RequestContext, RequestLimit, SecurityHeaders
 from denialops_intake.ratelimit import TenantRateLimiter
 from denialops_intake.reminders import ReminderSweep
 from denialops_intake.repository import IntakeRepository
+from denialops_intake.sessions import SessionStore
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.summary_stream import build_summary_router
 from denialops_intake.tenants import TenantStore
 from denialops_intake.work import CaseWork
 from denialops_intake.work_api import build_work_router
 from denialops_shared.llm.factory import build_completer
+from denialops_intake.web import install_web
 from denialops_shared.outbox import Outbox
 from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
 from denialops_shared.settings import InsecureConfiguration
@@ -34,6 +36,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         return Outbox(ctx.db[collection_name], ctx.broker, settings.outbox_sweep_seconds)
 
     tenants = TenantStore(ctx.db, settings.api_key_cache_seconds)
+    sessions = SessionStore(ctx.db, settings.session_ttl_seconds)
     admission = RunAdmission(settings.max_runs_in_flight, settings.run_admission_forget_seconds)
     pinned = settings.clock_today
     today = (lambda: pinned) if pinned is not None else utc_today
@@ -66,7 +69,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(build_router(intake, settings, work))
     app.include_router(build_work_router(intake, work))
     app.include_router(build_summary_router(repo, settings.llm, completer))
-    install_security(app, Authenticator(tenants, JwtVerifier.from_settings(settings)), settings)
+    install_web(app, sessions)
+    install_security(app, Authenticator(tenants, JwtVerifier.from_settings(settings), sessions), settings)
     return app
 
 
@@ -75,8 +79,8 @@ STREAMS = (r"/api/v1/cases/[^/]+/events", r"/api/v1/cases/[^/]+/stream/summary")
 
 
 def install_security(app: FastAPI, authenticator: Authenticator, settings: IntakeSettings) -> None:
-    """Body limits, then authentication and rate limits, then load shedding, then request ids (the
-    outermost layer)."""
+    """Body limits, then authentication and rate limits, then load shedding, then request ids, then the
+    security headers (the outermost layer)."""
     # Multipart framing around the file: boundaries, part headers and the doc_type field.
     upload_limit = settings.max_upload_bytes + 64 * 1024
     app.add_middleware(
@@ -85,6 +89,7 @@ def install_security(app: FastAPI, authenticator: Authenticator, settings: Intak
     app.add_middleware(Authentication, authenticator=authenticator, limiter=TenantRateLimiter(settings.rate_limit))
     app.add_middleware(RequestLimit, limit=settings.max_requests_in_flight, streams=STREAMS)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
 
 
 def main() -> None:

@@ -6,8 +6,9 @@
 2. `RequestLimit`: load shedding at the door. At most so many API requests are in progress; one more
    gets 503 overloaded with Retry-After at once, before any work (authentication included) is done.
    Past its capacity a server only queues, and every request would wait until it timed out.
-3. `Authentication`: every `/api/v1` request, HTTP or WebSocket, carries a valid credential (else 401);
-   its tenant is bound to the request and counted against the tenant's rate limit (else 429).
+3. `Authentication`: every `/api/v1` request, HTTP or WebSocket, carries a valid credential (else 401)
+   or the web page's session cookie (a state-changing request also its CSRF token, else 403); its
+   tenant is bound to the request and counted against the tenant's rate limit (else 429).
 4. `BodyLimit`: a declared Content-Length over the limit is refused before any byte is read; otherwise
    bytes are counted as they stream in and the request is cut off at the limit, so a body is never
    read whole before the check.
@@ -23,13 +24,15 @@ from collections.abc import Sequence
 from fastapi import HTTPException
 from pymongo.errors import ConnectionFailure
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from denialops_intake.auth import Authenticator, Unauthenticated
+from denialops_intake.auth import Authenticator, Forbidden, Unauthenticated
 from denialops_intake.errors import OVERLOADED_RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_AFTER_SECONDS, error_response
 from denialops_intake.metrics import DEPENDENCY_FAILURES, OVERLOAD_REFUSALS, REQUESTS_IN_FLIGHT
 from denialops_intake.ratelimit import TenantRateLimiter
+from denialops_intake.sessions import SESSION_COOKIE
 from denialops_shared.logging import bind_log_context, log_context, reset_log_context
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,43 @@ class RequestContext:
             reset_log_context(token)
 
 
+# The web page's policy, on every response: scripts, styles and connections from this origin only, no
+# inline script or style, no framing. FastAPI's interactive docs load Swagger UI from a CDN with inline
+# script, so those few paths keep the browser's defaults.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with_policy = scope.get("path", "") not in DOCS_PATHS
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if with_policy:
+                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 class RequestLimit:
     def __init__(self, app: ASGIApp, limit: int, streams: Sequence[str] = ()) -> None:
         """`streams`: path regexes of long-lived responses (progress, summary), which stay open for
@@ -143,12 +183,22 @@ class Authentication:
             await self.app(scope, receive, send)
             return
         try:
-            tenant_id = await self.authenticator.tenant(Headers(scope=scope))
+            identity = await self.authenticator.identify(
+                Headers(scope=scope),
+                HTTPConnection(scope).cookies.get(SESSION_COOKIE),
+                scope.get("method", "GET"),
+                websocket=scope["type"] == "websocket",
+            )
         except Unauthenticated as exc:
             log.info("intake.auth.refused")
             headers = {"WWW-Authenticate": 'Bearer realm="denialops"'}
             await _refuse(scope, receive, send, 401, "unauthorized", exc.reason, headers)
             return
+        except Forbidden as exc:
+            log.info("intake.auth.csrf_refused")
+            await _refuse(scope, receive, send, 403, "forbidden", exc.reason, {})
+            return
+        tenant_id = identity.tenant_id
         retry_after = await self.limiter.retry_after(tenant_id)
         if retry_after is not None:
             log.info("intake.rate_limited", extra={"tenant_id": tenant_id})
@@ -156,6 +206,7 @@ class Authentication:
             await _refuse(scope, receive, send, 429, "rate_limited", message, {"Retry-After": str(retry_after)})
             return
         _state(scope)["tenant_id"] = tenant_id
+        _state(scope)["session"] = identity.session
         with log_context(tenant_id=tenant_id):
             await self.app(scope, receive, send)
 

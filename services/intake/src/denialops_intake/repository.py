@@ -184,6 +184,13 @@ class IntakeRepository:
         found = [await self._owned(self.documents, tenant_id, i, {"outbox": 0, "pages": 0}) for i in ids]
         return sorted((d for d in found if d is not None), key=lambda d: d["created_at"])
 
+    async def document_pages(self, tenant_id: str, case_id: str, document_id: str) -> Document | None:
+        """One of the case's documents with its page texts."""
+        case = await self._owned(self.cases, tenant_id, case_id, {"document_ids": 1, "tenant_id": 1})
+        if case is None or document_id not in case.get("document_ids", []):
+            return None
+        return await self._owned(self.documents, tenant_id, document_id, {"outbox": 0})
+
     async def has_denial_letter(self, tenant_id: str, case_id: str) -> bool:
         return any(d["doc_type"] == "denial_letter" for d in await self.case_documents(tenant_id, case_id))
 

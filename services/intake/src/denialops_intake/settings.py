@@ -63,6 +63,8 @@ class IntakeSettings(ServiceSettings):
     clock_today: dt.date | None = None
     # How often the reminder sweep looks for due deadline reminders (it also runs at start).
     reminder_sweep_seconds: float = Field(default=300.0, gt=0)
+    # The web page's sessions (sessions.py): a session ends this long after sign-in, or at sign-out.
+    session_ttl_seconds: float = Field(default=8 * 3600, gt=0, le=7 * 24 * 3600)
 
     # Optional OAuth2 bearer JWTs, next to API keys: on when JWT_KEY is set (an HMAC secret or a public
     # key in PEM). The tenant is the `JWT_TENANT_CLAIM` claim and must be a registered tenant.
