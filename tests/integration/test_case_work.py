@@ -36,7 +36,7 @@ async def read_case(api: Api, letter: str, tenant: str = "acme") -> str:
     """A case whose letter the pipeline (run here, in process) has read: extract and route delivered."""
     case_id, run_id = await api.new_task(tenant)
     text = (LETTERS / letter).read_text(encoding="utf-8")
-    for stage in run_stages(RunInput(tenant_id=tenant, case_id=case_id, run_id=run_id, letter_pages=[text])):
+    for stage in run_stages(RunInput(tenant_id=tenant, case_id=case_id, run_id=run_id, letter_pages=[text])).stages:
         await api.intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
     return case_id
 

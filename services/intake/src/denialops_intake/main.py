@@ -18,10 +18,10 @@ from denialops_intake.sessions import SessionStore
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.summary_stream import build_summary_router
 from denialops_intake.tenants import TenantStore
+from denialops_intake.web import install_web
 from denialops_intake.work import CaseWork
 from denialops_intake.work_api import build_work_router
 from denialops_shared.llm.factory import build_completer
-from denialops_intake.web import install_web
 from denialops_shared.outbox import Outbox
 from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
 from denialops_shared.settings import InsecureConfiguration
