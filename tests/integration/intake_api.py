@@ -19,6 +19,7 @@ from denialops_intake.auth import Authenticator
 from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake
 from denialops_intake.main import install_security
+from denialops_intake.remittances import RemittanceIntake
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.work import CaseWork
 from denialops_intake.work_api import build_work_router
@@ -109,7 +110,7 @@ async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
     app = FastAPI()
     install_error_handlers(app)
     work = CaseWork(intake.repo, intake.today)
-    app.include_router(build_router(intake, settings, work))
+    app.include_router(build_router(intake, settings, work, RemittanceIntake(intake, work)))
     app.include_router(build_work_router(intake, work))
     install_security(app, Authenticator(intake.tenants), settings)
     keys = {tenant: (await intake.tenants.create_key(tenant, "it"))[1] for tenant in ("acme", "globex")}
