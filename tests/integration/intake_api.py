@@ -105,8 +105,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert error["request_id"]
 
 
-async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
-    settings = IntakeSettings(INTAKE_RATE_LIMIT="100000/second")
+async def serve(intake: Intake, settings: IntakeSettings | None = None) -> tuple[FastAPI, dict[str, str]]:
+    settings = settings or IntakeSettings(INTAKE_RATE_LIMIT="100000/second")
     app = FastAPI()
     install_error_handlers(app)
     work = CaseWork(intake.repo, intake.today)
@@ -118,8 +118,8 @@ async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
 
 
 @contextlib.asynccontextmanager
-async def api_for(intake: Intake) -> AsyncIterator[Api]:
+async def api_for(intake: Intake, settings: IntakeSettings | None = None) -> AsyncIterator[Api]:
     """The API over `intake`, served in process, with a key for each of the tenants acme and globex."""
-    app, keys = await serve(intake)
+    app, keys = await serve(intake, settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
         yield Api(intake, client, keys)

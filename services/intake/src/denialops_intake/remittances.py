@@ -85,7 +85,7 @@ class RemittanceIntake:
             {
                 "reason": p.reason,
                 "reference": p.reference,
-                "amount": p.amount,
+                "amount": float(p.amount) if p.amount is not None else None,
                 "fiscal_period": p.fiscal_period.isoformat() if p.fiscal_period else None,
             }
             for p in provider_adjustments
@@ -108,7 +108,7 @@ class RemittanceIntake:
                 "via": via,
                 "cases": outcome.cases_created + outcome.cases_updated,
                 "claims_skipped": len(outcome.claims_skipped),
-                "provider_adjustments": [{**p, "amount": str(p["amount"])} for p in outcome.provider_adjustments],
+                "provider_adjustments": outcome.provider_adjustments,
                 "received_at": now(),
             }
         )
@@ -154,18 +154,24 @@ class RemittanceIntake:
             # a decision is decided overturned with the amount paid.
             await self.intake.add_document(case, DocType.EOB, data, text, document_id=document_id)
             if work_of(case).status is casework.Status.SUBMITTED:
-                await self.work.decide(
-                    tenant_id,
-                    case_id,
-                    "remittance",
-                    outcome=casework.Outcome.OVERTURNED,
-                    date=claim.paid_on or dt.datetime.now(dt.UTC).date(),
-                    amount_recovered=float(claim.paid),
-                )
+                try:
+                    await self.work.decide(
+                        tenant_id,
+                        case_id,
+                        "remittance",
+                        outcome=casework.Outcome.OVERTURNED,
+                        date=claim.paid_on or dt.datetime.now(dt.UTC).date(),
+                        amount_recovered=float(claim.paid),
+                    )
+                except (casework.TransitionRefused, casework.InvalidValue) as exc:
+                    # The payment is filed on the case; the decision is left for a person to record.
+                    reason = f"payment filed on the case; no decision recorded: {exc}"
+                    outcome.claims_skipped.append({"claim": claim.label, "reason": reason})
         else:
             # A reversal and correction, or a new denial of the same claim: read like a later letter.
             await self.intake.add_document(case, DocType.DENIAL_LETTER, data, text, document_id=document_id)
-        outcome.cases_updated.append(case_id)
+        if case_id not in outcome.cases_updated:  # a reversal and its correction update one case
+            outcome.cases_updated.append(case_id)
 
 
 def _take(items: Iterator[SplitClaim | tuple[str, str]], n: int) -> list[SplitClaim | tuple[str, str]]:
