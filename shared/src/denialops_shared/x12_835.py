@@ -15,6 +15,7 @@ text plus one claim; `read_835` collects the same items into lists.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -33,6 +34,15 @@ _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 _TERMINATORS = "~\x1c\x1d\x1e\x1f"
 
 
+@functools.cache
+def _ref_index(ref: str) -> tuple[int, int | None]:
+    """`CLP07` -> (6, None), `SVC01-2` -> (0, 1): zero-based element and component indexes."""
+    m = re.fullmatch(r"[A-Z][A-Z0-9]{1,2}(\d\d)(?:-(\d+))?", ref)
+    if m is None:
+        raise ValueError(f"not a reference designator: {ref}")
+    return int(m[1]) - 1, int(m[2]) - 1 if m[2] else None
+
+
 @dataclass(frozen=True)
 class Segment:
     """One segment as pyx12 parsed it, with its offsets in the document text (terminator excluded)."""
@@ -46,8 +56,20 @@ class Segment:
         return str(self.parsed.get_seg_id())
 
     def get(self, ref: str) -> str:
-        """The element (`CLP07`) or component (`SVC01-2`) by reference designator; `""` when absent."""
-        value = self.parsed.get_value(ref)
+        """The element (`CLP07`) or component (`SVC01-2`) by reference designator; `""` when absent.
+
+        As pyx12's `get_value`, with the designator's indexes parsed once (pyx12 parses a path per call,
+        most of the time of a large file)."""
+        element, component = _ref_index(ref)
+        elements = self.parsed.elements
+        if element >= len(elements):
+            return ""
+        found = elements[element]
+        if component is not None:
+            if component >= len(found):
+                return ""
+            found = found[component]
+        value = found.format()
         return value.strip() if isinstance(value, str) else ""
 
     def amount(self, ref: str) -> Decimal | None:

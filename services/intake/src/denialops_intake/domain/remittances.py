@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,10 +125,10 @@ def claims(tenant_id: str, text: str) -> Iterator[SplitClaim | tuple[str, str]]:
     """Each claim of a validated file: a SplitClaim, or (label, reason) for a claim that cannot have one."""
     for item in iter_835(text):
         if isinstance(item, ClaimRead):
-            yield _split(tenant_id, item)
+            yield _split(tenant_id, text, item)
 
 
-def _split(tenant_id: str, read: ClaimRead) -> SplitClaim | tuple[str, str]:
+def _split(tenant_id: str, text: str, read: ClaimRead) -> SplitClaim | tuple[str, str]:
     claim = read.claim
     label = claim.payer_claim_number or claim.patient_control_number
     if not claim.payer_claim_number:
@@ -147,10 +148,10 @@ def _split(tenant_id: str, read: ClaimRead) -> SplitClaim | tuple[str, str]:
     key = f"{tenant_id}:{payer_key}:{claim.payer_claim_number}"
     remittance = read.remittance
     paid_on = remittance.payment_date or (remittance.production_date.date if remittance.production_date else None)
-    return SplitClaim(key, label, kind, claim.paid or Decimal(0), paid_on, standalone_835(read))
+    return SplitClaim(key, label, kind, claim.paid or Decimal(0), paid_on, standalone_835(text, read))
 
 
-def standalone_835(read: ClaimRead) -> str:
+def standalone_835(text: str, read: ClaimRead) -> str:
     """The claim's 835: the envelope and header as the file has them, the CLP loop, and trailers that
     count what this copy holds, in the file's own delimiters."""
     remittance = read.remittance
@@ -164,14 +165,17 @@ def standalone_835(read: ClaimRead) -> str:
         f"IEA{delimiters.element}1{delimiters.element}{isa.get('ISA13')}",
     ]
     term = delimiters.terminator
-    lines = [_format(s, delimiters.element, delimiters.component) for s in (isa, gs, *body)] + trailers
+    lines = [_isa(isa, delimiters.element)] + [_raw(text, s, term) for s in (gs, *body)] + trailers
     return term.join(lines) + term + ("" if term == "\n" else "\n")
 
 
-def _format(segment: Segment, element: str, component: str) -> str:
-    if segment.id == "ISA":
-        # The fixed-width ISA keeps its padding (pyx12 strips it).
-        values = [segment.parsed.get_value(f"ISA{n:02d}") or "" for n in range(1, 17)]
-        return element.join(["ISA", *(str(v).ljust(w)[:w] for v, w in zip(values, ISA_WIDTHS, strict=True))])
-    formatted: str = segment.parsed.format("", element, component)
-    return formatted
+def _isa(isa: Segment, element: str) -> str:
+    """The fixed-width ISA with its padding (a copied file may have lost it; pyx12 strips it)."""
+    values = [isa.parsed.get_value(f"ISA{n:02d}") or "" for n in range(1, 17)]
+    return element.join(["ISA", *(str(v).ljust(w)[:w] for v, w in zip(values, ISA_WIDTHS, strict=True))])
+
+
+def _raw(text: str, segment: Segment, term: str) -> str:
+    """The segment as the file has it; a line break inside a segment ended by `~` was a hard wrap."""
+    raw = text[segment.start : segment.end]
+    return raw if term == "\n" or "\n" not in raw else re.sub(r"\s*\n\s*", "", raw)
