@@ -351,12 +351,17 @@ def _isa_elements(text: str, start: int, sep: str) -> int | None:
     return pos + 2 if pos + 2 <= len(text) else None
 
 
-def _parse(text: str, pieces: list[tuple[int, int]], sep: str) -> Iterator[Segment | EnvelopeError | Delimiters]:
+def _parse(
+    text: str, pieces: list[tuple[int, int]], sep: str
+) -> Iterator[Segment | EnvelopeError | Delimiters | Unreadable]:
     """Hand pyx12 the interchange with a canonical ISA and one segment per line; keep the offsets.
 
     Yields the delimiters first, then each segment followed by the envelope errors pyx12 found on it."""
     isa_start, isa_end = pieces[0]
     values = text[isa_start + 4 : isa_end].split(sep)
+    if len(values) != len(ISA_WIDTHS):
+        yield Unreadable(isa_start, "the ISA segment does not have 16 elements")
+        return
     # Copying text collapses the ISA's space padding; pad every element back to its fixed width.
     isa = sep.join(
         ["ISA", *(v.strip().ljust(w)[:w] if w > 1 else v[:1] for v, w in zip(values, ISA_WIDTHS, strict=True))]
@@ -372,7 +377,15 @@ def _parse(text: str, pieces: list[tuple[int, int]], sep: str) -> Iterator[Segme
     reader = pyx12.x12file.X12Reader(io.StringIO(source))
     parsed = iter(reader)
     for position, (s, e) in enumerate(pieces, start=1):
-        seg = Segment(next(parsed), s, e)
+        try:
+            parsed_segment = next(parsed, None)
+        except (IndexError, KeyError):
+            # pyx12 trips over some broken envelopes (a GE without its GS) instead of reporting them.
+            parsed_segment = None
+        if parsed_segment is None:
+            yield Unreadable(s, "the envelope is broken at this segment")
+            return
+        seg = Segment(parsed_segment, s, e)
         yield seg
         for kind, code, *_ in reader.pop_errors():
             if kind != "seg":  # segment-level notes (trailing separators) are not envelope checks
@@ -405,7 +418,7 @@ def _envelope_error(kind: str, code: str, segment_id: str, position: int, offset
     return EnvelopeError(f"{kind} {code}", description, segment_id, position, offset)
 
 
-def _transactions(items: Iterator[Segment | EnvelopeError | Delimiters]) -> Iterator[Item]:
+def _transactions(items: Iterator[Segment | EnvelopeError | Delimiters | Unreadable]) -> Iterator[Item]:
     """Group the segments of 835 transaction sets into payer loops, claims and service lines."""
     envelope: list[Segment] = []  # ISA and GS: the start of every transaction set's header
     delimiters: Delimiters | None = None
@@ -416,7 +429,7 @@ def _transactions(items: Iterator[Segment | EnvelopeError | Delimiters]) -> Iter
         if isinstance(seg, Delimiters):
             delimiters = seg
             continue
-        if isinstance(seg, EnvelopeError):
+        if isinstance(seg, EnvelopeError | Unreadable):
             yield seg
             continue
         sid = seg.id

@@ -3,10 +3,12 @@ cases, each claim's own 835, the derived ids, and the refusals with their segmen
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from denialops_intake.domain.remittances import (
     Kind,
@@ -21,6 +23,8 @@ from denialops_intake.domain.remittances import (
 from denialops_intake.remittances import decode
 from denialops_router.domain.remittance import read_remittance
 from denialops_router.domain.text import make_doc
+from denialops_shared.contracts.cloudevents import MAX_EVENT_BYTES
+from denialops_shared.contracts.events import MAX_REMITTANCE_CHARS, RemittanceReceived
 from denialops_shared.remittance_rules import ROUTINE_ADJUSTMENTS, is_routine
 from denialops_shared.x12_835 import Adjustment, ClaimRead, iter_835, read_835
 from tests.unit.shared.test_x12_835 import DENIED, PAID, interchange
@@ -211,3 +215,42 @@ def test_binary_and_non_text_files_are_refused() -> None:
     with pytest.raises(MalformedRemittance, match="not ASCII"):
         decode(b"ISA*\xff\xfe")
     assert decode(b"\xef\xbb\xbfISA") == "ISA"
+
+
+def test_broken_envelopes_pyx12_trips_over_are_refused_not_crashed() -> None:
+    text = interchange(DENIED)
+    no_gs = text.replace("GS*HP*PAYERID*PAYEEID*20250411*2210*1*X*005010X221A1~", "")
+    assert "envelope is broken" in refusal(no_gs).message
+    short_isa = text.replace("*0*P*:~", "*P*:~", 1)
+    assert refusal(short_isa).message, "an ISA one element short is refused"
+
+
+def test_damaged_files_are_refused_or_read_never_crash() -> None:
+    """Random damage (a delimiter changed, dropped or added) ends in a refusal or a clean reading."""
+    rng = random.Random(17)
+    base = interchange(PAID + DENIED)
+    for _ in range(300):
+        chars = list(base)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars))
+            action = rng.randrange(3)
+            if action == 0:
+                chars[at] = rng.choice("*~:^|A0 \n")
+            elif action == 1:
+                del chars[at]
+            else:
+                chars.insert(at, rng.choice("*~:^|9 \n"))
+        damaged = "".join(chars)
+        try:
+            validate(damaged)
+        except MalformedRemittance:
+            continue
+        for item in claims("acme", damaged):
+            assert isinstance(item, SplitClaim | tuple)
+
+
+def test_a_remittance_event_is_bounded_to_one_kafka_record() -> None:
+    RemittanceReceived(tenant_id="acme", case_id="era-1", text="x" * MAX_REMITTANCE_CHARS)
+    with pytest.raises(ValidationError):
+        RemittanceReceived(tenant_id="acme", case_id="era-1", text="x" * (MAX_REMITTANCE_CHARS + 1))
+    assert MAX_REMITTANCE_CHARS < MAX_EVENT_BYTES
