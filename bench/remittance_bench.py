@@ -6,14 +6,18 @@ Writes a synthetic 835 (one interchange; of every 20 claims 14 paid with routine
 line denied, 3 denied outright, each with a patient, two service lines and their adjustments), then
 times, each with its peak of Python allocations (tracemalloc), the two passes intake makes: the check
 of every envelope (`validate`) and the split into one 835 per claim (`claims`), plus, for comparison,
-reading the whole file into lists (`read_835`). With --api-url (and DENIALOPS_API_KEY) it also uploads
-the file to a running intake (`POST /api/v1/remittances`) and times the answer: every case written.
+reading the whole file into lists (`read_835`). With --store it also runs intake's whole use case
+(`RemittanceIntake.receive`: check, split, and every case, document and run written with its events
+through the outbox) against a Kafka and FerretDB of the tests' own (`tests/infra.py`; the pipeline
+itself is not running); with --api-url (and DENIALOPS_API_KEY) it uploads the file to a running
+intake (`POST /api/v1/remittances`) and times the answer.
 Not a test: the figures go to stdout and bench/results/remittance.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import resource
@@ -105,9 +109,55 @@ def upload(api_url: str, data: bytes) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "cases_created": len(body["cases_created"])}
 
 
+async def store(text: str) -> dict[str, Any]:
+    """Intake's use case on a real database and broker: the time to the answer and the cases written."""
+    import uuid
+
+    from pymongo import AsyncMongoClient
+
+    from denialops_intake.remittances import RemittanceIntake
+    from denialops_intake.work import CaseWork
+    from denialops_shared.kafka import create_broker, ensure_topics
+    from denialops_shared.settings import ServiceSettings
+    from tests.infra import endpoints
+    from tests.integration.support import make_intake
+
+    with endpoints() as infra:
+        name = f"bench_remit_{uuid.uuid4().hex[:8]}"
+        settings = ServiceSettings(
+            service_name=name,
+            kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+            mongodb_uri=infra.mongodb_uri,
+            mongodb_database=name,
+        )
+        await ensure_topics(settings)
+        broker = create_broker(settings)
+        await broker.start()
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
+        try:
+            intake = make_intake(client[name], broker)
+            await intake.tenants.create_key("bench", "bench")
+            remittances = RemittanceIntake(intake, CaseWork(intake.repo, intake.today))
+            started = time.perf_counter()
+            outcome = await remittances.receive("bench", text.encode(), via="bench")
+            seconds = time.perf_counter() - started
+            return {
+                "seconds": round(seconds, 1),
+                "cases_created": len(outcome.cases_created),
+                "claims_skipped": len(outcome.claims_skipped),
+                "cases_per_second": round(len(outcome.cases_created) / seconds, 1),
+                "max_rss_mib": max_rss_mib(),
+            }
+        finally:
+            await broker.stop()
+            await client.drop_database(name)
+            await client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--store", action="store_true", help="also run intake's use case on a real database")
     parser.add_argument("--api-url", help="also upload to this intake (DENIALOPS_API_KEY must be set)")
     args = parser.parse_args()
     text = synthetic_835(args.claims)
@@ -117,6 +167,8 @@ def main() -> None:
     kinds, split_s = timed(lambda: split_all(text))
     # The high-water mark of the process after both passes, before anything traces or reads whole.
     report["max_rss_mib_after_both_passes"] = max_rss_mib()
+    if args.store:  # before anything traces allocations or reads the file whole, which raise the RSS mark
+        report["store"] = asyncio.run(store(text))
     report["validate"] = {"seconds": round(validate_s, 2), "peak_mib": traced_peak_mib(lambda: validate(text))}
     report["split"] = {"seconds": round(split_s, 2), "peak_mib": traced_peak_mib(lambda: split_all(text))}
     report["split"]["claims"] = dict(kinds)
