@@ -13,6 +13,7 @@ import httpx
 
 MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain"}
 REMITTANCE_SUFFIXES = (".835", ".edi", ".x12", ".era")
+REMITTANCE_TIMEOUT_SECONDS = 900.0
 TERMINAL = {"succeeded", "failed", "cancelled"}
 # Where `make up` writes the development tenant's key.
 API_KEY_FILE = Path(".local") / "api-key"
@@ -109,7 +110,9 @@ class IntakeClient:
     def submit_remittance(self, path: Path) -> dict[str, Any]:
         """Upload an 835 file: the intake answers with the cases its claims created or updated."""
         with path.open("rb") as handle:
-            return _check(self.http.post("/remittances", files={"file": (path.name, handle, "application/edi-x12")}))
+            files = {"file": (path.name, handle, "application/edi-x12")}
+            # Intake answers once every claim's case is written: minutes for a file of thousands of claims.
+            return _check(self.http.post("/remittances", files=files, timeout=REMITTANCE_TIMEOUT_SECONDS))
 
     def newest_task(self, case_id: str) -> str | None:
         tasks = _check(self.http.get(f"/cases/{case_id}"))["tasks"]
