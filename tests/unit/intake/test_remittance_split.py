@@ -110,15 +110,23 @@ def test_group_codes_remarks_and_several_envelopes_with_their_own_delimiters() -
     assert denial_codes(cr.text) == ["CR-45", "PR-1"]
 
 
-def test_reversal_and_correction_of_the_same_claim() -> None:
-    reversal, correction = split(fixture("reversal"))
-    assert isinstance(reversal, SplitClaim)
-    assert isinstance(correction, SplitClaim)
-    assert (reversal.kind, correction.kind) == (Kind.REVERSAL, Kind.DENIED)
-    assert reversal.key == correction.key
+def test_a_reversal_and_its_correction_are_one_claim_read_as_the_correction() -> None:
+    [corrected] = split(fixture("reversal"))
+    assert isinstance(corrected, SplitClaim)
+    assert corrected.kind is Kind.DENIED
+    [remittance] = read_835(corrected.text).remittances
+    assert [c.status for c in remittance.claims] == ["22", "4"], "both CLP loops, in one 835"
+    assert read_835(corrected.text).envelope_errors == []
+    assert denial_codes(corrected.text) == ["N54", "CO-50"], "the router reads the correction"
     [*_, first_denial] = split(fixture("mixed"))
     assert isinstance(first_denial, SplitClaim)
-    assert first_denial.key == correction.key, "the later file finds the first one's case"
+    assert first_denial.key == corrected.key, "the later file finds the first one's case"
+
+
+def test_a_reversal_alone_is_its_own_claim() -> None:
+    [reversal] = split(interchange(["CLP*ACCT-3*22*-2140.00*0*0*12*ICN-DEN-3*11*1", "CAS*CR*197*-2140.00"]))
+    assert isinstance(reversal, SplitClaim)
+    assert reversal.kind is Kind.REVERSAL
 
 
 @pytest.mark.parametrize(("group", "reason"), sorted(ROUTINE_ADJUSTMENTS))

@@ -170,7 +170,7 @@ class RemittanceIntake:
         else:
             # A reversal and correction, or a new denial of the same claim: read like a later letter.
             await self.intake.add_document(case, DocType.DENIAL_LETTER, data, text, document_id=document_id)
-        if case_id not in outcome.cases_updated:  # a reversal and its correction update one case
+        if case_id not in outcome.cases_updated:  # a claim twice in one file updates one case
             outcome.cases_updated.append(case_id)
 
 

@@ -122,13 +122,31 @@ def _only_whitespace(text: str, start: int, end: int) -> None:
 
 
 def claims(tenant_id: str, text: str) -> Iterator[SplitClaim | tuple[str, str]]:
-    """Each claim of a validated file: a SplitClaim, or (label, reason) for a claim that cannot have one."""
+    """Each claim of a validated file: a SplitClaim, or (label, reason) for a claim that cannot have one.
+
+    A reversal (CLP02 = 22) and its correction under the same CLP07, one after the other, are one claim:
+    one document, read as the correction."""
+    group: list[ClaimRead] = []
     for item in iter_835(text):
-        if isinstance(item, ClaimRead):
-            yield _split(tenant_id, text, item)
+        if not isinstance(item, ClaimRead):
+            continue
+        if group and _same_claim(group[-1], item):
+            group.append(item)
+            continue
+        if group:
+            yield _split(tenant_id, text, group)
+        group = [item]
+    if group:
+        yield _split(tenant_id, text, group)
 
 
-def _split(tenant_id: str, text: str, read: ClaimRead) -> SplitClaim | tuple[str, str]:
+def _same_claim(a: ClaimRead, b: ClaimRead) -> bool:
+    number = a.claim.payer_claim_number
+    return a.remittance is b.remittance and bool(number) and number == b.claim.payer_claim_number
+
+
+def _split(tenant_id: str, text: str, group: list[ClaimRead]) -> SplitClaim | tuple[str, str]:
+    read = next((r for r in reversed(group) if r.claim.status != REVERSAL_STATUS), group[0])
     claim = read.claim
     label = claim.payer_claim_number or claim.patient_control_number
     if not claim.payer_claim_number:
@@ -148,17 +166,17 @@ def _split(tenant_id: str, text: str, read: ClaimRead) -> SplitClaim | tuple[str
     key = f"{tenant_id}:{payer_key}:{claim.payer_claim_number}"
     remittance = read.remittance
     paid_on = remittance.payment_date or (remittance.production_date.date if remittance.production_date else None)
-    return SplitClaim(key, label, kind, claim.paid or Decimal(0), paid_on, standalone_835(text, read))
+    return SplitClaim(key, label, kind, claim.paid or Decimal(0), paid_on, standalone_835(text, group))
 
 
-def standalone_835(text: str, read: ClaimRead) -> str:
-    """The claim's 835: the envelope and header as the file has them, the CLP loop, and trailers that
-    count what this copy holds, in the file's own delimiters."""
-    remittance = read.remittance
+def standalone_835(text: str, group: list[ClaimRead]) -> str:
+    """The claim's 835: the envelope and header as the file has them, the CLP loop (a reversal's and its
+    correction's), and trailers that count what this copy holds, in the file's own delimiters."""
+    remittance = group[0].remittance
     delimiters = remittance.delimiters
     assert delimiters is not None  # set on every transaction set read from an interchange
     isa, gs, *header = remittance.header
-    body = [*header, *read.segments]  # ST first
+    body = [*header, *(s for read in group for s in read.segments)]  # ST first
     trailers = [
         f"SE{delimiters.element}{len(body) + 1}{delimiters.element}{remittance.segment.get('ST02')}",
         f"GE{delimiters.element}1{delimiters.element}{gs.get('GS06')}",
