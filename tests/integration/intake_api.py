@@ -19,6 +19,7 @@ from denialops_intake.auth import Authenticator
 from denialops_intake.errors import install_error_handlers
 from denialops_intake.handlers import Intake
 from denialops_intake.main import install_security
+from denialops_intake.remittances import RemittanceIntake
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.work import CaseWork
 from denialops_intake.work_api import build_work_router
@@ -104,12 +105,12 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert error["request_id"]
 
 
-async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
-    settings = IntakeSettings(INTAKE_RATE_LIMIT="100000/second")
+async def serve(intake: Intake, settings: IntakeSettings | None = None) -> tuple[FastAPI, dict[str, str]]:
+    settings = settings or IntakeSettings(INTAKE_RATE_LIMIT="100000/second")
     app = FastAPI()
     install_error_handlers(app)
     work = CaseWork(intake.repo, intake.today)
-    app.include_router(build_router(intake, settings, work))
+    app.include_router(build_router(intake, settings, work, RemittanceIntake(intake, work)))
     app.include_router(build_work_router(intake, work))
     install_security(app, Authenticator(intake.tenants), settings)
     keys = {tenant: (await intake.tenants.create_key(tenant, "it"))[1] for tenant in ("acme", "globex")}
@@ -117,8 +118,8 @@ async def serve(intake: Intake) -> tuple[FastAPI, dict[str, str]]:
 
 
 @contextlib.asynccontextmanager
-async def api_for(intake: Intake) -> AsyncIterator[Api]:
+async def api_for(intake: Intake, settings: IntakeSettings | None = None) -> AsyncIterator[Api]:
     """The API over `intake`, served in process, with a key for each of the tenants acme and globex."""
-    app, keys = await serve(intake)
+    app, keys = await serve(intake, settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
         yield Api(intake, client, keys)

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain"}
+REMITTANCE_SUFFIXES = (".835", ".edi", ".x12", ".era")
+REMITTANCE_TIMEOUT_SECONDS = 900.0
 TERMINAL = {"succeeded", "failed", "cancelled"}
 # Where `make up` writes the development tenant's key.
 API_KEY_FILE = Path(".local") / "api-key"
@@ -33,14 +35,25 @@ class CaseResult:
 
 
 def letter_files(target: Path) -> list[Path]:
-    """A file, or every letter in a folder once: the PDF where a PDF and a .txt share a stem."""
+    """A file, or every letter and 835 in a folder once: the PDF where a PDF and a .txt share a stem."""
     if target.is_file():
         return [target]
     chosen: dict[str, Path] = {}
     for path in sorted(target.iterdir()):
-        if path.suffix in MEDIA_TYPES and (path.suffix == ".pdf" or path.stem not in chosen):
+        if path.suffix in REMITTANCE_SUFFIXES:
+            chosen[path.name] = path
+        elif path.suffix in MEDIA_TYPES and (path.suffix == ".pdf" or path.stem not in chosen):
             chosen[path.stem] = path
-    return [chosen[stem] for stem in sorted(chosen)]
+    return [chosen[key] for key in sorted(chosen)]
+
+
+def is_remittance(path: Path) -> bool:
+    """An X12 835 file: by its suffix, or a text file that starts with an ISA segment."""
+    if path.suffix.lower() in REMITTANCE_SUFFIXES:
+        return True
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
 
 
 def api_key() -> str | None:
@@ -93,6 +106,17 @@ class IntakeClient:
                 )
             )
         return case["case_id"], upload["task_id"]
+
+    def submit_remittance(self, path: Path) -> dict[str, Any]:
+        """Upload an 835 file: the intake answers with the cases its claims created or updated."""
+        with path.open("rb") as handle:
+            files = {"file": (path.name, handle, "application/edi-x12")}
+            # Intake answers once every claim's case is written: minutes for a file of thousands of claims.
+            return _check(self.http.post("/remittances", files=files, timeout=REMITTANCE_TIMEOUT_SECONDS))
+
+    def newest_task(self, case_id: str) -> str | None:
+        tasks = _check(self.http.get(f"/cases/{case_id}"))["tasks"]
+        return str(tasks[0]["task_id"]) if tasks else None
 
     def task(self, task_id: str) -> dict[str, Any]:
         return _check(self.http.get(f"/tasks/{task_id}"))

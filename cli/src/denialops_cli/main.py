@@ -15,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from denialops_cli import dlq, keys, status, watch
-from denialops_cli.client import ApiError, CaseResult, IntakeClient, letter_files
+from denialops_cli.client import ApiError, CaseResult, IntakeClient, is_remittance, letter_files
 from denialops_cli.evaluation import evaluate, evaluation_json, format_evaluation, run_folder
 from denialops_llm_worker.pipeline import generate
 from denialops_shared.contracts.artifacts import CaseFacts, RouteDecision
@@ -31,21 +31,38 @@ ApiUrl = Annotated[str, typer.Option(envvar="DENIALOPS_API_URL", help="Base URL 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 
 
-def _process(client: IntakeClient, path: Path) -> CaseResult:
+def _process(client: IntakeClient, path: Path) -> list[CaseResult]:
+    if is_remittance(path):
+        return _process_remittance(client, path)
     case_id, task_id = client.submit(path)
-    return client.result(path, case_id, client.wait(task_id))
+    return [client.result(path, case_id, client.wait(task_id))]
+
+
+def _process_remittance(client: IntakeClient, path: Path) -> list[CaseResult]:
+    """An 835: one row per case its claims created or updated, each once its newest run has finished."""
+    answer = client.submit_remittance(path)
+    created, updated, skipped = answer["cases_created"], answer["cases_updated"], answer["claims_skipped"]
+    console.print(
+        f"{path.name}: {len(created)} case(s) created, {len(updated)} updated, {len(skipped)} claim(s) skipped"
+    )
+    results = []
+    for case_id in created + updated:
+        task_id = client.newest_task(case_id)
+        if task_id is not None:
+            results.append(client.result(Path(f"{path.name} ({case_id})"), case_id, client.wait(task_id)))
+    return results
 
 
 def _submit_all(api_url: str, target: Path, concurrency: int) -> list[CaseResult]:
     files = letter_files(target)
     if not files:
-        raise typer.BadParameter(f"no .txt or .pdf letters in {target}")
+        raise typer.BadParameter(f"no .txt or .pdf letters or .835 remittances in {target}")
     results: list[CaseResult] = []
     with IntakeClient(api_url) as client, Progress(console=console, transient=True) as progress:
-        bar = progress.add_task("cases", total=len(files))
+        bar = progress.add_task("files", total=len(files))
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            for result in pool.map(lambda p: _process(client, p), files):
-                results.append(result)
+            for found in pool.map(lambda p: _process(client, p), files):
+                results.extend(found)
                 progress.advance(bar)
     return results
 
@@ -59,11 +76,15 @@ def _table(results: list[CaseResult]) -> Table:
 
 @app.command()
 def submit(
-    target: Annotated[Path, typer.Argument(exists=True, help="A letter (.txt/.pdf) or a folder of letters.")],
+    target: Annotated[
+        Path,
+        typer.Argument(exists=True, help="A letter (.txt/.pdf), an X12 835 remittance (.835), or a folder of them."),
+    ],
     api_url: ApiUrl = DEFAULT_API_URL,
     concurrency: Annotated[int, typer.Option(min=1, max=64)] = 4,
 ) -> None:
-    """Submit letters as new cases, wait for their runs, and print a summary table."""
+    """Submit letters as new cases and 835 remittances (one case per claim that needs work), wait for their
+    runs, and print a summary table."""
     try:
         results = _submit_all(api_url, target, concurrency)
     except ApiError as exc:

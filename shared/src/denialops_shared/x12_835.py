@@ -7,14 +7,18 @@ and read by pyx12's `X12Reader`, which takes the delimiters from the ISA and che
 segment keeps its offsets in the original text, so a fact read from it can cite the segment as evidence.
 
 Only the reading lives here (no choice of claim, no case facts): the router makes one case of a
-document, intake may later make one case per claim.
+document, intake makes one case per claim of an uploaded file. `iter_835` streams: a claim is handed
+over as soon as its loop ends and then dropped, so a 10,000-claim file is read in memory bounded by the
+text plus one claim; `read_835` collects the same items into lists.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -23,11 +27,20 @@ import pyx12.segment
 import pyx12.x12file
 
 # Widths of ISA01..ISA16: the ISA is fixed-width, 106 characters with its terminator.
-_ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 # `ISA` + the element separator + the two-digit authorization qualifier, then the same separator again.
 _ISA_START = re.compile(r"ISA([^\w\s])\d\d\1")
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 _TERMINATORS = "~\x1c\x1d\x1e\x1f"
+
+
+@functools.cache
+def _ref_index(ref: str) -> tuple[int, int | None]:
+    """`CLP07` -> (6, None), `SVC01-2` -> (0, 1): zero-based element and component indexes."""
+    m = re.fullmatch(r"[A-Z][A-Z0-9]{1,2}(\d\d)(?:-(\d+))?", ref)
+    if m is None:
+        raise ValueError(f"not a reference designator: {ref}")
+    return int(m[1]) - 1, int(m[2]) - 1 if m[2] else None
 
 
 @dataclass(frozen=True)
@@ -43,8 +56,20 @@ class Segment:
         return str(self.parsed.get_seg_id())
 
     def get(self, ref: str) -> str:
-        """The element (`CLP07`) or component (`SVC01-2`) by reference designator; `""` when absent."""
-        value = self.parsed.get_value(ref)
+        """The element (`CLP07`) or component (`SVC01-2`) by reference designator; `""` when absent.
+
+        As pyx12's `get_value`, with the designator's indexes parsed once (pyx12 parses a path per call,
+        most of the time of a large file)."""
+        element, component = _ref_index(ref)
+        elements = self.parsed.elements
+        if element >= len(elements):
+            return ""
+        found = elements[element]
+        if component is not None:
+            if component >= len(found):
+                return ""
+            found = found[component]
+        value = found.format()
         return value.strip() if isinstance(value, str) else ""
 
     def amount(self, ref: str) -> Decimal | None:
@@ -144,19 +169,79 @@ class Claim:
         return next((p for p in self.parties if p.role == role), None)
 
 
+@dataclass(frozen=True)
+class ProviderAdjustment:
+    """One adjustment of a PLB segment: provider-level (a recoupment, interest, a levy), not a claim's."""
+
+    provider_id: str  # PLB01
+    fiscal_period: dt.date | None  # PLB02
+    reason: str  # PLB03-1: WO overpayment recovery, L6 interest, FB forwarding balance, ...
+    reference: str  # PLB03-2: often the claim the recoupment is about
+    amount: Decimal | None
+    segment: Segment
+
+
 @dataclass
 class Remittance:
     """One ST*835 transaction set."""
 
     segment: Segment  # the ST
+    # ISA, GS, ST and the header and party loops before the first claim: what a claim needs to stand alone.
+    header: list[Segment] = field(default_factory=list)
+    delimiters: Delimiters | None = None
     production_date: DatedSegment | None = None  # DTM*405
     payment_date: dt.date | None = None  # BPR16
     parties: list[Party] = field(default_factory=list)  # N1 loops: PR payer, PE payee
     contacts: list[Contact] = field(default_factory=list)  # PER in the payer loop
     claims: list[Claim] = field(default_factory=list)
+    provider_adjustments: list[ProviderAdjustment] = field(default_factory=list)
 
     def party(self, role: str) -> Party | None:
         return next((p for p in self.parties if p.role == role), None)
+
+
+@dataclass(frozen=True)
+class Delimiters:
+    element: str
+    component: str
+    terminator: str  # "\n" when the file ends segments at line breaks
+
+
+@dataclass(frozen=True)
+class ClaimRead:
+    """A claim whose loop has ended, with its remittance (header and parties; `claims` not collected)."""
+
+    remittance: Remittance
+    claim: Claim
+    segments: list[Segment]  # the CLP loop, CLP first
+
+
+@dataclass(frozen=True)
+class RemittanceRead:
+    """A transaction set whose SE was read: its provider-level adjustments are complete."""
+
+    remittance: Remittance
+
+
+@dataclass(frozen=True)
+class EnvelopeError:
+    """An envelope check pyx12 failed (counts, control numbers, a missing trailer), where it failed.
+
+    `description` is ours, naming the element, never quoting the data."""
+
+    code: str  # pyx12's level and code: `st 4` (SE01 count), `gs 5` (GE01), `isa 021` (IEA01), ...
+    description: str
+    segment_id: str
+    position: int  # 1-based segment number within the interchange (the ISA is 1)
+    offset: int  # of the segment in the text
+
+
+@dataclass(frozen=True)
+class InterchangeRead:
+    """Where an interchange lay in the text (ISA through IEA, or as far as it was read)."""
+
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -170,30 +255,48 @@ class Unreadable:
 @dataclass
 class Reading:
     remittances: list[Remittance] = field(default_factory=list)
-    # Envelope problems pyx12 reported (control numbers, counts): codes only, as they quote no data.
-    envelope_errors: list[str] = field(default_factory=list)
+    envelope_errors: list[EnvelopeError] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
+
+
+def has_interchange(text: str) -> bool:
+    return _ISA_START.search(text) is not None
+
+
+Item = ClaimRead | RemittanceRead | EnvelopeError | Unreadable | InterchangeRead
 
 
 def read_835(text: str) -> Reading:
     """Every 835 transaction in every interchange found in `text`."""
     reading = Reading()
+    for item in iter_835(text):
+        if isinstance(item, ClaimRead):
+            item.remittance.claims.append(item.claim)
+        elif isinstance(item, RemittanceRead):
+            reading.remittances.append(item.remittance)
+        elif isinstance(item, EnvelopeError):
+            reading.envelope_errors.append(item)
+        elif isinstance(item, Unreadable):
+            reading.unreadable.append(item)
+    return reading
+
+
+def iter_835(text: str) -> Iterator[Item]:
+    """The interchanges of `text` as a stream: each claim when its loop ends, each transaction set at its
+    SE (or where the interchange stops), envelope errors where pyx12 found them."""
     pos = 0
     while (m := _ISA_START.search(text, pos)) is not None:
         pieces, end = _interchange(text, m.start(), m.group(1))
         pos = max(end, m.end())
         if not pieces:
-            reading.unreadable.append(Unreadable(m.start(), "the ISA segment is incomplete"))
+            yield Unreadable(m.start(), "the ISA segment is incomplete")
             continue
+        yield InterchangeRead(m.start(), pieces[-1][1])
         try:
-            segments, errors = _parse(text, pieces, m.group(1))
+            yield from _transactions(_parse(text, pieces, m.group(1)))
         except pyx12.errors.X12Error as exc:
             # Only the kind of failure is kept: pyx12's messages quote the segment, which may be PHI.
-            reading.unreadable.append(Unreadable(m.start(), f"pyx12 could not read the interchange ({_kind(exc)})"))
-            continue
-        reading.envelope_errors.extend(errors)
-        reading.remittances.extend(_transactions(segments))
-    return reading
+            yield Unreadable(m.start(), f"pyx12 could not read the interchange ({_kind(exc)})")
 
 
 def _kind(exc: Exception) -> str:
@@ -239,7 +342,7 @@ def _interchange(text: str, start: int, sep: str) -> tuple[list[tuple[int, int]]
 def _isa_elements(text: str, start: int, sep: str) -> int | None:
     """Offset just past ISA16 (the component separator), or None when the ISA is cut short."""
     pos = start + 3
-    for width in _ISA_WIDTHS[:-1]:
+    for width in ISA_WIDTHS[:-1]:
         nxt = text.find(sep, pos + 1, pos + 1 + width + 40)
         if nxt < 0:
             return None
@@ -248,61 +351,154 @@ def _isa_elements(text: str, start: int, sep: str) -> int | None:
     return pos + 2 if pos + 2 <= len(text) else None
 
 
-def _parse(text: str, pieces: list[tuple[int, int]], sep: str) -> tuple[list[Segment], list[str]]:
-    """Hand pyx12 the interchange with a canonical ISA and one segment per line; keep the offsets."""
+def _parse(
+    text: str, pieces: list[tuple[int, int]], sep: str
+) -> Iterator[Segment | EnvelopeError | Delimiters | Unreadable]:
+    """Hand pyx12 the interchange with a canonical ISA and one segment per line; keep the offsets.
+
+    Yields the delimiters first, then each segment followed by the envelope errors pyx12 found on it."""
     isa_start, isa_end = pieces[0]
     values = text[isa_start + 4 : isa_end].split(sep)
+    if len(values) != len(ISA_WIDTHS):
+        yield Unreadable(isa_start, "the ISA segment does not have 16 elements")
+        return
     # Copying text collapses the ISA's space padding; pad every element back to its fixed width.
     isa = sep.join(
-        ["ISA", *(v.strip().ljust(w)[:w] if w > 1 else v[:1] for v, w in zip(values, _ISA_WIDTHS, strict=True))]
+        ["ISA", *(v.strip().ljust(w)[:w] if w > 1 else v[:1] for v, w in zip(values, ISA_WIDTHS, strict=True))]
     )
     # A line break inside a segment is a hard wrap: rejoin it without the break.
     body = [re.sub(r"\s*\n\s*", "", text[s:e]) for s, e in pieces[1:]]
     # Any terminator the data does not contain will do: pyx12 reads it from the ISA's last character.
     term = next((c for c in _TERMINATORS if c not in (sep, isa[-1]) and not any(c in b for b in body)), "~")
     source = term.join([isa, *body]) + term
+    del body
+    original_term = text[isa_end] if isa_end < len(text) and not text[isa_end].isspace() else "\n"
+    yield Delimiters(sep, isa[-1], original_term)
     reader = pyx12.x12file.X12Reader(io.StringIO(source))
-    segments = [Segment(parsed, s, e) for parsed, (s, e) in zip(reader, pieces, strict=True)]
-    errors = [f"{kind} {code}" for kind, code, *_ in reader.pop_errors()]
-    return segments, errors
+    parsed = iter(reader)
+    for position, (s, e) in enumerate(pieces, start=1):
+        try:
+            parsed_segment = next(parsed, None)
+        except (IndexError, KeyError):
+            # pyx12 trips over some broken envelopes (a GE without its GS) instead of reporting them.
+            parsed_segment = None
+        if parsed_segment is None:
+            yield Unreadable(s, "the envelope is broken at this segment")
+            return
+        seg = Segment(parsed_segment, s, e)
+        yield seg
+        for kind, code, *_ in reader.pop_errors():
+            if kind != "seg":  # segment-level notes (trailing separators) are not envelope checks
+                yield _envelope_error(kind, code, seg.id, position, s)
+    reader.cleanup()
+    for kind, code, *_ in reader.pop_errors():
+        yield _envelope_error(kind, code, "", len(pieces) + 1, pieces[-1][1])
 
 
-def _transactions(segments: list[Segment]) -> list[Remittance]:
+# What each envelope check of pyx12 means, in words that quote no data.
+_ENVELOPE_CHECKS = {
+    ("st", "2"): "the transaction set has no SE trailer",
+    ("st", "3"): "SE02 does not match the ST02 control number",
+    ("st", "4"): "SE01 does not count the transaction set's segments",
+    ("st", "23"): "ST02 repeats another transaction set's control number",
+    ("gs", "3"): "the functional group has no GE trailer",
+    ("gs", "4"): "GE02 does not match the GS06 control number",
+    ("gs", "5"): "GE01 does not count the group's transaction sets",
+    ("gs", "6"): "GS06 repeats another group's control number",
+    ("isa", "001"): "IEA02 does not match the ISA13 control number",
+    ("isa", "021"): "IEA01 does not count the interchange's functional groups",
+    ("isa", "023"): "the interchange has no IEA trailer",
+    ("isa", "024"): "a functional group is not terminated before IEA",
+    ("isa", "025"): "ISA13 repeats another interchange's control number",
+}
+
+
+def _envelope_error(kind: str, code: str, segment_id: str, position: int, offset: int) -> EnvelopeError:
+    description = _ENVELOPE_CHECKS.get((kind, code), f"envelope check {kind} {code} failed")
+    return EnvelopeError(f"{kind} {code}", description, segment_id, position, offset)
+
+
+def _transactions(items: Iterator[Segment | EnvelopeError | Delimiters | Unreadable]) -> Iterator[Item]:
     """Group the segments of 835 transaction sets into payer loops, claims and service lines."""
-    out: list[Remittance] = []
+    envelope: list[Segment] = []  # ISA and GS: the start of every transaction set's header
+    delimiters: Delimiters | None = None
     current: Remittance | None = None
-    claim: Claim | None = None
+    claim: ClaimRead | None = None
     line: ServiceLine | None = None
-    for seg in segments:
+    for seg in items:
+        if isinstance(seg, Delimiters):
+            delimiters = seg
+            continue
+        if isinstance(seg, EnvelopeError | Unreadable):
+            yield seg
+            continue
         sid = seg.id
-        if sid == "ST":
-            current = Remittance(seg) if seg.get("ST01") == "835" else None
+        ends_claim = sid in ("CLP", "LX", "PLB", "SE", "GE", "IEA", "ST")
+        if claim is not None and ends_claim:
+            yield claim
             claim = line = None
+        if sid in ("ISA", "GS"):
+            envelope = [envelope[0], seg] if sid == "GS" and envelope else [seg]
+            continue
+        if sid == "ST":
             if current is not None:
-                out.append(current)
+                yield RemittanceRead(current)
+            current = (
+                Remittance(seg, header=[*envelope, seg], delimiters=delimiters) if seg.get("ST01") == "835" else None
+            )
             continue
         if current is None:
             continue
         if sid == "SE":
-            current = claim = line = None
-        elif sid == "BPR":
-            current.payment_date = seg.date("BPR16")
-        elif sid == "DTM" and claim is None:
-            dated = _dated(seg)
-            if dated and dated.qualifier == "405":
-                current.production_date = dated
-        elif sid == "N1":
-            current.parties.append(_n1(seg))
-        elif sid == "PER" and claim is None:
-            current.contacts.append(_per(seg))
+            yield RemittanceRead(current)
+            current = None
         elif sid == "CLP":
-            claim = _clp(seg)
-            line = None
-            current.claims.append(claim)
+            claim = ClaimRead(current, _clp(seg), [seg])
         elif sid == "PLB":
-            claim = line = None
+            current.provider_adjustments.extend(_plb(seg))
         elif claim is not None:
-            line = _claim_segment(claim, line, seg)
+            claim.segments.append(seg)
+            line = _claim_segment(claim.claim, line, seg)
+        elif sid != "LX":
+            _header_segment(current, seg)
+    if claim is not None:
+        yield claim
+    if current is not None:
+        yield RemittanceRead(current)
+
+
+def _header_segment(remittance: Remittance, seg: Segment) -> None:
+    """A segment before the first claim: kept for the claim's own copy, and read where it is a fact."""
+    remittance.header.append(seg)
+    sid = seg.id
+    if sid == "BPR":
+        remittance.payment_date = seg.date("BPR16")
+    elif sid == "DTM":
+        dated = _dated(seg)
+        if dated and dated.qualifier == "405":
+            remittance.production_date = dated
+    elif sid == "N1":
+        remittance.parties.append(_n1(seg))
+    elif sid == "PER":
+        remittance.contacts.append(_per(seg))
+
+
+def _plb(seg: Segment) -> list[ProviderAdjustment]:
+    """PLB01 provider, PLB02 fiscal period end, then up to six (reason:reference, amount) pairs."""
+    out = []
+    for first in range(3, 15, 2):
+        reason = seg.get(f"PLB{first:02d}-1") or seg.get(f"PLB{first:02d}")
+        if reason:
+            out.append(
+                ProviderAdjustment(
+                    provider_id=seg.get("PLB01"),
+                    fiscal_period=seg.date("PLB02"),
+                    reason=reason,
+                    reference=seg.get(f"PLB{first:02d}-2"),
+                    amount=seg.amount(f"PLB{first + 1:02d}"),
+                    segment=seg,
+                )
+            )
     return out
 
 

@@ -126,7 +126,7 @@ def test_envelope_errors_are_codes_without_data() -> None:
     reading = read_835(edi)
     assert reading.remittances
     assert reading.envelope_errors
-    assert not any("FAIRWEATHER" in e for e in reading.envelope_errors)
+    assert not any("FAIRWEATHER" in e.description for e in reading.envelope_errors)
 
 
 def test_unknown_version_is_reported_not_guessed() -> None:

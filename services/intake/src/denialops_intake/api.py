@@ -16,9 +16,11 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
+from denialops_intake.domain.remittances import MalformedRemittance
 from denialops_intake.errors import ApiError, request_id_of
 from denialops_intake.handlers import DocumentTooLarge, Intake, NotFound, stage_progress
 from denialops_intake.progress import task_updates
+from denialops_intake.remittances import RemittanceIntake
 from denialops_intake.settings import IntakeSettings
 from denialops_intake.text_extraction import UnreadableDocument, extract_pages, sniff_media_type
 from denialops_intake.work import CaseWork
@@ -126,7 +128,7 @@ def current_tenant(connection: HTTPConnection) -> str:
 Tenant = Annotated[str, Depends(current_tenant)]
 
 
-def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork) -> APIRouter:
+def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remittances: RemittanceIntake) -> APIRouter:
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_tenant)], responses=ERROR_RESPONSES)
 
     async def tenant_case(case_id: str, tenant_id: Tenant) -> Document:
@@ -190,6 +192,21 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork) -> AP
         except DocumentTooLarge as exc:
             raise ApiError(413, "document_too_large", "the document's text is too large") from exc
         return {**_document_view(doc), "case_id": case["_id"], "task_id": run_id}
+
+    @router.post("/remittances", status_code=201, tags=["remittances"])
+    async def upload_remittance(
+        tenant_id: Tenant,
+        file: Annotated[UploadFile, File(description="An X12 835 file (one or more ISA...IEA interchanges)")],
+    ) -> dict[str, Any]:
+        """One case per claim that needs work (denied, or adjusted other than routinely); a later 835 of a
+        claim updates its case; the same file twice creates nothing. A malformed file is refused whole
+        (422, with the segment's position) and nothing is written."""
+        data = await _read_bounded(file, settings.max_remittance_bytes)
+        try:
+            outcome = await remittances.receive(tenant_id, data, via="http")
+        except MalformedRemittance as exc:
+            raise ApiError(422, "malformed_remittance", exc.where()) from exc
+        return outcome.view()
 
     @router.get("/cases/{case_id}/documents/{document_id}/text", tags=["documents"])
     async def document_text(case: TenantCase, document_id: str, tenant_id: Tenant) -> dict[str, Any]:

@@ -113,24 +113,43 @@ class Intake:
 
     # -- commands from HTTP ---------------------------------------------------------------------
 
-    async def create_case(self, tenant_id: str, mode: Mode, auto_run: bool, user_context: dict[str, str]) -> Document:
-        case_id = new_id("case")
+    async def create_case(
+        self,
+        tenant_id: str,
+        mode: Mode,
+        auto_run: bool,
+        user_context: dict[str, str],
+        *,
+        case_id: str | None = None,
+        source: str = "api",
+    ) -> Document:
+        """A new case; with `case_id` (derived, as a remittance's claim has) an existing case is returned."""
+        case_id = case_id or new_id("case")
         body = CaseCreated(
-            tenant_id=tenant_id, case_id=case_id, mode=mode, auto_run=auto_run, user_context=user_context
+            tenant_id=tenant_id,
+            case_id=case_id,
+            mode=mode,
+            auto_run=auto_run,
+            user_context=user_context,
+            source=source,
         )
         doc = _case_document(body, created_at=now())
         events = [encode(Topic.CASE_CREATED, body, source=SOURCE)]
-        await self.repo.insert_with_events(self.repo.cases, doc, events)
+        if not await self.repo.insert_with_events(self.repo.cases, doc, events):
+            existing = await self.repo.get_case(tenant_id, case_id)
+            if existing is None:
+                raise Conflict("the case id is taken")
+            return existing
         self.case_outbox.flush_soon(case_id, events)
         return doc
 
     async def add_document(
-        self, case: Document, doc_type: DocType, data: bytes, text: ExtractedText
+        self, case: Document, doc_type: DocType, data: bytes, text: ExtractedText, *, document_id: str | None = None
     ) -> tuple[Document, str | None]:
         """Store the document on `case` (read for its tenant) and publish `document.added`; returns the
         document and the auto-run id if one starts."""
         tenant_id, case_id = case["tenant_id"], case["_id"]
-        document_id = new_id("doc")
+        document_id = document_id or new_id("doc")
         body = DocumentAdded(
             tenant_id=tenant_id,
             case_id=case_id,

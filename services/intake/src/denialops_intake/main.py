@@ -13,6 +13,7 @@ from denialops_intake.handlers import Intake, utc_today
 from denialops_intake.middleware import Authentication, BodyLimit, RequestContext, RequestLimit, SecurityHeaders
 from denialops_intake.ratelimit import TenantRateLimiter
 from denialops_intake.reminders import ReminderSweep
+from denialops_intake.remittances import RemittanceIntake
 from denialops_intake.repository import IntakeRepository
 from denialops_intake.sessions import SessionStore
 from denialops_intake.settings import IntakeSettings
@@ -45,7 +46,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     )
     work = CaseWork(repo, today)
     reminders = ReminderSweep(repo, tenants, intake.case_outbox, today, settings.reminder_sweep_seconds)
-    consumers.register(ctx.broker, settings.consumer_options, intake)
+    remittances = RemittanceIntake(intake, work)
+    consumers.register(ctx.broker, settings.consumer_options, intake, remittances)
 
     async def create_indexes(_: ServiceContext) -> None:
         await repo.create_indexes()
@@ -66,7 +68,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         ],
     )
     install_error_handlers(app)
-    app.include_router(build_router(intake, settings, work))
+    app.include_router(build_router(intake, settings, work, remittances))
     app.include_router(build_work_router(intake, work))
     app.include_router(build_summary_router(repo, settings.llm, completer))
     install_web(app, sessions)
@@ -84,7 +86,12 @@ def install_security(app: FastAPI, authenticator: Authenticator, settings: Intak
     # Multipart framing around the file: boundaries, part headers and the doc_type field.
     upload_limit = settings.max_upload_bytes + 64 * 1024
     app.add_middleware(
-        BodyLimit, default_limit=settings.max_json_bytes, limits=[(r"/api/v1/cases/[^/]+/documents", upload_limit)]
+        BodyLimit,
+        default_limit=settings.max_json_bytes,
+        limits=[
+            (r"/api/v1/cases/[^/]+/documents", upload_limit),
+            (r"/api/v1/remittances", settings.max_remittance_bytes + 64 * 1024),
+        ],
     )
     app.add_middleware(Authentication, authenticator=authenticator, limiter=TenantRateLimiter(settings.rate_limit))
     app.add_middleware(RequestLimit, limit=settings.max_requests_in_flight, streams=STREAMS)

@@ -52,3 +52,11 @@ DEADLINE_REMINDERS = counter(
 REMINDER_SWEEP_FAILURES = counter(
     "denialops_reminder_sweep_failures_total", "Reminder sweeps that failed (retried at the next interval)."
 )
+REMITTANCE_CLAIMS = counter(
+    "denialops_remittance_claims_total",
+    "Claims of received 835 remittances, by what became of them (created, updated, skipped).",
+    ["outcome"],
+)
+REMITTANCES_REFUSED = counter(
+    "denialops_remittances_refused_total", "835 files refused as malformed, by the way they came in.", ["via"]
+)

@@ -38,6 +38,7 @@ class IntakeRepository:
         self.runs: AsyncCollection[Document] = db["runs"]
         self.artifacts: AsyncCollection[Document] = db["artifacts"]
         self._db = db
+        self.remittances: AsyncCollection[Document] = db["remittances"]
 
     async def create_indexes(self) -> None:
         await self.cases.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING)])
@@ -78,6 +79,10 @@ class IntakeRepository:
                 {"$addToSet": links, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
                 upsert=True,
             )
+
+    async def save_remittance(self, remittance: Document) -> None:
+        """A received 835 file's summary (by `_id`: the same file again changes nothing)."""
+        await self.remittances.update_one({"_id": remittance["_id"]}, {"$setOnInsert": remittance}, upsert=True)
 
     # -- projections of consumed events ------------------------------------------------------------
 

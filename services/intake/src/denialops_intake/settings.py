@@ -21,6 +21,8 @@ class IntakeSettings(ServiceSettings):
         validation_alias="INTAKE_MONGODB_DATABASE",
     )
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # An 835 file (POST /remittances): 10,000 claims are about 6 MB.
+    max_remittance_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     # Every body that is not an upload (JSON) is at most this large.
     max_json_bytes: int = Field(default=64 * 1024, ge=1024)
     max_pdf_pages: int = Field(default=50, ge=1)

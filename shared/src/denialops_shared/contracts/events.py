@@ -186,6 +186,20 @@ class DeadlineMissed(EventBody):
     days_overdue: int = Field(ge=1)
 
 
+# An 835 travels whole in one Kafka record: its text stays under the record limit (MAX_EVENT_BYTES).
+MAX_REMITTANCE_CHARS: Final = 850 * 1024
+
+
+class RemittanceReceived(EventBody):
+    """An X12 835 file from an upstream system (a clearinghouse feed), to be split by claim like an upload.
+
+    `case_id` is only the Kafka key here: the sender's id for the file (intake derives one case per claim
+    that needs work). A file too large for one record is refused; send it in parts (one per ST...SE) or
+    upload it over HTTP."""
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REMITTANCE_CHARS)]
+
+
 def auto_run_id(case_id: str) -> str:
     """The id of the run a case starts by itself; derived, so every service agrees on it."""
     return "run-" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"denialops:auto-run:{case_id}"))
@@ -219,6 +233,7 @@ EVENT_MODELS: dict[Topic, type[EventBody]] = {
     Topic.STAGE_COMPLETED: StageCompleted,
     Topic.DEADLINE_APPROACHING: DeadlineApproaching,
     Topic.DEADLINE_MISSED: DeadlineMissed,
+    Topic.REMITTANCE_RECEIVED: RemittanceReceived,
 }
 
 

@@ -11,6 +11,7 @@ class Topic(StrEnum):
     STAGE_COMPLETED = "stage.completed"
     DEADLINE_APPROACHING = "deadline.approaching"
     DEADLINE_MISSED = "deadline.missed"
+    REMITTANCE_RECEIVED = "remittance.received"
 
     @property
     def dead_letter(self) -> str:

@@ -17,13 +17,9 @@ from denialops_router.domain.carc_table import carc_info, rarc_info
 from denialops_router.domain.person_names import display_name
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import Contact, DenialCode
+from denialops_shared.remittance_rules import REVERSAL_STATUS, adjustments, is_denied, non_routine
 from denialops_shared.x12_835 import Adjustment, Claim, Party, Remittance, Segment, read_835
 
-# Adjustments every paid claim carries (contractual write-down, deductible, coinsurance, copay,
-# sequestration): they do not make a line denied.
-_ROUTINE = frozenset({("CO", "45"), ("PR", "1"), ("PR", "2"), ("PR", "3"), ("CO", "253")})
-_DENIED_STATUS = "4"
-_REVERSAL_STATUS = "22"
 # Member identification (MI), HIPAA individual id (II), Medicare HIC (HN), Medicaid recipient (C).
 _MEMBER_ID_QUALIFIERS = frozenset({"MI", "II", "HN", "C"})
 # Contact functions for the payer's claims office; BL is the EDI/technical help desk.
@@ -119,21 +115,11 @@ def _denied_claim(remittances: Sequence[Remittance]) -> tuple[Remittance, Claim]
 
 
 def _denial_rank(claim: Claim) -> int:
-    if claim.status == _REVERSAL_STATUS:
+    if claim.status == REVERSAL_STATUS:
         return 0
-    if claim.status == _DENIED_STATUS or (claim.paid == 0 and (claim.charge or 0) > 0):
+    if is_denied(claim):
         return 3
-    return 2 if any(not _routine(a) for a in _adjustments(claim)) else 1
-
-
-def _routine(adjustment: Adjustment) -> bool:
-    return (adjustment.group, adjustment.reason) in _ROUTINE
-
-
-def _adjustments(claim: Claim) -> list[Adjustment]:
-    """Claim-level and line-level adjustments in the order the segments appear."""
-    found = claim.adjustments + [a for line in claim.lines for a in line.adjustments]
-    return sorted(found, key=lambda a: a.segment.start)
+    return 2 if non_routine(claim) else 1
 
 
 def _person(party: Party) -> str:
@@ -199,7 +185,7 @@ def _put_codes(claim: Claim, put: _Put) -> None:
     for kind, codes in by_kind.items():
         put(kind, list(codes), [segs[0] for segs in codes.values()])
     mentions: dict[str, tuple[DenialCode, Segment]] = {}
-    for adjustment in _adjustments(claim):
+    for adjustment in adjustments(claim):
         code = _carc(adjustment)
         mentions.setdefault(code.code, (code, adjustment.segment))
     remarks = claim.remarks + [r for line in claim.lines for r in line.remarks]
