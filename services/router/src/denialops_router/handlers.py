@@ -215,7 +215,6 @@ def _letter_of(run_id: str, case: Document, letters: list[Document]) -> Document
     return letters[0] if run_id == auto_run_id(case["_id"]) else letters[-1]
 
 
-
 def _route_of(stages: list[StageCompleted]) -> str:
     route = next(a.content for s in stages if s.stage is Stage.ROUTE for a in s.artifacts if a.name == "route.json")
     return str(orjson.loads(route)["route"])

@@ -50,6 +50,8 @@ Money = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
+
+
 class Regime(StrEnum):
     """The programme whose appeal rules govern the case (README, "Deadline engine")."""
 
