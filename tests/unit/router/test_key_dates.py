@@ -194,3 +194,13 @@ def test_a_tall_letterhead_pushes_the_date_down() -> None:
 def test_letter_date_label_spellings(label: str) -> None:
     letter = f"ACME PLAN\nPrinted: 04/30/2025\n{label}: 04/21/2025\nDate of service: 03/28/2025\n"
     assert key_dates(letter) == (D(2025, 3, 28), D(2025, 4, 21))
+
+
+def test_a_table_row_near_the_top_is_no_heading_date() -> None:
+    letter = (
+        "ACME PLAN - EXPLANATION OF BENEFITS\n\n"
+        " Service              Billed      Paid      Date of service\n"
+        " Office visit         $245.00     $0.00     02/10/2025\n\n"
+        "This statement was issued on 03/06/2025.\n"
+    )
+    assert key_dates(letter) == (D(2025, 2, 10), D(2025, 3, 6))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
-from denialops_router.domain.tables import tables
+from denialops_router.domain.tables import table_lines, tables
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.dates import DateMention
 
@@ -258,6 +258,7 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
     """In the first lines: a date alone on its line or in a letterhead cell (`PLAN | REMIT | date`), or `Date:`."""
     seen = 0
     body = False
+    rows = table_lines(doc)  # a table's dates are its rows' (`02/10/2025   Office visit   $245.00`)
     dates = iter(doc.dates)
     d = next(dates, None)
     for line in doc.lines():
@@ -267,6 +268,8 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
         if not text.strip() or _in_span(line.start, cover) or _FAX_BANNER.search(text):
             continue
         seen += 1
+        if line.start in rows:
+            continue
         body = body or bool(_BODY.search(text))
         if seen > (_HEADING_LINES if body else _MAX_HEADING_LINES):
             return None
