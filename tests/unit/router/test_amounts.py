@@ -104,3 +104,8 @@ def test_a_column_named_only_on_the_second_header_line() -> None:
         Decimal("88.40"),
         Decimal("20.00"),
     )
+
+
+def test_an_unlabelled_last_row_that_adds_up_the_others_is_their_total() -> None:
+    text = "CPT    Billed    Allowed\n99214  $210.00   $0.00\n94010   $85.00   $0.00\nClaim  $295.00   $0.00\n"
+    assert _amounts(text)["billed"] == Decimal("295.00")

@@ -202,6 +202,8 @@ def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[Decimal | None, lis
     for source in _SOURCES:
         lines = [f for f in ranked if f.line_item and f.source == source]
         lines = [f for f in lines if f.table == lines[0].table] if lines else []
+        if len(lines) > 2 and lines[-1].value == sum((f.value for f in lines[:-1]), Decimal("0.00")):
+            return lines[-1].value, [lines[-1]]  # an unlabelled last row that adds up the others is their total
         if len(lines) > 1:
             return sum((f.value for f in lines), Decimal("0.00")), lines
     if ranked:
