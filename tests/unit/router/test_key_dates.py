@@ -204,3 +204,8 @@ def test_a_table_row_near_the_top_is_no_heading_date() -> None:
         "This statement was issued on 03/06/2025.\n"
     )
     assert key_dates(letter) == (D(2025, 2, 10), D(2025, 3, 6))
+
+
+def test_services_from_a_date_start_the_service() -> None:
+    letter = "ACME PLAN\nJune 2, 2025\nThe claim for services from 01/05/2025 to 01/07/2025 is denied.\n"
+    assert key_dates(letter) == (D(2025, 1, 5), D(2025, 6, 2))

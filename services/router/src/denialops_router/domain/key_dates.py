@@ -69,7 +69,8 @@ _PROSE_SERVICE = re.compile(
     r"(?<!we )(?<!was )received on\s*$|\badmi(?:t|tted|ssion)(?: date)?:?\s*$|"
     r"(?:care|services?|visit|seen|treated|treatment|surgery|procedure|test|appointment|stay|provided|performed|"
     r"x-?ray|mri|scan|imaging|exam|therapy|session|infusion|injection|dispensed|delivered|supplied|"
-    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on",
+    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on|"
+    r"(?:services?|care|treatment|stay|visits?|therapy) (?:from|between|beginning|starting)\s*$",
     re.IGNORECASE,
 )
 _PROSE_ISSUED = re.compile(
