@@ -17,6 +17,7 @@ from denialops_router.domain.carc_table import carc_info, rarc_info
 from denialops_router.domain.person_names import display_name
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import Contact, DenialCode
+from denialops_shared.contracts.codes import CPT_SHAPE, HCPCS_SHAPE
 from denialops_shared.x12_835 import Adjustment, Claim, Party, Remittance, Segment, read_835
 
 # Adjustments every paid claim carries (contractual write-down, deductible, coinsurance, copay,
@@ -183,9 +184,10 @@ def _inside_segment(doc: Doc, pos: int) -> bool:
 
 
 def _procedure_kind(code: str) -> str | None:
-    if re.fullmatch(r"\d{4}[0-9FTU]", code):
+    """CPT or HCPCS/CDT by the shared code grammar's shapes."""
+    if re.fullmatch(CPT_SHAPE, code):
         return "cpt_codes"
-    if re.fullmatch(r"[A-Z]\d{4}", code):
+    if re.fullmatch(HCPCS_SHAPE, code):
         return "hcpcs_codes"
     return None
 
