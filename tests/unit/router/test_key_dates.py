@@ -21,7 +21,8 @@ def key_dates(letter: str, pre_service: bool = False) -> tuple[dt.date | None, d
 
 def test_labelled_roles_beat_distractors() -> None:
     letter = (
-        "NORTHWIND HEALTH\n\nPrinted: 04/30/2025\nClaim received: 04/02/2025\nDate of birth: 01/19/1980\n"
+        "NORTHWIND HEALTH\n\nCOBRA notice mailed: 01/27/2025\nPrinted: 04/30/2025\nClaim received: 04/02/2025\n"
+        "Date of birth: 01/19/1980\n"
         "Remit date: 04/21/2025\nDate of svc: 03/28/2025\nCheck date: 04/23/2025\n"
         "Denied CO-50: not medically necessary.\n"
     )

@@ -46,7 +46,7 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"receiv|\brec'?v?d\b|receipt|print|\brun\b(?! date)|birth|\bdob\b|effective|\beff\b|expir|\bterminat|"
             r"coverage|enrol|discharg|\bdisch\b|through|\bthru\b|\bend|\bcall|policy|plan year|period|original|"
             r"previous|\bprior\b|earlier|request|\breview(?:ed)?\b|approv|\bauth|opened|answer|\bdue\b|deadline|\bby\b|filed|"
-            r"appeal|follow|\bnext\b|reset|\blast\b",
+            r"appeal|follow|\bnext\b|reset|\blast\b|cobra|election|premium|renewal",
         ),
         (
             "issued",
