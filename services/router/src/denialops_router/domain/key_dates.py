@@ -120,7 +120,8 @@ _TIME = re.compile(r"^\s*\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,
 # letterhead and address block push the date down.
 _HEADING_LINES = 14
 _MAX_HEADING_LINES = 30
-_BODY = re.compile(r"^\s*(?:dear\b|to whom\b|hello\b)|(?:\S+\s+){11,}\S*[.!?]\s*$", re.IGNORECASE)
+_SALUTATION = re.compile(r"\s*(?:dear|to whom|hello)\b", re.IGNORECASE)
+_BODY_WORDS = 12
 # What may stand before a heading date in its cell: nothing, or its weekday (`Monday, June 2, 2025`).
 _WEEKDAY = re.compile(r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?", re.IGNORECASE)
 
@@ -174,10 +175,11 @@ def _service_date(doc: Doc, scope: Scope, labelled: list[tuple[str, DateMention]
     free = [d for d in doc.dates if scope.allows(d.start) and not d.closes_range and d.start not in named]
     if (line := _service_line_date(doc, free)) is not None:
         return DateFact(line, 0.75)
-    claim = next((d for d in free if _CLAIM_LINE.match(_line_text(doc, d)) and _prose_role(doc, d) != "other"), None)
+    roles = _prose_roles(doc)
+    claim = next((d for d in free if _CLAIM_LINE.match(_line_text(doc, d)) and roles[d.start] != "other"), None)
     if claim is not None:
         return DateFact(claim, 0.75)
-    found = next((d for d in free if _prose_role(doc, d) == "service"), None)
+    found = next((d for d in free if roles[d.start] == "service"), None)
     return DateFact(found, 0.7) if found else None
 
 
@@ -211,7 +213,7 @@ def _service_line_date(doc: Doc, dates: list[DateMention]) -> DateMention | None
             continue
         seen.add(line.start)
         text = doc.text[d.end : line.end]
-        if _SERVICE_LINE.search(text) and _prose_role(doc, d) not in ("other", "issued"):
+        if _SERVICE_LINE.search(text) and _prose_roles(doc)[d.start] not in ("other", "issued"):
             rows.append((d, _denied(text)))
     return _denied_first(rows)
 
@@ -240,7 +242,7 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
         return DateFact(found, 0.85)
     if (found := first("decided")) is not None:
         return DateFact(found, 0.75)
-    prose = next((d for d in doc.dates if not _in(d, cover) and _prose_role(doc, d) == "issued"), None)
+    prose = next((d for d in doc.dates if not _in(d, cover) and _prose_roles(doc)[d.start] == "issued"), None)
     if prose is not None:
         return DateFact(prose, 0.75)
     for role in ("dated", "payment", "sent"):
@@ -251,7 +253,7 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
     if stamped is not None:
         return DateFact(stamped, 0.55)
     # Only the transmission dates are left: a faxed decision is dated when it was sent.
-    banner = next((d for d in doc.dates if _in(d, cover) or _FAX_BANNER.search(_line_text(doc, d))), None)
+    banner = next((d for d in doc.dates if _in(d, cover) or _banner(_line_text(doc, d))), None)
     return DateFact(banner, 0.5) if banner else None
 
 
@@ -266,12 +268,12 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
         while d is not None and d.start < line.start:
             d = next(dates, None)
         text = doc.text[line.start : line.end]
-        if not text.strip() or _in_span(line.start, cover) or _FAX_BANNER.search(text):
+        if not text.strip() or _in_span(line.start, cover) or _banner(text):
             continue
         seen += 1
         if line.start in rows:
             continue
-        body = body or bool(_BODY.search(text))
+        body = body or _body(text)
         if seen > (_HEADING_LINES if body else _MAX_HEADING_LINES):
             return None
         while d is not None and d.start < line.end:
@@ -279,6 +281,18 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
                 return d
             d = next(dates, None)
     return None
+
+
+def _body(line: str) -> bool:
+    """The letter's body has begun: a salutation, or a line of running prose ending a sentence."""
+    words = line.split()
+    return bool(_SALUTATION.match(line)) or (len(words) >= _BODY_WORDS and words[-1][-1] in ".!?")
+
+
+def _banner(line: str) -> bool:
+    low = line.lower()
+    # The substring test spares the pattern on the lines that cannot be a banner (most of them).
+    return ("fax" in low or "pag" in low or "p." in low) and bool(_FAX_BANNER.search(line))
 
 
 def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
@@ -299,7 +313,7 @@ def _fax_cover(doc: Doc) -> list[Span]:
     confidential = False
     for line in doc.lines():
         text = doc.text[line.start : line.end]
-        banner = bool(_FAX_BANNER.search(text)) and not _PAGES.search(text)
+        banner = _banner(text) and not _PAGES.search(text)
         if line.end < cue.start():
             start = line.end if banner else start
             continue
@@ -313,6 +327,15 @@ def _fax_cover(doc: Doc) -> list[Span]:
             end = line.start
             break
     return [Span(start, end)]
+
+
+def _prose_roles(doc: Doc) -> dict[int, str | None]:
+    """The prose role of every date, by its start (read once per letter: several tiers ask)."""
+    return doc.memo(_read_prose_roles)
+
+
+def _read_prose_roles(doc: Doc) -> dict[int, str | None]:
+    return {d.start: _prose_role(doc, d) for d in doc.dates}
 
 
 def _prose_role(doc: Doc, mention: DateMention) -> str | None:
