@@ -109,3 +109,16 @@ def test_a_column_named_only_on_the_second_header_line() -> None:
 def test_an_unlabelled_last_row_that_adds_up_the_others_is_their_total() -> None:
     text = "CPT    Billed    Allowed\n99214  $210.00   $0.00\n94010   $85.00   $0.00\nClaim  $295.00   $0.00\n"
     assert _amounts(text)["billed"] == Decimal("295.00")
+
+
+def test_a_labelled_service_line_is_a_charge_and_a_wrapped_description_keeps_the_table() -> None:
+    text = "  A4239 CGM supply allowance ..... 418.50 USD\n  Total billed:   1,030.50 USD\n  Allowed:   0.00 USD\n"
+    assert (_amounts(text)["billed"], _amounts(text)["allowed"]) == (Decimal("1030.50"), Decimal("0.00"))
+    table = (
+        "Service / Servicio                      Billed    You owe\n"
+        "98941 Chiropractic manipulation,        $95.00    $95.00\n"
+        "      3-4 regions / Manipulación\n"
+        "97012 Mechanical traction / Tracción    $40.00    $40.00\n"
+        "Total                                   $135.00   $135.00\n"
+    )
+    assert _amounts(table)["patient"] == Decimal("135.00")

@@ -15,6 +15,7 @@ from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import Field, fields
 from denialops_router.domain.tables import tables
 from denialops_router.domain.text import Doc, Span
+from denialops_shared.contracts.codes import CPT, HCPCS
 
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?(?![\d,]*\d)|\b(\d[\d,]*\.\d{2})\s?USD\b")
 # A table cell or a field value that is an amount: `$1,250.00`, `1250.00`, `USD 180.00`, `$0`.
@@ -118,7 +119,7 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
                 start,
                 start + m.end(),
                 bool(_TOTAL.search(field.label) or _TOTAL_LINE.match(head)),
-                any(line.start <= p < line.end for p in code_positions),
+                _is_service_line(doc, field) or any(line.start <= p < line.end for p in code_positions),
                 "field",
             )
         )
@@ -136,11 +137,22 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
 
 
 def _field_kind(doc: Doc, field: Field, line: Span) -> str | None:
-    """A label's kind; a bare `Amount:` is the payment on a line about a check or EFT, else the charge."""
+    """A label's kind; a bare `Amount:` is the payment on a line about a check or EFT, else the charge.
+
+    A label that starts with a procedure code is a service line (`A4239 CGM supply allowance .... 418.50`):
+    its amount is that line's charge, whatever the service's name says.
+    """
+    if _is_service_line(doc, field):
+        return "billed"
     if not _BARE_AMOUNT.match(field.label):
         return classify(field.label)
     before = doc.lower[line.start : field.label_span.end]
     return "paid" if _PAYMENT_WORDS.search(before) else "billed"
+
+
+def _is_service_line(doc: Doc, field: Field) -> bool:
+    start, end = field.label_span.start, field.label_span.end
+    return bool(CPT.match(doc.text, start, end) or HCPCS.match(doc.text, start, end))
 
 
 def _table_amounts(doc: Doc, scope: Scope) -> list[AmountFact]:

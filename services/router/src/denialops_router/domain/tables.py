@@ -45,7 +45,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("units", r"units|qty|^days?$"),
         ("description", r"desc|service|item"),
         ("line", r"^ln$|^line(?: no| #)?$|^#$"),
-        ("status", r"status"),
+        ("status", r"status|^result$|^outcome$|disposition"),
     )
 )
 AMOUNT_ROLES = frozenset(
@@ -190,8 +190,8 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         )
         if row is None:
             gap += 1
-            if gap > _MAX_GAP_LINES or _header_cells(doc, nxt, piped) is not None:
-                break
+            if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, piped) or ()) > 1:
+                break  # (a wrapped description of one run of words is no new header)
             continue
         gap = 0
         if rows and row.span.start < rows[-1].span.end:
@@ -201,7 +201,20 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         end = row.span.end
     if not rows:
         return None
-    return Table(columns, tuple(rows), header, Span(header.start, end))
+    return Table(_by_content(doc, columns, rows), tuple(rows), header, Span(header.start, end))
+
+
+def _by_content(doc: Doc, columns: tuple[Column, ...], rows: list[Row]) -> tuple[Column, ...]:
+    """An amount column whose cells hold no amount is no amount column: `PATIENT` over names is the patient."""
+    out: list[Column] = []
+    for index, column in enumerate(columns):
+        if column.role in AMOUNT_ROLES:
+            pieces = [p for row in rows for p in row.cells[index]]
+            if pieces and not any(_AMOUNT.search(doc.text, p.start, p.end) for p in pieces):
+                role = "patient" if column.role == "patient responsibility" else None
+                column = Column(column.name, role, column.span, column.left, column.right)
+        out.append(column)
+    return tuple(out)
 
 
 def _above_amounts(doc: Doc, lines: list[Span], i: int) -> bool:
