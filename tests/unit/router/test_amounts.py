@@ -122,3 +122,15 @@ def test_a_labelled_service_line_is_a_charge_and_a_wrapped_description_keeps_the
         "Total                                   $135.00   $135.00\n"
     )
     assert _amounts(table)["patient"] == Decimal("135.00")
+
+
+def test_on_a_statement_of_several_claims_the_denied_claims_amounts_win() -> None:
+    text = (
+        "Total you may be billed ...................... $38.21\n\n"
+        "Claim number 25-12744-0098-01  |  Clinic A  |  05/02/2025\n"
+        "  99214 visit   Amount charged $210.00 | Medicare paid $152.84 | You may be billed $38.21\n\n"
+        "Claim number 25-13390-2261-04  |  Clinic B  |  05/12/2025\n"
+        "  93351 echo   Amount charged $1,240.00 | Medicare paid $0.00 | You may be billed $0.00\n"
+    )
+    found = _amounts(text)
+    assert (found["billed"], found["patient"]) == (Decimal("1240.00"), Decimal("0.00"))

@@ -6,6 +6,7 @@ field's label, and only then the words just before an amount in running text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ class AmountFact:
     line_item: bool
     source: str = "text"  # "table" (a column's role), "field" (a label), "text" (words before it)
     table: int = -1  # which table of the letter, for a table amount
+    in_claim: bool = False  # inside the denied claim's block or rows on a statement of several claims
 
 
 def _value(raw: str) -> Decimal | None:
@@ -133,7 +135,7 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
         line = doc.line(m.start())
         line_item = any(line.start <= p < line.end for p in code_positions)
         facts.append(AmountFact(classify(label), value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
-    return facts
+    return [dataclasses.replace(f, in_claim=True) if scope.in_claim(f.start) else f for f in facts]
 
 
 def _field_kind(doc: Doc, field: Field, line: Span) -> str | None:
@@ -201,6 +203,8 @@ def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[Decimal | None, lis
     coinsurance, copay) when the letter gives them.
     """
     mine = [f for f in facts if f.kind == kind]
+    # On a statement of several claims, the denied claim's own amounts before the statement's.
+    mine = [f for f in mine if f.in_claim] or mine
     if not mine and kind == "patient":
         shares = [resolve(facts, share) for share in SHARES]
         found = [(value, used) for value, used in shares if value is not None]

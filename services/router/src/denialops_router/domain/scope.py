@@ -42,12 +42,17 @@ _ROUTINE = frozenset({"45", "1", "2", "3", "253"})
 
 @dataclass
 class Scope:
-    """Ranges of the text that describe some other claim than the denied one."""
+    """Ranges of the text that describe some other claim than the denied one, and, on a statement of
+    several claims, the ranges that are the denied claim's own (its block, its table rows)."""
 
     excluded: list[Span] = field(default_factory=list)
+    claim: list[Span] = field(default_factory=list)
 
     def allows(self, pos: int) -> bool:
         return not any(s.start <= pos < s.end for s in self.excluded)
+
+    def in_claim(self, pos: int) -> bool:
+        return any(s.start <= pos < s.end for s in self.claim)
 
 
 def find_scope(doc: Doc) -> Scope:
@@ -59,6 +64,7 @@ def _find_scope(doc: Doc) -> Scope:
     excluded: list[Span] = []
     denied_ids: set[str] = set()
     other_ids: set[str] = set()
+    claim: list[Span] = []
     for table in tables(doc):
         groups = _claim_groups(doc, table)
         if len(groups) < 2:
@@ -67,22 +73,25 @@ def _find_scope(doc: Doc) -> Scope:
         if denied:
             denied_ids |= denied
             other_ids |= set(groups) - denied
-            excluded += [r.span for claim, rows in groups.items() if claim not in denied for r in rows]
+            for key, rows in groups.items():
+                (claim if key in denied else excluded).extend(r.span for r in rows)
     blocks = _blocks(doc)
     if len({claim for claim, _ in blocks}) >= 2:
         denied_blocks = {claim for claim, span in blocks if _block_denied(doc, span)}
         if denied_blocks:
             denied_ids |= denied_blocks
-            for claim, span in blocks:
-                if claim not in denied_blocks:
-                    other_ids.add(claim)
+            for key, span in blocks:
+                if key in denied_blocks:
+                    claim.append(span)
+                else:
+                    other_ids.add(key)
                     excluded.append(span)
     elif len(blocks) == 1 and not denied_ids:
         denied_ids.add(blocks[0][0])
     if denied_ids:
         excluded += _sentences_about_others(doc, denied_ids)
         excluded += _cells_about_others(doc, denied_ids, other_ids - denied_ids)
-    return Scope(excluded)
+    return Scope(excluded, claim)
 
 
 def _block_denied(doc: Doc, span: Span) -> bool:
