@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from denialops_router.domain import extract_case_facts
 from denialops_router.domain.amounts import KINDS, find_amounts, resolve
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc
@@ -134,3 +135,13 @@ def test_on_a_statement_of_several_claims_the_denied_claims_amounts_win() -> Non
     )
     found = _amounts(text)
     assert (found["billed"], found["patient"]) == (Decimal("1240.00"), Decimal("0.00"))
+
+
+def test_amounts_named_after_them_on_service_lines_and_without_a_currency_sign() -> None:
+    facts = extract_case_facts(["Claim for 90837 on 05/06/2025, $210.00, came back denied. Copay $25.00 applies."])
+    assert (facts.billed_amount, facts.patient_responsibility) == (Decimal("210.00"), Decimal("25.00"))
+    assert _amounts("Office visit on 03/01: $40.00 coinsurance")["patient"] == Decimal("40.00")
+    found = _amounts("PR-200 (lapse in coverage). Allowed 0.00, pt resp\n  1,380.00. Version 2.00 applies.")
+    assert (found["allowed"], found["patient"]) == (Decimal("0.00"), Decimal("1380.00"))
+    found = _amounts("EFT amount: $41.20\n73630 X-ray foot, 3 views    $96.00\nMember liab.:   0.00 USD\n")
+    assert (found["paid"], found["billed"], found["patient"]) == (Decimal("41.20"), Decimal("96.00"), Decimal("0.00"))

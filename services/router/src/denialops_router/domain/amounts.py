@@ -18,6 +18,9 @@ from denialops_router.domain.tables import tables
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.codes import CPT, HCPCS
 
+_BARE_DECIMAL = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2})(?![\w%/-]|[.,]\d)")
+_LABEL_STOP = re.compile(r"[,;:=$]|\.\s|\d")
+_AFTER = re.compile(r"[ \t]*\(?([A-Za-z][A-Za-z -]{0,18}?)(?=[.,;:)\n]|$| {2})")
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?(?![\d,]*\d)|\b(\d[\d,]*\.\d{2})\s?USD\b")
 # A table cell or a field value that is an amount: `$1,250.00`, `1250.00`, `USD 180.00`, `$0`.
 _AMOUNT_VALUE = re.compile(
@@ -33,7 +36,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "patient",
         re.compile(
             r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|\bresp\b|pt_?resp|you pay|"
-            r"member pays|patient pays|amount you|balance due|may be billed|liability",
+            r"member pays|patient pays|amount you|balance due|may be billed|\bliab",
             re.IGNORECASE,
         ),
     ),
@@ -48,7 +51,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("deductible", re.compile(r"deductible|\bded\b", re.IGNORECASE)),
     ("coinsurance", re.compile(r"coins", re.IGNORECASE)),
     ("copay", re.compile(r"co-?pay", re.IGNORECASE)),
-    ("paid", re.compile(r"paid|payment|\bpays\b|reimburs", re.IGNORECASE)),
+    ("paid", re.compile(r"paid|payment|\bpays\b|reimburs|\beft\b|check amount|cheque", re.IGNORECASE)),
     ("allowed", re.compile(r"allow|approved|covered|eligible|contracted|negotiated", re.IGNORECASE)),
     ("billed", re.compile(r"bill|charge|\bchg\b|submitted|amount|total|price", re.IGNORECASE)),
 )
@@ -133,9 +136,30 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
             continue
         label = _label_before(doc, m.start())
         line = doc.line(m.start())
-        line_item = any(line.start <= p < line.end for p in code_positions)
-        facts.append(AmountFact(classify(label), value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
+        line_item = any(line.start <= p < line.end for p in code_positions) or _service_line(doc, line)
+        kind = classify(label) or _kind_after(doc, m.end())
+        if kind is None and line_item:
+            kind = "billed"  # `90837 on 05/06/2025, $210.00, came back denied`: a service line's charge
+        facts.append(AmountFact(kind, value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
+    for m in _BARE_DECIMAL.finditer(doc.text):
+        # `Allowed 0.00, pt resp 1,380.00`: a figure without a currency sign only right after its label.
+        before = doc.text[max(0, m.start() - 24) : m.start()]
+        cut = list(_LABEL_STOP.finditer(before))
+        label = before[cut[-1].end() :] if cut else before
+        kind = classify(label) if re.search(r"[A-Za-z]{2}", label) else None
+        value = _value(m.group(1))
+        if kind is None or value is None or not scope.allows(m.start()):
+            continue
+        if any(s.start <= m.start() < s.end for s in consumed) or any(f.start <= m.start() < f.end for f in facts):
+            continue
+        facts.append(AmountFact(kind, value, m.start(1), m.end(1), bool(_TOTAL.search(label)), False))
     return [dataclasses.replace(f, in_claim=True) if scope.in_claim(f.start) else f for f in facts]
+
+
+def _kind_after(doc: Doc, end: int) -> str | None:
+    """The words right after an amount, when they name it: `$25.00 copay`, `$0.00 paid`."""
+    m = _AFTER.match(doc.text, end)
+    return classify(m.group(1)) if m else None
 
 
 def _field_kind(doc: Doc, field: Field, line: Span) -> str | None:
@@ -150,6 +174,12 @@ def _field_kind(doc: Doc, field: Field, line: Span) -> str | None:
         return classify(field.label)
     before = doc.lower[line.start : field.label_span.end]
     return "paid" if _PAYMENT_WORDS.search(before) else "billed"
+
+
+def _service_line(doc: Doc, line: Span) -> bool:
+    """A line that starts with a procedure code (`73630 X-ray foot, 3 views   $96.00`)."""
+    start = line.start + len(doc.text[line.start : line.end]) - len(doc.text[line.start : line.end].lstrip())
+    return bool(CPT.match(doc.text, start, line.end) or HCPCS.match(doc.text, start, line.end))
 
 
 def _is_service_line(doc: Doc, field: Field) -> bool:
