@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -98,16 +99,22 @@ def _numbers(text: str) -> list[_Number]:
     validates each phone-shaped candidate (extensions, vanity letters); invalid numbers are dropped."""
     found: list[_Number] = []
     for m in _CANDIDATE.finditer(text):
-        try:
-            number = phonenumbers.parse(m.group(), "US")
-        except phonenumbers.NumberParseException:
-            continue  # shaped like a number but not one: nothing to call
-        if phonenumbers.is_valid_number(number):
-            found.append(_Number(_digits(m.group(), number), m.start(), m.end()))
+        digits = _valid_digits(m.group())
+        if digits is not None:
+            found.append(_Number(digits, m.start(), m.end()))
     return found
 
 
-def _digits(raw: str, number: phonenumbers.PhoneNumber) -> str:
+# Letters print the same numbers on every page (and a payer's on every letter): each is parsed once.
+@functools.lru_cache(maxsize=1024)
+def _valid_digits(raw: str) -> str | None:
+    """The number's digits (a printed leading 1 kept), None when phonenumbers finds no valid number."""
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None  # shaped like a number but not one: nothing to call
+    if not phonenumbers.is_valid_number(number):
+        return None
     national = str(number.national_number)
     return f"1{national}" if re.match(r"\+?1\D", raw) else national
 
