@@ -29,10 +29,15 @@ _PHONE_CUE = re.compile(r"\b(?:call(?:ing)?|phone|ph|tel|telephone|line|toll[- ]
 _TTY_CUE = re.compile(r"\b(?:tty|tdd|relay)\b\W*$", re.IGNORECASE)
 # A printed number: an optional 1, the area code, exchange and line (letters allowed in a toll-free vanity
 # number, `1-800-555-APPEAL`), an optional extension; a longer identifier around it is not a number.
+# The first character is matched before anything else so that sre scans for it (a leading lookbehind made
+# the pattern run at every position of the letter); the lookbehinds after it tell which character it was.
+_AREA = r"(?:\(\d{3}\)\s?|\d{3}[-. ])"
 _CANDIDATE = re.compile(
-    r"(?<![\w-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}"
-    r"(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,6})?(?![\w]|-\w)"
-    r"|(?<![\w-])(?:1[-. ])?8\d\d[-. ](?=[0-9A-Z-]*[A-Z])[0-9A-Z]{3}[-. ]?[0-9A-Z]{4,7}(?![\w-])"
+    r"[+(\d](?<![\w-].)(?:"
+    rf"(?:(?<=\+)1[-. ]?{_AREA}|(?<=1)[-. ]?{_AREA}|(?<=\()\d{{3}}\)\s?|(?<=\d)\d\d[-. ])"
+    r"\d{3}[-. ]\d{4}(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,6})?(?![\w]|-\w)"
+    r"|(?:(?<=1)[-. ]8|(?<=8))\d\d[-. ](?=[0-9A-Z-]*[A-Z])[0-9A-Z]{3}[-. ]?[0-9A-Z]{4,7}(?![\w-])"
+    r")"
 )
 # How far back a cue may stand before its number (`fax a written request to X Appeals at NNN`).
 _CUE_WINDOW = 80
