@@ -306,6 +306,9 @@ def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
 
 def _fax_cover(doc: Doc) -> list[Span]:
     """The fax cover sheet: after the banner above its cue, to the next banner or its confidentiality note."""
+    # Every cue holds one of these words: most letters are spared the case-blind scan.
+    if "cover" not in doc.lower and "transmittal" not in doc.lower:
+        return []
     cue = _COVER_START.search(doc.text)
     if cue is None:
         return []
