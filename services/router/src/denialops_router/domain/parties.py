@@ -42,7 +42,7 @@ _NOT_CURRENT_CLAIM = re.compile(
     re.IGNORECASE,
 )
 _GROUP = re.compile(rf"\bgroup(?:[ _]?(?:number|no|num|#|id))?\b\.?\s*[:#=]?\s*(?<![A-Za-z]){_ID}", re.IGNORECASE)
-_NPI = re.compile(r"\bNPI\b[^\d\n]{0,20}(?<!\d)(\d{10})(?!\d)")
+_NPI = re.compile(rf"{at_word('NPI')}\b[^\d\n]{{0,20}}(?<!\d)(\d{{10}})(?!\d)")
 
 _STRICT_SEP = r"(?:\s*/\s*[A-Za-z]+)?(?:\s*[:=|]\s*(?:\|\s*)?| {2,})"
 _ABBREV = r"(?:Co|Inc|Corp|Ltd|St|Dr|Jr|Sr|LLC|P\.C|L\.L\.C)\."
