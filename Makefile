@@ -8,7 +8,7 @@ VENV := .venv
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
 
-.PHONY: help setup up down run demo test test-system bench bench-growth lint format infra-up infra-down status logs route-model
+.PHONY: help setup up down run demo test test-system bench bench-growth bench-extraction lint format infra-up infra-down status logs route-model
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ bench: setup ## benchmark a stack of its own (HTTP, Kafka, LLM path, CPU/RSS, sc
 
 bench-growth: setup ## 20,000 cases through Kafka: throughput and CPU per case, first blocks vs last (~30 min)
 	$(VENV)/bin/python -m bench.growth_bench $(BENCH_ARGS)
+
+bench-extraction: setup ## median CPU per letter of extraction + routing (extract, route) over the development letters
+	$(VENV)/bin/python -m bench.extraction_bench $(BENCH_ARGS)
 
 route-model: setup ## re-fit the router's route model on the development letters (after changing extraction)
 	$(VENV)/bin/python -m tools.routing_model.train

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from denialops_router.domain import extract_case_facts
 from denialops_router.domain.amounts import KINDS, find_amounts, resolve
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc
@@ -104,3 +105,43 @@ def test_a_column_named_only_on_the_second_header_line() -> None:
         Decimal("88.40"),
         Decimal("20.00"),
     )
+
+
+def test_an_unlabelled_last_row_that_adds_up_the_others_is_their_total() -> None:
+    text = "CPT    Billed    Allowed\n99214  $210.00   $0.00\n94010   $85.00   $0.00\nClaim  $295.00   $0.00\n"
+    assert _amounts(text)["billed"] == Decimal("295.00")
+
+
+def test_a_labelled_service_line_is_a_charge_and_a_wrapped_description_keeps_the_table() -> None:
+    text = "  A4239 CGM supply allowance ..... 418.50 USD\n  Total billed:   1,030.50 USD\n  Allowed:   0.00 USD\n"
+    assert (_amounts(text)["billed"], _amounts(text)["allowed"]) == (Decimal("1030.50"), Decimal("0.00"))
+    table = (
+        "Service / Servicio                      Billed    You owe\n"
+        "98941 Chiropractic manipulation,        $95.00    $95.00\n"
+        "      3-4 regions / Manipulación\n"
+        "97012 Mechanical traction / Tracción    $40.00    $40.00\n"
+        "Total                                   $135.00   $135.00\n"
+    )
+    assert _amounts(table)["patient"] == Decimal("135.00")
+
+
+def test_on_a_statement_of_several_claims_the_denied_claims_amounts_win() -> None:
+    text = (
+        "Total you may be billed ...................... $38.21\n\n"
+        "Claim number 25-12744-0098-01  |  Clinic A  |  05/02/2025\n"
+        "  99214 visit   Amount charged $210.00 | Medicare paid $152.84 | You may be billed $38.21\n\n"
+        "Claim number 25-13390-2261-04  |  Clinic B  |  05/12/2025\n"
+        "  93351 echo   Amount charged $1,240.00 | Medicare paid $0.00 | You may be billed $0.00\n"
+    )
+    found = _amounts(text)
+    assert (found["billed"], found["patient"]) == (Decimal("1240.00"), Decimal("0.00"))
+
+
+def test_amounts_named_after_them_on_service_lines_and_without_a_currency_sign() -> None:
+    facts = extract_case_facts(["Claim for 90837 on 05/06/2025, $210.00, came back denied. Copay $25.00 applies."])
+    assert (facts.billed_amount, facts.patient_responsibility) == (Decimal("210.00"), Decimal("25.00"))
+    assert _amounts("Office visit on 03/01: $40.00 coinsurance")["patient"] == Decimal("40.00")
+    found = _amounts("PR-200 (lapse in coverage). Allowed 0.00, pt resp\n  1,380.00. Version 2.00 applies.")
+    assert (found["allowed"], found["patient"]) == (Decimal("0.00"), Decimal("1380.00"))
+    found = _amounts("EFT amount: $41.20\n73630 X-ray foot, 3 views    $96.00\nMember liab.:   0.00 USD\n")
+    assert (found["paid"], found["billed"], found["patient"]) == (Decimal("41.20"), Decimal("96.00"), Decimal("0.00"))

@@ -53,3 +53,19 @@ def test_final_decision_points_to_the_outside_body() -> None:
         "You may ask the Department of Insurance for an external review. Consumer Services: 1-800-555-0177.\n"
     )
     assert _contact(letter, final=True)[0] == "18005550177"
+
+
+def test_every_printed_shape_of_a_number_and_no_piece_of_a_longer_token() -> None:
+    for printed, digits in (
+        ("+1 212-555-0100", "12125550100"),
+        ("+1(212)555-0100", "12125550100"),
+        ("1 (212) 555-0100", "12125550100"),
+        ("1.212.555.0100", "12125550100"),
+        ("(212)555-0100", "2125550100"),
+        ("212.555.0100 x 22", "2125550100"),
+        ("1-888-MEMBERS", "18886362377"),
+        ("(212) 555-0100\n", "2125550100"),
+    ):
+        assert _contact(f"To appeal call {printed}")[0] == digits, printed
+    for token in ("ID-212-555-0100", "X212-555-0100", "212-555-01001", "2025-555-0100-7", "12345 555-0100"):
+        assert _contact(f"To appeal call {token} today.")[0] is None, token

@@ -21,7 +21,8 @@ def key_dates(letter: str, pre_service: bool = False) -> tuple[dt.date | None, d
 
 def test_labelled_roles_beat_distractors() -> None:
     letter = (
-        "NORTHWIND HEALTH\n\nPrinted: 04/30/2025\nClaim received: 04/02/2025\nDate of birth: 01/19/1980\n"
+        "NORTHWIND HEALTH\n\nCOBRA notice mailed: 01/27/2025\nPrinted: 04/30/2025\nClaim received: 04/02/2025\n"
+        "Date of birth: 01/19/1980\n"
         "Remit date: 04/21/2025\nDate of svc: 03/28/2025\nCheck date: 04/23/2025\n"
         "Denied CO-50: not medically necessary.\n"
     )
@@ -194,3 +195,18 @@ def test_a_tall_letterhead_pushes_the_date_down() -> None:
 def test_letter_date_label_spellings(label: str) -> None:
     letter = f"ACME PLAN\nPrinted: 04/30/2025\n{label}: 04/21/2025\nDate of service: 03/28/2025\n"
     assert key_dates(letter) == (D(2025, 3, 28), D(2025, 4, 21))
+
+
+def test_a_table_row_near_the_top_is_no_heading_date() -> None:
+    letter = (
+        "ACME PLAN - EXPLANATION OF BENEFITS\n\n"
+        " Service              Billed      Paid      Date of service\n"
+        " Office visit         $245.00     $0.00     02/10/2025\n\n"
+        "This statement was issued on 03/06/2025.\n"
+    )
+    assert key_dates(letter) == (D(2025, 2, 10), D(2025, 3, 6))
+
+
+def test_services_from_a_date_start_the_service() -> None:
+    letter = "ACME PLAN\nJune 2, 2025\nThe claim for services from 01/05/2025 to 01/07/2025 is denied.\n"
+    assert key_dates(letter) == (D(2025, 1, 5), D(2025, 6, 2))

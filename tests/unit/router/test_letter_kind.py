@@ -56,3 +56,14 @@ def test_appeal_rights_saying_what_would_happen_is_no_forwarding() -> None:
     doc = make_doc([rights])
     assert letter_kind.forwarded_to_independent_review(doc) is None
     assert not letter_kind.final_appeal_decision(doc)[0]
+
+
+def test_other_authors_words_for_the_last_level() -> None:
+    for ending in (
+        "You have exhausted all of your appeal rights with the plan.",
+        "There are no further appeals available through the plan.",
+    ):
+        letter = (
+            f"We completed our review of your appeal. The denial is upheld. {ending} You may ask for external review."
+        )
+        assert letter_kind.final_appeal_decision(make_doc([letter]))[0], ending

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from nameparser import HumanName
 
 from denialops_router.domain.people import find_patient
 from denialops_router.domain.person_names import display_name, same_person
@@ -105,3 +106,14 @@ def test_generational_suffix_and_insureds_dependent() -> None:
 def test_re_line_and_date_of_birth_name_the_patient() -> None:
     assert _patient("Acme Health Plan\nRe: Jane Q. Roe\nClaim AC-1\n") == "Jane Roe"
     assert _patient("Acme Health Plan\nWe reviewed the claim.\nJOHN DOE  DOB 01/02/1980  Acct 5512\n") == "John Doe"
+
+
+@pytest.mark.parametrize(
+    "printed",
+    ["Jane Roe", "Van Morrison", "King Cole", "Judge Roe", "Ashgrove Vi", "Henry Viii", "Dean Smith", "BRIDGELINE"],
+)
+def test_plain_two_word_names_read_as_nameparser_reads_them(printed: str) -> None:
+    # Plain two-word names skip nameparser; a title, suffix, prefix or roman numeral still goes through it.
+    parsed = HumanName(printed)
+    expected = f"{parsed.first} {parsed.last}" if parsed.first and parsed.last and not parsed.suffix else None
+    assert display_name(printed) == expected

@@ -45,3 +45,17 @@ def test_a_sentence_about_another_claim_is_left_out() -> None:
 
 def test_one_claim_and_no_denial_wording_keeps_everything() -> None:
     assert _cpt("Claim: ZZ-1234567\n99213 office visit billed $90.00 paid $90.00\n") == ["99213"]
+
+
+def test_a_batch_report_keeps_the_rejected_row_even_without_a_claim_number() -> None:
+    text = (
+        "SEQ  PATIENT          DOS         CHARGES   RESULT    CLAIM NO.\n"
+        "001  ROE, ANA         05/05/2025  $148.00   ACCEPTED  QX25050900410\n"
+        "002  DOE, PIA         05/05/2025  $231.00   REJECTED  (none assigned)\n"
+        "003  POE, KIP         05/06/2025  $96.00    ACCEPTED  QX25050900411\n"
+    )
+    doc = Doc([text])
+    scope = find_scope(doc)
+    assert scope.allows(doc.text.index("$231.00"))
+    assert not scope.allows(doc.text.index("$148.00"))
+    assert not scope.allows(doc.text.index("$96.00"))

@@ -94,3 +94,16 @@ def test_prose_and_key_values_are_not_tables_and_table_rows_are_not_fields() -> 
     doc = Doc([text])
     assert len(tables(doc)) == 1
     assert [f.label for f in fields(doc)] == ["claim", "billed", "allowed"]
+
+
+def test_a_header_beside_a_second_page_column_keeps_its_own_cells() -> None:
+    doc, table = _only(
+        "CPT    Billed    Allowed  Paid   Adj      What to do first. Bill the\n"
+        "99214  $210.00   $0.00    $0.00  CO-22    primary payer, then send us\n"
+        "94010   $85.00   $0.00    $0.00  CO-22    a claim with its EOB.\n"
+    )
+    assert [c.name for c in table.columns] == ["cpt", "billed", "allowed", "paid", "adj"]
+    assert _grid(doc, table) == [
+        ["99214", "$210.00", "$0.00", "$0.00", "CO-22"],
+        ["94010", "$85.00", "$0.00", "$0.00", "CO-22"],
+    ]

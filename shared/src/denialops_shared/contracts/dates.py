@@ -63,7 +63,8 @@ _DATE = re.compile(
 # Two whole dates joined as a range: `02/03/2025 - 02/28/2025`, `08/04/2025 through 08/08/2025`.
 _RANGE_JOIN = re.compile(rf"{_SEP}$")
 # OCR reads `0` as `O` and `1` as `l` or `I`; next to digits they are digits (same length, offsets kept).
-_OCR_DIGIT = re.compile(r"(?<=\d)[oli]|[oli](?=\d)")
+# The letter comes first so sre scans for it (a leading lookbehind would test the pattern at every position).
+_OCR_DIGIT = re.compile(r"[oli](?:(?<=\d[oli])|(?=\d))")
 _OCR_VALUE = str.maketrans({"o": "0", "l": "1", "i": "1"})
 
 

@@ -6,6 +6,7 @@ field's label, and only then the words just before an amount in running text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,11 @@ from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import Field, fields
 from denialops_router.domain.tables import tables
 from denialops_router.domain.text import Doc, Span
+from denialops_shared.contracts.codes import CPT, HCPCS
 
+_BARE_DECIMAL = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2})(?![\w%/-]|[.,]\d)")
+_LABEL_STOP = re.compile(r"[,;:=$]|\.\s|\d")
+_AFTER = re.compile(r"[ \t]*\(?([A-Za-z][A-Za-z -]{0,18}?)(?=[.,;:)\n]|$| {2})")
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?(?![\d,]*\d)|\b(\d[\d,]*\.\d{2})\s?USD\b")
 # A table cell or a field value that is an amount: `$1,250.00`, `1250.00`, `USD 180.00`, `$0`.
 _AMOUNT_VALUE = re.compile(
@@ -31,7 +36,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "patient",
         re.compile(
             r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|\bresp\b|pt_?resp|you pay|"
-            r"member pays|patient pays|amount you|balance due|may be billed|liability",
+            r"member pays|patient pays|amount you|balance due|may be billed|\bliab",
             re.IGNORECASE,
         ),
     ),
@@ -46,7 +51,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("deductible", re.compile(r"deductible|\bded\b", re.IGNORECASE)),
     ("coinsurance", re.compile(r"coins", re.IGNORECASE)),
     ("copay", re.compile(r"co-?pay", re.IGNORECASE)),
-    ("paid", re.compile(r"paid|payment|\bpays\b|reimburs", re.IGNORECASE)),
+    ("paid", re.compile(r"paid|payment|\bpays\b|reimburs|\beft\b|check amount|cheque", re.IGNORECASE)),
     ("allowed", re.compile(r"allow|approved|covered|eligible|contracted|negotiated", re.IGNORECASE)),
     ("billed", re.compile(r"bill|charge|\bchg\b|submitted|amount|total|price", re.IGNORECASE)),
 )
@@ -80,6 +85,7 @@ class AmountFact:
     line_item: bool
     source: str = "text"  # "table" (a column's role), "field" (a label), "text" (words before it)
     table: int = -1  # which table of the letter, for a table amount
+    in_claim: bool = False  # inside the denied claim's block or rows on a statement of several claims
 
 
 def _value(raw: str) -> Decimal | None:
@@ -118,7 +124,7 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
                 start,
                 start + m.end(),
                 bool(_TOTAL.search(field.label) or _TOTAL_LINE.match(head)),
-                any(line.start <= p < line.end for p in code_positions),
+                _is_service_line(doc, field) or any(line.start <= p < line.end for p in code_positions),
                 "field",
             )
         )
@@ -130,17 +136,55 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
             continue
         label = _label_before(doc, m.start())
         line = doc.line(m.start())
-        line_item = any(line.start <= p < line.end for p in code_positions)
-        facts.append(AmountFact(classify(label), value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
-    return facts
+        line_item = any(line.start <= p < line.end for p in code_positions) or _service_line(doc, line)
+        kind = classify(label) or _kind_after(doc, m.end())
+        if kind is None and line_item:
+            kind = "billed"  # `90837 on 05/06/2025, $210.00, came back denied`: a service line's charge
+        facts.append(AmountFact(kind, value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
+    for m in _BARE_DECIMAL.finditer(doc.text):
+        # `Allowed 0.00, pt resp 1,380.00`: a figure without a currency sign only right after its label.
+        before = doc.text[max(0, m.start() - 24) : m.start()]
+        cut = list(_LABEL_STOP.finditer(before))
+        label = before[cut[-1].end() :] if cut else before
+        kind = classify(label) if re.search(r"[A-Za-z]{2}", label) else None
+        value = _value(m.group(1))
+        if kind is None or value is None or not scope.allows(m.start()):
+            continue
+        if any(s.start <= m.start() < s.end for s in consumed) or any(f.start <= m.start() < f.end for f in facts):
+            continue
+        facts.append(AmountFact(kind, value, m.start(1), m.end(1), bool(_TOTAL.search(label)), False))
+    return [dataclasses.replace(f, in_claim=True) if scope.in_claim(f.start) else f for f in facts]
+
+
+def _kind_after(doc: Doc, end: int) -> str | None:
+    """The words right after an amount, when they name it: `$25.00 copay`, `$0.00 paid`."""
+    m = _AFTER.match(doc.text, end)
+    return classify(m.group(1)) if m else None
 
 
 def _field_kind(doc: Doc, field: Field, line: Span) -> str | None:
-    """A label's kind; a bare `Amount:` is the payment on a line about a check or EFT, else the charge."""
+    """A label's kind; a bare `Amount:` is the payment on a line about a check or EFT, else the charge.
+
+    A label that starts with a procedure code is a service line (`A4239 CGM supply allowance .... 418.50`):
+    its amount is that line's charge, whatever the service's name says.
+    """
+    if _is_service_line(doc, field):
+        return "billed"
     if not _BARE_AMOUNT.match(field.label):
         return classify(field.label)
     before = doc.lower[line.start : field.label_span.end]
     return "paid" if _PAYMENT_WORDS.search(before) else "billed"
+
+
+def _service_line(doc: Doc, line: Span) -> bool:
+    """A line that starts with a procedure code (`73630 X-ray foot, 3 views   $96.00`)."""
+    start = line.start + len(doc.text[line.start : line.end]) - len(doc.text[line.start : line.end].lstrip())
+    return bool(CPT.match(doc.text, start, line.end) or HCPCS.match(doc.text, start, line.end))
+
+
+def _is_service_line(doc: Doc, field: Field) -> bool:
+    start, end = field.label_span.start, field.label_span.end
+    return bool(CPT.match(doc.text, start, end) or HCPCS.match(doc.text, start, end))
 
 
 def _table_amounts(doc: Doc, scope: Scope) -> list[AmountFact]:
@@ -189,6 +233,8 @@ def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[Decimal | None, lis
     coinsurance, copay) when the letter gives them.
     """
     mine = [f for f in facts if f.kind == kind]
+    # On a statement of several claims, the denied claim's own amounts before the statement's.
+    mine = [f for f in mine if f.in_claim] or mine
     if not mine and kind == "patient":
         shares = [resolve(facts, share) for share in SHARES]
         found = [(value, used) for value, used in shares if value is not None]
@@ -202,6 +248,8 @@ def resolve(facts: Sequence[AmountFact], kind: str) -> tuple[Decimal | None, lis
     for source in _SOURCES:
         lines = [f for f in ranked if f.line_item and f.source == source]
         lines = [f for f in lines if f.table == lines[0].table] if lines else []
+        if len(lines) > 2 and lines[-1].value == sum((f.value for f in lines[:-1]), Decimal("0.00")):
+            return lines[-1].value, [lines[-1]]  # an unlabelled last row that adds up the others is their total
         if len(lines) > 1:
             return sum((f.value for f in lines), Decimal("0.00")), lines
     if ranked:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -28,10 +29,15 @@ _PHONE_CUE = re.compile(r"\b(?:call(?:ing)?|phone|ph|tel|telephone|line|toll[- ]
 _TTY_CUE = re.compile(r"\b(?:tty|tdd|relay)\b\W*$", re.IGNORECASE)
 # A printed number: an optional 1, the area code, exchange and line (letters allowed in a toll-free vanity
 # number, `1-800-555-APPEAL`), an optional extension; a longer identifier around it is not a number.
+# The first character is matched before anything else so that sre scans for it (a leading lookbehind made
+# the pattern run at every position of the letter); the lookbehinds after it tell which character it was.
+_AREA = r"(?:\(\d{3}\)\s?|\d{3}[-. ])"
 _CANDIDATE = re.compile(
-    r"(?<![\w-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}"
-    r"(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,6})?(?![\w]|-\w)"
-    r"|(?<![\w-])(?:1[-. ])?8\d\d[-. ](?=[0-9A-Z-]*[A-Z])[0-9A-Z]{3}[-. ]?[0-9A-Z]{4,7}(?![\w-])"
+    r"[+(\d](?<![\w-].)(?:"
+    rf"(?:(?<=\+)1[-. ]?{_AREA}|(?<=1)[-. ]?{_AREA}|(?<=\()\d{{3}}\)\s?|(?<=\d)\d\d[-. ])"
+    r"\d{3}[-. ]\d{4}(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,6})?(?![\w]|-\w)"
+    r"|(?:(?<=1)[-. ]8|(?<=8))\d\d[-. ](?=[0-9A-Z-]*[A-Z])[0-9A-Z]{3}[-. ]?[0-9A-Z]{4,7}(?![\w-])"
+    r")"
 )
 # How far back a cue may stand before its number (`fax a written request to X Appeals at NNN`).
 _CUE_WINDOW = 80
@@ -98,16 +104,22 @@ def _numbers(text: str) -> list[_Number]:
     validates each phone-shaped candidate (extensions, vanity letters); invalid numbers are dropped."""
     found: list[_Number] = []
     for m in _CANDIDATE.finditer(text):
-        try:
-            number = phonenumbers.parse(m.group(), "US")
-        except phonenumbers.NumberParseException:
-            continue  # shaped like a number but not one: nothing to call
-        if phonenumbers.is_valid_number(number):
-            found.append(_Number(_digits(m.group(), number), m.start(), m.end()))
+        digits = _valid_digits(m.group())
+        if digits is not None:
+            found.append(_Number(digits, m.start(), m.end()))
     return found
 
 
-def _digits(raw: str, number: phonenumbers.PhoneNumber) -> str:
+# Letters print the same numbers on every page (and a payer's on every letter): each is parsed once.
+@functools.lru_cache(maxsize=1024)
+def _valid_digits(raw: str) -> str | None:
+    """The number's digits (a printed leading 1 kept), None when phonenumbers finds no valid number."""
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None  # shaped like a number but not one: nothing to call
+    if not phonenumbers.is_valid_number(number):
+        return None
     national = str(number.national_number)
     return f"1{national}" if re.match(r"\+?1\D", raw) else national
 

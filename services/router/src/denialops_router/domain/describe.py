@@ -30,10 +30,10 @@ _REQUEST_FOR = re.compile(
 )
 _LINE_ITEM_TEXT = re.compile(r"\s*[(-]?\s*(?P<v>[A-Za-z][A-Za-z0-9 ,/'-]{3,60}?)\s*(?:\)|:|\$| {2,}|\||\n|billed|$)")
 _PROSE_SERVICE = re.compile(r"\b(?P<v>(?:[a-z][\w-]* ){1,3})\((?:CPT|HCPCS) [A-Z0-9]{5}")
+# Over the lower-cased letter, each word spelled as a literal (`at_word`) so that sre scans for it.
+_SETTINGS = ("inpatient", "outpatient", "observation", "residential", "emergency room", "ambulance")
 _SETTING = re.compile(
-    r"\b(inpatient|outpatient|observation|residential|emergency room|ambulance)\b(?:[ ,]+(stay|admission|"
-    r"services|care|treatment|transport|visit))?",
-    re.IGNORECASE,
+    "(" + "|".join(_w(w) for w in _SETTINGS) + r")\b(?:[ ,]+(stay|admission|services|care|treatment|transport|visit))?"
 )
 _STRIP = re.compile(
     r"\$\s?[\d,]+(?:\.\d{2})?|\b(?:CPT|HCPCS|code)\b|\b[A-Z]?\d{4}[\dA-Z]?\b(?:-[A-Z0-9]{2})?|"
@@ -59,10 +59,15 @@ def service_description(doc: Doc, scope: Scope, codes: Sequence[tuple[int, int]]
         text = f"{text} ({'; '.join(families)})" if text else "; ".join(families)
         span = span or Span(codes[0][0], codes[0][1])
     # A revenue line (`R&B SEMI-PVT`) does not say the care was an inpatient stay; the letter does.
-    setting = _SETTING.search(doc.text)
+    setting = doc.memo(_setting)
     if text and setting and setting.group(1).lower() == "inpatient" and "inpatient" not in text.lower():
         text = f"{text} (inpatient stay)"
     return text, span
+
+
+def _setting(doc: Doc) -> re.Match[str] | None:
+    """The first care setting the letter names (`inpatient stay`), lower-cased."""
+    return _SETTING.search(doc.lower)
 
 
 def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]) -> tuple[str | None, Span | None]:
@@ -97,7 +102,7 @@ def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]
     prose = _PROSE_SERVICE.search(doc.text)
     if prose and scope.allows(prose.start()):
         return _tidy(prose.group("v")), Span(prose.start("v"), prose.end("v"))
-    setting = _SETTING.search(doc.text)
+    setting = doc.memo(_setting)
     if setting:
         noun = setting.group(2) or ("stay" if setting.group(1).lower() == "inpatient" else "services")
         return f"{setting.group(1).lower()} {noun.lower()}", Span(setting.start(), setting.end())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
-from denialops_router.domain.tables import tables
+from denialops_router.domain.tables import table_lines, tables
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.dates import DateMention
 
@@ -46,7 +46,7 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"receiv|\brec'?v?d\b|receipt|print|\brun\b(?! date)|birth|\bdob\b|effective|\beff\b|expir|\bterminat|"
             r"coverage|enrol|discharg|\bdisch\b|through|\bthru\b|\bend|\bcall|policy|plan year|period|original|"
             r"previous|\bprior\b|earlier|request|\breview(?:ed)?\b|approv|\bauth|opened|answer|\bdue\b|deadline|\bby\b|filed|"
-            r"appeal|follow|\bnext\b|reset|\blast\b",
+            r"appeal|follow|\bnext\b|reset|\blast\b|cobra|election|premium|renewal",
         ),
         (
             "issued",
@@ -69,7 +69,8 @@ _PROSE_SERVICE = re.compile(
     r"(?<!we )(?<!was )received on\s*$|\badmi(?:t|tted|ssion)(?: date)?:?\s*$|"
     r"(?:care|services?|visit|seen|treated|treatment|surgery|procedure|test|appointment|stay|provided|performed|"
     r"x-?ray|mri|scan|imaging|exam|therapy|session|infusion|injection|dispensed|delivered|supplied|"
-    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on",
+    r"\d{4}[0-9ftu]|[a-v]\d{4})\b[^.\n]{0,40}\bon\s*$|\bseen on|performed on|"
+    r"(?:services?|care|treatment|stay|visits?|therapy) (?:from|between|beginning|starting)\s*$",
     re.IGNORECASE,
 )
 _PROSE_ISSUED = re.compile(
@@ -119,7 +120,8 @@ _TIME = re.compile(r"^\s*\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,
 # letterhead and address block push the date down.
 _HEADING_LINES = 14
 _MAX_HEADING_LINES = 30
-_BODY = re.compile(r"^\s*(?:dear\b|to whom\b|hello\b)|(?:\S+\s+){11,}\S*[.!?]\s*$", re.IGNORECASE)
+_SALUTATION = re.compile(r"\s*(?:dear|to whom|hello)\b", re.IGNORECASE)
+_BODY_WORDS = 12
 # What may stand before a heading date in its cell: nothing, or its weekday (`Monday, June 2, 2025`).
 _WEEKDAY = re.compile(r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?", re.IGNORECASE)
 
@@ -173,10 +175,11 @@ def _service_date(doc: Doc, scope: Scope, labelled: list[tuple[str, DateMention]
     free = [d for d in doc.dates if scope.allows(d.start) and not d.closes_range and d.start not in named]
     if (line := _service_line_date(doc, free)) is not None:
         return DateFact(line, 0.75)
-    claim = next((d for d in free if _CLAIM_LINE.match(_line_text(doc, d)) and _prose_role(doc, d) != "other"), None)
+    roles = _prose_roles(doc)
+    claim = next((d for d in free if _CLAIM_LINE.match(_line_text(doc, d)) and roles[d.start] != "other"), None)
     if claim is not None:
         return DateFact(claim, 0.75)
-    found = next((d for d in free if _prose_role(doc, d) == "service"), None)
+    found = next((d for d in free if roles[d.start] == "service"), None)
     return DateFact(found, 0.7) if found else None
 
 
@@ -210,7 +213,7 @@ def _service_line_date(doc: Doc, dates: list[DateMention]) -> DateMention | None
             continue
         seen.add(line.start)
         text = doc.text[d.end : line.end]
-        if _SERVICE_LINE.search(text) and _prose_role(doc, d) not in ("other", "issued"):
+        if _SERVICE_LINE.search(text) and _prose_roles(doc)[d.start] not in ("other", "issued"):
             rows.append((d, _denied(text)))
     return _denied_first(rows)
 
@@ -239,7 +242,7 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
         return DateFact(found, 0.85)
     if (found := first("decided")) is not None:
         return DateFact(found, 0.75)
-    prose = next((d for d in doc.dates if not _in(d, cover) and _prose_role(doc, d) == "issued"), None)
+    prose = next((d for d in doc.dates if not _in(d, cover) and _prose_roles(doc)[d.start] == "issued"), None)
     if prose is not None:
         return DateFact(prose, 0.75)
     for role in ("dated", "payment", "sent"):
@@ -250,7 +253,7 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
     if stamped is not None:
         return DateFact(stamped, 0.55)
     # Only the transmission dates are left: a faxed decision is dated when it was sent.
-    banner = next((d for d in doc.dates if _in(d, cover) or _FAX_BANNER.search(_line_text(doc, d))), None)
+    banner = next((d for d in doc.dates if _in(d, cover) or _banner(_line_text(doc, d))), None)
     return DateFact(banner, 0.5) if banner else None
 
 
@@ -258,16 +261,19 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
     """In the first lines: a date alone on its line or in a letterhead cell (`PLAN | REMIT | date`), or `Date:`."""
     seen = 0
     body = False
+    rows = table_lines(doc)  # a table's dates are its rows' (`02/10/2025   Office visit   $245.00`)
     dates = iter(doc.dates)
     d = next(dates, None)
     for line in doc.lines():
         while d is not None and d.start < line.start:
             d = next(dates, None)
         text = doc.text[line.start : line.end]
-        if not text.strip() or _in_span(line.start, cover) or _FAX_BANNER.search(text):
+        if not text.strip() or _in_span(line.start, cover) or _banner(text):
             continue
         seen += 1
-        body = body or bool(_BODY.search(text))
+        if line.start in rows:
+            continue
+        body = body or _body(text)
         if seen > (_HEADING_LINES if body else _MAX_HEADING_LINES):
             return None
         while d is not None and d.start < line.end:
@@ -275,6 +281,18 @@ def _heading_date(doc: Doc, cover: list[Span], roles: dict[int, str]) -> DateMen
                 return d
             d = next(dates, None)
     return None
+
+
+def _body(line: str) -> bool:
+    """The letter's body has begun: a salutation, or a line of running prose ending a sentence."""
+    words = line.split()
+    return bool(_SALUTATION.match(line)) or (len(words) >= _BODY_WORDS and words[-1][-1] in ".!?")
+
+
+def _banner(line: str) -> bool:
+    low = line.lower()
+    # The substring test spares the pattern on the lines that cannot be a banner (most of them).
+    return ("fax" in low or "pag" in low or "p." in low) and bool(_FAX_BANNER.search(line))
 
 
 def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
@@ -288,6 +306,9 @@ def _alone_in_cell(doc: Doc, line: Span, d: DateMention) -> bool:
 
 def _fax_cover(doc: Doc) -> list[Span]:
     """The fax cover sheet: after the banner above its cue, to the next banner or its confidentiality note."""
+    # Every cue holds one of these words: most letters are spared the case-blind scan.
+    if "cover" not in doc.lower and "transmittal" not in doc.lower:
+        return []
     cue = _COVER_START.search(doc.text)
     if cue is None:
         return []
@@ -295,7 +316,7 @@ def _fax_cover(doc: Doc) -> list[Span]:
     confidential = False
     for line in doc.lines():
         text = doc.text[line.start : line.end]
-        banner = bool(_FAX_BANNER.search(text)) and not _PAGES.search(text)
+        banner = _banner(text) and not _PAGES.search(text)
         if line.end < cue.start():
             start = line.end if banner else start
             continue
@@ -309,6 +330,15 @@ def _fax_cover(doc: Doc) -> list[Span]:
             end = line.start
             break
     return [Span(start, end)]
+
+
+def _prose_roles(doc: Doc) -> dict[int, str | None]:
+    """The prose role of every date, by its start (read once per letter: several tiers ask)."""
+    return doc.memo(_read_prose_roles)
+
+
+def _read_prose_roles(doc: Doc) -> dict[int, str | None]:
+    return {d.start: _prose_role(doc, d) for d in doc.dates}
 
 
 def _prose_role(doc: Doc, mention: DateMention) -> str | None:

@@ -7,12 +7,13 @@ the denied row comes first.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from denialops_router.domain.scope import Scope
-from denialops_router.domain.structure import fields
+from denialops_router.domain.structure import Field, fields
 from denialops_router.domain.tables import Row, Table, tables
 from denialops_router.domain.text import Doc, Span
 
@@ -27,6 +28,8 @@ class Labelled:
     label_span: Span
 
 
+# Letters share most labels (`member id`, `claim #`): each spelling is normalised once.
+@functools.lru_cache(maxsize=4096)
 def normalise_label(label: str) -> str:
     """`Enrollee's name` -> `enrollee`, `Patient (NM1*QC)` -> `patient`, `Member ID #` -> `member id`."""
     text = re.sub(r"\([^)]*\)", " ", label.lower())
@@ -37,9 +40,8 @@ def normalise_label(label: str) -> str:
 
 def labelled(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Labelled]:
     """Key-value fields whose normalised label is the role, in reading order, inside the scope."""
-    for found in fields(doc):
-        label = normalise_label(found.label)
-        if _is_role(role, label) and scope.allows(found.value_span.start):
+    for found, label, parts in doc.memo(_field_labels):
+        if any(role.fullmatch(part) for part in parts) and scope.allows(found.value_span.start):
             yield Labelled(label, found.value_span, found.label_span)
 
 
@@ -57,8 +59,21 @@ def column_values(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Lab
 
 
 def _is_role(role: re.Pattern[str], label: str) -> bool:
+    return any(role.fullmatch(part) for part in _parts(label))
+
+
+def _parts(label: str) -> tuple[str, ...]:
     """Bilingual labels print both languages: `member / miembro`, `claim no. / num. de reclamo`."""
-    return any(role.fullmatch(part.strip()) for part in (label, *label.split("/")))
+    return tuple(part.strip() for part in (label, *label.split("/")))
+
+
+def _field_labels(doc: Doc) -> list[tuple[Field, str, tuple[str, ...]]]:
+    """Each field with its normalised label and the label's parts, read once per letter (every role asks)."""
+    out = []
+    for found in fields(doc):
+        label = normalise_label(found.label)
+        out.append((found, label, _parts(label)))
+    return out
 
 
 def _row_rank(doc: Doc, table: Table, row: Row) -> int:

@@ -21,7 +21,10 @@ _FINAL = lower_pattern(
     )
     + r"|end of\b[^.]{0,40}internal (?:appeal|review)|used all (?:of )?(?:your |the )?internal (?:appeal|review)|"
     r"no (?:additional|further|other|more) internal (?:level|appeal|review)|"
-    r"final level of (?:[\w']+ )?(?:internal )?(?:appeal|review)|final (?:internal )?level"
+    r"final level of (?:[\w']+ )?(?:internal )?(?:appeal|review)|final (?:internal )?level|"
+    r"no (?:additional|further|other|more) (?:levels? of )?(?:appeals?|reviews?) (?:rights )?(?:is |are )?"
+    r"(?:available )?(?:with|through|within|from) (?:the|our|this|your) (?:plan|company|organization)|"
+    r"exhausted (?:all )?(?:of )?(?:your|the) (?:plan's )?(?:appeal|review) (?:rights|process|levels)"
 )
 _ANOTHER_LEVEL = r"(?:(?:second|next|another|further|higher)[- ]level|level (?:2|3|ii|iii|two|three)\b)"
 # Another internal level offered. "The IRE's letter will explain the next level" is the outside body's, not ours.
@@ -40,7 +43,8 @@ _APPEAL_DECISION = lower_pattern(
     )
     + r"|decision on (?:your )?appeal|appeal (?:committee|unit|decision|case)|appeals (?:committee|unit|decision|case)|"
     r"reconsidered (?:our|your|the) (?:decision|appeal)|reviewed (?:our|your|the) (?:decision|appeal)|"
-    r"case status[^\n]{0,20}\b(?:upheld|closed)|appeal (?:no|number|#|id)\b|reconsideration (?:no|number|#|id)\b"
+    r"case status[^\n]{0,20}\b(?:upheld|closed)|appeal (?:no|number|#|id)\b|reconsideration (?:no|number|#|id)\b|"
+    r"review of (?:your|the) (?:appeal|grievance|request for (?:reconsideration|redetermination))"
 )
 # A Medicare Advantage plan that keeps its denial on reconsideration must send the case on itself.
 _FORWARDED = lower_pattern(

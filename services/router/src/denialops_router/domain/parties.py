@@ -12,7 +12,7 @@ from denialops_router.domain.person_names import NAME, display_name
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import table_lines
-from denialops_router.domain.text import Doc, Span
+from denialops_router.domain.text import Doc, Span, at_word
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ _NOT_CURRENT_CLAIM = re.compile(
     re.IGNORECASE,
 )
 _GROUP = re.compile(rf"\bgroup(?:[ _]?(?:number|no|num|#|id))?\b\.?\s*[:#=]?\s*(?<![A-Za-z]){_ID}", re.IGNORECASE)
-_NPI = re.compile(r"\bNPI\b[^\d\n]{0,20}(?<!\d)(\d{10})(?!\d)")
+_NPI = re.compile(rf"{at_word('NPI')}\b[^\d\n]{{0,20}}(?<!\d)(\d{{10}})(?!\d)")
 
 _STRICT_SEP = r"(?:\s*/\s*[A-Za-z]+)?(?:\s*[:=|]\s*(?:\|\s*)?| {2,})"
 _ABBREV = r"(?:Co|Inc|Corp|Ltd|St|Dr|Jr|Sr|LLC|P\.C|L\.L\.C)\."
@@ -61,7 +61,12 @@ _TITLE_WORDS = re.compile(
 )
 # Words both kinds of organisation use; left out when asking whether a name reads like a payer's.
 _PROVIDER_ONLY = re.compile(r"\b(?:health|care|healthcare|group|partners|network|services)\b", re.IGNORECASE)
-_PLAN_TYPE = re.compile(r"\b(PPO|HMO|EPO|POS|HDHP|PFFS|D-SNP|SNP|Medicare Advantage|Medicaid|Medicare)\b")
+# Patterns read over the whole letter start with a literal word (`at_word`) so that sre scans for it.
+_PLAN_TYPES = ("PPO", "HMO", "EPO", "POS", "HDHP", "PFFS", "D-SNP", "SNP", "Medicare Advantage", "Medicaid", "Medicare")
+_PLAN_TYPE = re.compile("(" + "|".join(at_word(w) for w in _PLAN_TYPES) + r")\b")
+# `Plan name: X` and `under the X Plan` (the earlier in the letter wins).
+_PLAN_LABEL = re.compile(rf"{at_word('plan')}(?: name)?\s*:\s*(?P<v>[A-Z][^\n,;]{{3,60}})")
+_PLAN_UNDER = re.compile(r"(?:for|under|in) (?:the |your )?(?P<v>(?:[A-Z][\w'&-]* ){1,6}(?:Plan|PPO|HMO|EPO|POS))\b")
 
 
 # Identifier labels by role, over normalised labels (`labelled.normalise_label`).
@@ -531,14 +536,10 @@ def find_plan(doc: Doc, payer: str | None) -> tuple[Found | None, Found | None]:
     if m:
         plan_type = Found(m.group(1), m.start(1), m.end(1), 0.7)
     name = None
-    pm = re.search(
-        r"\b(?:plan name|plan)\s*:\s*(?P<v>[A-Z][^\n,;]{3,60})|"
-        r"(?:for|under|in) (?:the |your )?(?P<w>(?:[A-Z][\w'&-]* ){1,6}(?:Plan|PPO|HMO|EPO|POS))\b",
-        doc.text,
-    )
-    if pm:
-        group = "v" if pm.group("v") else "w"
-        value = pm.group(group).strip()
+    found = [m for m in (_PLAN_LABEL.search(doc.text), _PLAN_UNDER.search(doc.text)) if m]
+    if found:
+        pm = min(found, key=lambda m: m.start())
+        value = pm.group("v").strip()
         if not _same_org(value, payer):
-            name = Found(value, pm.start(group), pm.start(group) + len(value), 0.6)
+            name = Found(value, pm.start("v"), pm.start("v") + len(value), 0.6)
     return name, plan_type

@@ -37,8 +37,9 @@ _ABOUT_SOMEONE_ELSE = re.compile(
 _PROSE = re.compile(
     rf"\b(?i:pt|patient|member named|patient named|enrollee|beneficiary|member|subscriber)"
     rf"(?:[ \t]+|\s*[:=]\s*)(?P<p>{NAME})"
-    rf"|(?P<q>{NAME}) \((?i:member|patient|enrollee|beneficiary|the patient)\)"
-    rf"|(?P<d>{NAME}),?\s+(?i:DOB|D\.O\.B\.|date of birth|born)\b"
+    # One branch for both cues after a name: the name is read once per capital, not once per cue.
+    rf"|(?P<q>{NAME})(?: \((?i:member|patient|enrollee|beneficiary|the patient)\)"
+    rf"|,?\s+(?i:DOB|D\.O\.B\.|date of birth|born)\b)"
     rf"|\b(?i:for|of) (?P<f>{NAME})(?= ?\((?i:member|id|dob|born|age|\w{{2,4}}[ -]?\d))"
     rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) "
     rf"(?P<c>{UPPER_NAME_WORD}, {UPPER_NAME_WORD})\b"
@@ -88,7 +89,7 @@ def _about_someone_else(doc: Doc, scope: Scope) -> Iterator[Span]:
 
 def _prose(doc: Doc, scope: Scope) -> Iterator[Span]:
     for m in _PROSE.finditer(doc.text):
-        group = next(g for g in ("p", "q", "d", "f", "c") if m.group(g))
+        group = next(g for g in ("p", "q", "f", "c") if m.group(g))
         if scope.allows(m.start(group)):
             yield Span(m.start(group), m.end(group))
 

@@ -11,6 +11,7 @@ import functools
 import re
 
 from nameparser import HumanName
+from nameparser.config import CONSTANTS
 
 from denialops_router.domain.org_words import PROVIDER_WORDS
 
@@ -46,6 +47,26 @@ _NOT_NAME_WORDS = """
     questions received processed denied approved paid billed allowed responsibility description type reason
 """
 _NOT_NAME = frozenset(_NOT_NAME_WORDS.split())
+# `Jane Roe`: two capitalised words that nameparser reads as first and last name unless one is a word it
+# knows (a title, suffix, prefix, conjunction) or a roman numeral; then it need not be asked (its costly part).
+_PLAIN = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
+_ROMAN = re.compile(r"[ivxlcdm]+")
+_PARSER_WORDS = frozenset().union(
+    *(
+        set(words)
+        for words in (
+            CONSTANTS.titles,
+            CONSTANTS.first_name_titles,
+            CONSTANTS.suffix_acronyms,
+            CONSTANTS.suffix_acronyms_ambiguous,
+            CONSTANTS.suffix_not_acronyms,
+            CONSTANTS.prefixes,
+            CONSTANTS.non_first_name_prefixes,
+            CONSTANTS.conjunctions,
+            CONSTANTS.bound_first_names,
+        )
+    )
+)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -59,6 +80,10 @@ def display_name(raw: str) -> str | None:
     words = [w.rstrip(".").lower() for w in text.replace("-", " ").replace(",", " ").split()]
     if any(w in _NOT_NAME and w not in _TITLES for w in words) or PROVIDER_WORDS.search(text.title()):
         return None
+    if len(text.replace(",", " ").split()) < 2:
+        return None  # one word is never both a first and a last name
+    if _PLAIN.fullmatch(text) and not any(w in _PARSER_WORDS or _ROMAN.fullmatch(w) for w in words):
+        return text
     name = HumanName(text)
     letters = re.sub(r"[^\w]", "", text)
     if letters.isupper() or letters.islower():

@@ -1,6 +1,6 @@
 """Wording that points to each route, and wording that cancels it in the same sentence.
 
-Weights are smaller than a denial code's: the letter's words confirm or fill in for codes.
+How much each phrase counts is fitted (`route_model.json`), not set here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ def _p(pattern: str) -> re.Pattern[str]:
 @dataclass(frozen=True)
 class Phrase:
     pattern: re.Pattern[str]
-    weight: float
     name: str
     # Cheap substring checks (on the whitespace-folded letter); a pattern runs only when one of them occurs.
     triggers: tuple[str, ...]
@@ -37,7 +36,6 @@ PHRASES: dict[Route, list[Phrase]] = {
     Route.PRIOR_AUTH_NEEDED: [
         Phrase(
             _p(r"prior authori[sz]ation|pre-?authori[sz]ation|pre-?certification|prior approval|pre-?approval"),
-            1.5,
             "prior authorization wording",
             ("prior", "pre"),
         ),
@@ -47,7 +45,6 @@ PHRASES: dict[Route, list[Phrase]] = {
                 rf"(?:receive|get|obtain|have))\s+"
                 rf"(?:a |an |any |valid |the )?(?:pre-service )?{_AUTH}"
             ),
-            2.5,
             "authorization missing",
             _AUTH_WORDS,
         ),
@@ -57,7 +54,6 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"expired|exceeded|ended|does not (?:cover|apply|include)|(?:was )?issued for .{0,40} only|"
                 r"covered only)"
             ),
-            2.5,
             "authorization does not cover the service",
             _AUTH_WORDS,
         ),
@@ -67,7 +63,6 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"after the (?:approval|authori[sz]ation)(?: period)? (?:ended|expired)|"
                 r"beyond the (?:approval|authori[sz]ation)(?: period)? (?:ended|expired)|not part of the approved"
             ),
-            2.5,
             "service outside the approved authorization",
             ("approv", "authori"),
         ),
@@ -76,7 +71,6 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"amend (?:the )?authori[sz]ation|new (?:approval|authori[sz]ation)|retro(?:active)?[- ]?"
                 r"(?:review|authori[sz]ation)|must be authori[sz]ed"
             ),
-            2.0,
             "authorization must be obtained or amended",
             ("authori", "approv", "retro"),
         ),
@@ -87,11 +81,10 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"corrected claim|replacement claim|resubmi\w+|send a new claim|new claim with|"
                 rf"{_w('freq')}(?:uency)? 7"
             ),
-            1.5,
             "corrected claim requested",
             ("claim", "resubmi", "freq"),
         ),
-        Phrase(_p(rf"{_w('modifier')}\b"), 1.5, "modifier problem", ("modifier",)),
+        Phrase(_p(rf"{_w('modifier')}\b"), "modifier problem", ("modifier",)),
         Phrase(
             _p(
                 "(?:"
@@ -102,43 +95,55 @@ PHRASES: dict[Route, list[Phrase]] = {
                 + rf"|{_w('not')} billable|{_w('non')}-?billable|{_w('empty')})"
                 r"\b[^.]{0,40}\b(?:code|modifier|npi|ndc|information|diagnosis|field|data|identifier)"
             ),
-            2.0,
             "missing or invalid claim data",
             ("missing", "invalid", "incorrect", "incomplete", "wrong", "reported", "truncated", "billable", "empty"),
         ),
         Phrase(
             _p(
                 rf"{_w('unbundl')}\w*|{_w('bundl')}\w*|{_w('ncci')}\b|mutually exclusive|billing error|coding error|"
-                r"highest level of specificity|code set|could not price|category header|does not match the service"
+                r"highest level of specificity|code set|could not price|category header|does not match the service|"
+                r"inconsistent with the (?:procedure|diagnosis|service|modifier|place of service)|"
+                r"incorrectly (?:coded|billed)|deleted code|not valid for the date"
             ),
-            1.5,
             "coding error",
-            ("bundl", "ncci", "exclusive", "error", "specificity", "code set", "price", "header", "match"),
+            (
+                "bundl",
+                "ncci",
+                "exclusive",
+                "error",
+                "specificity",
+                "code set",
+                "price",
+                "header",
+                "match",
+                "inconsistent",
+                "incorrectly",
+                "deleted",
+                "valid",
+            ),
         ),
-        Phrase(_p(rf"{_w('rejected')}\b"), 1.0, "claim rejected before adjudication", ("rejected",)),
+        Phrase(_p(rf"{_w('rejected')}\b"), "claim rejected before adjudication", ("rejected",)),
     ],
     Route.MEDICAL_NECESSITY_APPEAL: [
         Phrase(
             _p(
                 r"not medically necessary|medical(?:ly)? necess\w*|no longer (?:medically )?needed|was not needed|"
-                r"medically appropriate|medically needed"
+                r"medically appropriate|medically needed|reasonable and necessary|"
+                r"does not meet (?:the |our )?(?:\w+ )?(?:criteria|guidelines)|criteria (?:are|were|was|is) not met"
             ),
-            2.5,
             "medical necessity judgement",
-            ("medical", "needed"),
+            ("medical", "needed", "necessary", "criteria", "guidelines"),
         ),
         Phrase(
             _p(
                 r"level of care|observation (?:status|care)|inpatient (?:stay|admission|level)|length of stay|"
                 r"residential care"
             ),
-            1.5,
             "level-of-care judgement",
             ("level of care", "observation", "inpatient", "length of", "residential"),
         ),
         Phrase(
             _p(r"experimental|investigational|not proven|unproven"),
-            2.5,
             "experimental or investigational",
             ("experimental", "investigational", "proven"),
         ),
@@ -149,13 +154,11 @@ PHRASES: dict[Route, list[Phrase]] = {
                 rf"{_w('lcd')}\b|{_w('ncd')}\b|"
                 r"placement criteria|medical director|laboratory policy"
             ),
-            1.0,
             "clinical review wording",
             ("clinical", "policy", "physician", "peer", "determination", "lcd", "ncd", "criteria", "director"),
         ),
         Phrase(
             _p(rf"{_w('frequency')}\b|more often than|once every|this many services|too many"),
-            1.0,
             "frequency limit",
             ("frequency", "often", "once every", "many"),
         ),
@@ -167,53 +170,55 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"non-?covered (?:service|benefit|charge)|"
                 r"not covered under (?:your|the|this) (?:plan|policy|benefit)|services we do not cover|"
                 rf"expenses not covered|is not a (?:covered )?benefit|{_w('cosmetic')}\b|never covers?\b|"
-                r"statutory exclusion|not covered (?:by|under the) law"
+                r"statutory exclusion|not covered (?:by|under the) law|"
+                r"not covered by (?:your|the|this) (?:plan|policy)|"
+                r"not included in (?:your|the) (?:plan|benefits|coverage)|not a benefit (?:of|under)"
             ),
-            2.5,
             "plan exclusion",
-            ("exclu", "covered", "cover", "benefit", "cosmetic", "statutory"),
+            ("exclu", "covered", "cover", "benefit", "cosmetic", "statutory", "included"),
         ),
         Phrase(
             _p(
                 r"plan does not cover|policy does not cover|booklet does not cover|benefit package does not cover|"
-                r"does not cover"
+                r"does not cover|doesn't cover|do not cover"
             ),
-            1.5,
             "plan does not cover",
-            ("does not cover",),
+            ("does not cover", "doesn't cover", "do not cover"),
         ),
     ],
     Route.ADMIN_DENIAL: [
         Phrase(
-            _p(r"timely filing|filing (?:limit|period|deadline)|late filing|filed late|time limit for filing"),
-            3.0,
+            _p(
+                r"timely filing|filing (?:limit|period|deadline)|late filing|filed late|time limit for filing|"
+                r"submitted too late|received too late"
+            ),
             "timely filing",
-            ("filing", "filed late"),
+            ("filing", "filed late", "too late"),
         ),
         Phrase(
-            _p(rf"{_w('duplicate')}\b|identical claim|already (?:been )?(?:received|processed|paid|submitted)"),
-            3.0,
+            _p(
+                rf"{_w('duplicate')}\b|identical claim|already (?:been )?(?:received|processed|paid|submitted)|"
+                r"previously (?:processed|paid|submitted|billed)"
+            ),
             "duplicate claim",
-            ("duplicate", "identical", "already"),
+            ("duplicate", "identical", "already", "previously"),
         ),
         Phrase(
             _p(
                 r"coordination of benefits|other (?:insurance|coverage|payer|health plan)|primary (?:payer|insurer|"
                 rf"insurance|plan|carrier)|pays first|secondary payer|{_w('cob')}\b"
             ),
-            2.5,
             "another payer is primary",
             ("coordination", "other", "primary", "first", "secondary", "cob"),
         ),
         Phrase(
             _p(r"workers'? comp\w*|liability carrier|no-?fault|subrogation|wrong payer|correct payer"),
-            2.0,
             "another payer is responsible",
             ("worker", "liability", "fault", "subrogation", "payer"),
         ),
     ],
     Route.BENEFITS_VERIFICATION: [
-        Phrase(_p(r"not eligible|ineligible|eligibility"), 2.0, "eligibility", ("eligib",)),
+        Phrase(_p(r"not eligible|ineligible|eligibility"), "eligibility", ("eligib",)),
         Phrase(
             _p(
                 r"coverage (?:ended|terminated|ends|was terminated|lapsed|had ended)|after (?:your|the) coverage|"
@@ -221,27 +226,39 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"dependents?)|dependent coverage|not an eligible dependent|cannot be identified as|employee-only|"
                 r"when you are (?:not )?enrolled|while you are (?:not )?enrolled|will not be (?:enrolled|a member|"
                 r"covered on)|would not be (?:enrolled|a member|covered on)|no longer (?:be )?(?:enrolled|a member)|"
-                r"membership (?:ends|ended|terminat\w*)|enrollment (?:ends|ended|terminat\w*)"
+                r"membership (?:ends|ended|terminat\w*)|enrollment (?:ends|ended|terminat\w*)|"
+                r"(?:policy|plan|membership) (?:lapsed|was cancell?ed|was terminated)|coverage (?:was )?(?:inactive|"
+                r"cancell?ed)"
             ),
-            2.5,
             "not enrolled or coverage ended",
-            ("coverage", "enrolled", "no spouse", "no dependent", "dependent", "identified", "employee-only", "member"),
+            (
+                "coverage",
+                "enrolled",
+                "no spouse",
+                "no dependent",
+                "dependent",
+                "identified",
+                "employee-only",
+                "member",
+                "lapsed",
+                "cancel",
+                "terminated",
+            ),
         ),
         Phrase(
             _p(
                 r"benefit (?:maximum|limit)|visit (?:limit|maximum)|annual (?:limit|maximum)|"
                 r"lifetime (?:limit|maximum)|calendar[- ]year (?:limit|maximum)|used all "
-                r"\w+|maximum (?:number|benefit)|limit (?:has been|was) reached|exhausted (?:your|the) benefit"
+                r"\w+|maximum (?:number|benefit)|limit (?:has been|was) reached|exhausted (?:your|the) benefit|"
+                r"exceed(?:ed|s) (?:the |your )?(?:\w+ )?(?:visit|benefit|annual|yearly|lifetime) (?:limit|maximum)"
             ),
-            2.5,
             "benefit limit reached",
-            ("maximum", "limit", "used all", "exhausted"),
+            ("maximum", "limit", "used all", "exhausted", "exceed"),
         ),
     ],
     Route.ESCALATION: [
         Phrase(
             _p(rf"external review|independent review|{_w('iro')}\b|insurance (?:department|commissioner)"),
-            0.5,
             "external review available",
             ("external", "independent", "iro", "insurance"),
         ),

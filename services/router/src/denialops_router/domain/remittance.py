@@ -18,6 +18,7 @@ from denialops_router.domain.person_names import display_name
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import Contact, DenialCode
 from denialops_shared.remittance_rules import REVERSAL_STATUS, adjustments, is_denied, non_routine
+from denialops_shared.contracts.codes import CPT_SHAPE, HCPCS_SHAPE
 from denialops_shared.x12_835 import Adjustment, Claim, Party, Remittance, Segment, read_835
 
 # Member identification (MI), HIPAA individual id (II), Medicare HIC (HN), Medicaid recipient (C).
@@ -169,9 +170,10 @@ def _inside_segment(doc: Doc, pos: int) -> bool:
 
 
 def _procedure_kind(code: str) -> str | None:
-    if re.fullmatch(r"\d{4}[0-9FTU]", code):
+    """CPT or HCPCS/CDT by the shared code grammar's shapes."""
+    if re.fullmatch(CPT_SHAPE, code):
         return "cpt_codes"
-    if re.fullmatch(r"[A-Z]\d{4}", code):
+    if re.fullmatch(HCPCS_SHAPE, code):
         return "hcpcs_codes"
     return None
 

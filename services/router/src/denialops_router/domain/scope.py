@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from denialops_router.domain.layout import reading_pieces
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import Row, Table, tables
 from denialops_router.domain.text import Doc, Span
@@ -34,7 +35,6 @@ _DENIED = re.compile(
     re.IGNORECASE,
 )
 _MONEY = re.compile(r"\$?\s?(\d[\d,]*\.\d{2})")
-_BLANK_LINE = re.compile(r"\n\s*\n")
 _CARC = re.compile(r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b")
 # Adjustments on a paid line: contractual write-down, the patient's deductible, coinsurance, copay.
 _ROUTINE = frozenset({"45", "1", "2", "3", "253"})
@@ -42,12 +42,17 @@ _ROUTINE = frozenset({"45", "1", "2", "3", "253"})
 
 @dataclass
 class Scope:
-    """Ranges of the text that describe some other claim than the denied one."""
+    """Ranges of the text that describe some other claim than the denied one, and, on a statement of
+    several claims, the ranges that are the denied claim's own (its block, its table rows)."""
 
     excluded: list[Span] = field(default_factory=list)
+    claim: list[Span] = field(default_factory=list)
 
     def allows(self, pos: int) -> bool:
         return not any(s.start <= pos < s.end for s in self.excluded)
+
+    def in_claim(self, pos: int) -> bool:
+        return any(s.start <= pos < s.end for s in self.claim)
 
 
 def find_scope(doc: Doc) -> Scope:
@@ -59,6 +64,7 @@ def _find_scope(doc: Doc) -> Scope:
     excluded: list[Span] = []
     denied_ids: set[str] = set()
     other_ids: set[str] = set()
+    claim: list[Span] = []
     for table in tables(doc):
         groups = _claim_groups(doc, table)
         if len(groups) < 2:
@@ -67,32 +73,36 @@ def _find_scope(doc: Doc) -> Scope:
         if denied:
             denied_ids |= denied
             other_ids |= set(groups) - denied
-            excluded += [r.span for claim, rows in groups.items() if claim not in denied for r in rows]
+            for key, rows in groups.items():
+                (claim if key in denied else excluded).extend(r.span for r in rows)
     blocks = _blocks(doc)
     if len({claim for claim, _ in blocks}) >= 2:
-        denied_blocks = {claim for claim, span in blocks if _block_denied(doc, span)}
+        denied_blocks = {key for key, spans in blocks if _block_denied(doc, spans)}
         if denied_blocks:
             denied_ids |= denied_blocks
-            for claim, span in blocks:
-                if claim not in denied_blocks:
-                    other_ids.add(claim)
-                    excluded.append(span)
+            for key, spans in blocks:
+                if key in denied_blocks:
+                    claim.extend(spans)
+                else:
+                    other_ids.add(key)
+                    excluded.extend(spans)
     elif len(blocks) == 1 and not denied_ids:
         denied_ids.add(blocks[0][0])
     if denied_ids:
         excluded += _sentences_about_others(doc, denied_ids)
         excluded += _cells_about_others(doc, denied_ids, other_ids - denied_ids)
-    return Scope(excluded)
+    return Scope(excluded, claim)
 
 
-def _block_denied(doc: Doc, span: Span) -> bool:
+def _block_denied(doc: Doc, spans: list[Span]) -> bool:
     """Denial wording or a denial code in a claim's block, or a table of it that paid nothing on a charge."""
-    if _DENIED.search(doc.text, span.start, span.end) or _has_denial_code(doc.text[span.start : span.end]):
+    text = "\n".join(doc.text[s.start : s.end] for s in spans)
+    if _DENIED.search(text) or _has_denial_code(text):
         return True
     return any(
         _unpaid(doc, table, row)
         for table in tables(doc)
-        if span.start <= table.span.start < span.end
+        if any(s.start <= table.span.start < s.end for s in spans)
         for row in table.rows
     )
 
@@ -109,16 +119,19 @@ def _amount(doc: Doc, cell: tuple[Span, ...]) -> Decimal | None:
 
 
 def _claim_groups(doc: Doc, table: Table) -> dict[str, list[Row]]:
-    """A table's rows by the claim number in its claim column (a totals row goes with its claim)."""
+    """A table's rows by claim: the number in its claim column (a totals row goes with its claim), else,
+    in a report with a status per row, the patient the row is for (a rejected claim may have no number)."""
     groups: dict[str, list[Row]] = {}
-    index = table.column("claim number")
-    if index is None:
-        return groups
+    claim_index = table.column("claim number")
+    by_patient = table.column("status") is not None
     for row in table.rows:
-        cell = row.cells[index]
+        cell = row.cells[claim_index] if claim_index is not None else ()
         m = _ID.search(doc.text, cell[0].start, cell[0].end) if cell else None
+        patient = table.cell(row, "patient") if by_patient else ()
         if m is not None and _digits(m.group()) >= 5:
             groups.setdefault(m.group(), []).append(row)
+        elif patient:
+            groups.setdefault(" ".join(doc.text[p.start : p.end] for p in patient), []).append(row)
     return groups
 
 
@@ -136,27 +149,44 @@ def _has_denial_code(text: str) -> bool:
     return any(m.group(1) not in _ROUTINE for m in _CARC.finditer(text))
 
 
-def _blocks(doc: Doc) -> list[tuple[str, Span]]:
-    """One block per claim named by a claim-number field or header, from its line to the next claim's."""
-    starts: list[tuple[int, str]] = []
+def _blocks(doc: Doc) -> list[tuple[str, list[Span]]]:
+    """One block per claim named by a claim-number field or header, from its line to the next claim's,
+    in reading order (a page's flattened second column is read after its first: `layout.py`)."""
+    pieces = reading_pieces(doc)
+    mentions: list[tuple[int, str]] = []
     for f in fields(doc):
         if _CLAIM_LABEL.match(f.label):
             m = _ID.match(doc.text, f.value_span.start, f.value_span.end)
             if m is not None and _digits(m.group()) >= 5:
-                starts.append((doc.line(f.label_span.start).start, m.group()))
+                mentions.append((f.label_span.start, m.group()))
     for m in _CLAIM_HEADER.finditer(doc.text):
         if _digits(m.group("id")) >= 5:
-            starts.append((doc.line(m.start("id")).start, m.group("id")))
-    starts.sort()
+            mentions.append((m.start("id"), m.group("id")))
+    starts = sorted({(_piece_at(pieces, pos), claim) for pos, claim in mentions})
     merged: list[tuple[int, str]] = []
-    for start, claim in starts:
+    for index, claim in starts:
         if not merged or merged[-1][1] != claim:
-            merged.append((start, claim))
-    blocks: list[tuple[str, Span]] = []
-    for i, (start, claim) in enumerate(merged):
-        end = merged[i + 1][0] if i + 1 < len(merged) else _block_end(doc, start)
-        blocks.append((claim, Span(start, max(start, end))))
+            merged.append((index, claim))
+    blocks: list[tuple[str, list[Span]]] = []
+    for i, (index, claim) in enumerate(merged):
+        end = merged[i + 1][0] if i + 1 < len(merged) else _block_end(doc, pieces, index)
+        blocks.append((claim, _joined(pieces[index : max(index + 1, end)])))
     return blocks
+
+
+def _piece_at(pieces: list[Span], pos: int) -> int:
+    return next((i for i, p in enumerate(pieces) if p.start <= pos <= p.end), 0)
+
+
+def _joined(pieces: list[Span]) -> list[Span]:
+    """Pieces that follow each other line by line make one span."""
+    out: list[Span] = []
+    for piece in pieces:
+        if out and out[-1].end + 1 >= piece.start >= out[-1].end:
+            out[-1] = Span(out[-1].start, piece.end)
+        else:
+            out.append(piece)
+    return out
 
 
 def _sentences_about_others(doc: Doc, denied: set[str]) -> list[Span]:
@@ -193,16 +223,18 @@ def _digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
-def _block_end(doc: Doc, pos: int) -> int:
-    """The last listed claim ends at the first blank line after it, or after the table it opens."""
-    end = _blank_after(doc, pos)
+def _block_end(doc: Doc, pieces: list[Span], index: int) -> int:
+    """The last listed claim ends at the first blank piece after it, or after the table it opens."""
+    end = _blank_piece(doc, pieces, index)
     for table in tables(doc):
         # `Claim no. X` / `Provider: ...`, a blank line, then the claim's line table.
-        if end <= table.span.start and doc.text.count("\n", end, table.span.start) <= 2:
-            end = _blank_after(doc, table.span.end)
+        first = _piece_at(pieces, table.span.start)
+        if end <= first <= end + 2:
+            end = _blank_piece(doc, pieces, _piece_at(pieces, table.span.end))
     return end
 
 
-def _blank_after(doc: Doc, pos: int) -> int:
-    m = _BLANK_LINE.search(doc.text, pos)
-    return m.start() if m else len(doc.text)
+def _blank_piece(doc: Doc, pieces: list[Span], index: int) -> int:
+    return next(
+        (i for i in range(index, len(pieces)) if not doc.text[pieces[i].start : pieces[i].end].strip()), len(pieces)
+    )

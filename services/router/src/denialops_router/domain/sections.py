@@ -28,11 +28,11 @@ _FAX_COVER = re.compile(
 # A fax machine's line or a page count opens the next page: `PAGE 02/02`, `P. 02/03`, `Page 2 of 3`.
 _NEXT_PAGE = re.compile(r"\b(?:page|p\.)\s*0*([2-9]|\d{2,})\s*(?:/|of)\s*\d+", re.IGNORECASE)
 _PAGE_MARK = re.compile(r"\b(?:page|p\.)\s*\d+\s*(?:/|of)\s*\d+|^\s*-?\s*\d+\s*-?\s*$", re.IGNORECASE)
+# Matched against the lower-cased letter without IGNORECASE: a whole-letter scan, several times faster.
 _TAGLINE = re.compile(
-    r"ATENCI[OÓ]N:|\bATTENTION:|language assistance|free language|interpret(?:er|ing|ation) services|"
-    r"habla espa[nñ]ol|\bTagalog\b|Ti[eế]ng Vi[eệ]t|\u4e2d\u6587|\ud55c\uad6d\uc5b4|non-?discrimination|"
-    r"does not discriminate|\bno discrimina",
-    re.IGNORECASE,
+    r"atenci[oó]n:|attention:|language assistance|free language|interpret(?:er|ing|ation) services|"
+    r"habla espa[nñ]ol|tagalog|ti[eế]ng vi[eệ]t|\u4e2d\u6587|\ud55c\uad6d\uc5b4|non-?discrimination|"
+    r"does not discriminate|no discrimina"
 )
 _RIGHTS_HEADING = re.compile(
     r"\b(?:right|rights)\b.{0,30}\b(?:appeal|review|hearing)|\bappeal rights\b|\bhow to (?:appeal|ask)|"
@@ -105,7 +105,7 @@ def _furniture(doc: Doc) -> list[Section]:
 def _taglines(doc: Doc) -> list[Section]:
     """The paragraph around each language-assistance or non-discrimination notice."""
     out: list[Section] = []
-    for m in _TAGLINE.finditer(doc.text):
+    for m in _TAGLINE.finditer(doc.lower):
         start = max((b.end() for b in _BLANK.finditer(doc.text, 0, m.start())), default=0)
         after = _BLANK.search(doc.text, m.end())
         span = Span(start, after.start() if after else len(doc.text))

@@ -49,6 +49,9 @@ _ID_LABEL_END = re.compile(r"(?:\bno|\bnbr|\bnum|number|\bid)$")
 _VALUE_END = re.compile(r"(?<=[a-z0-9)]{2})[.!?](?=\s+[A-Z]|\s*$)")
 # What joins a label to its value, or cells of a line.
 _JOINERS = (":", "#", "=", "|", "..", "__", "\u00b7", "\u2022")
+_SPACE = " \n\r\t\x0b\x0c"
+_DIGIT = re.compile(r"\d")
+_TOKEN = re.compile(r"\S+")
 _MAX_LABEL_WORDS = 7
 _MAX_LABEL_CHARS = 50
 _MAX_NEXT_LINE_VALUE = 80
@@ -202,13 +205,13 @@ def _nested(doc: Doc, value: Span) -> list[Field]:
 def _spaced_field(doc: Doc, cell: Span, *, single_cell: bool) -> Field | None:
     """`DOS 03/21/2025`, `Billed $168.00`, `Claim No. AB-1234`: a short label, one space, a value with a digit."""
     text = doc.text[cell.start : cell.end]
-    if len(text) > _MAX_LABEL_CHARS or (single_cell and not text[:1].isupper()):
+    if len(text) > _MAX_LABEL_CHARS or (single_cell and not text[:1].isupper()) or not _DIGIT.search(text):
         return None
     if cell.start in doc.memo(_date_starts):
         return None  # `March 14, 2025` is a date, not `March` = `14, 2025`
     pos = 0
     words = 0
-    for m in re.finditer(r"\S+", text):
+    for m in _TOKEN.finditer(text):
         if _WORD.fullmatch(m.group()) and words < 4:
             words += 1
             pos = m.end()
@@ -240,7 +243,7 @@ def _bare_label(doc: Doc, cell: Span) -> bool:
 
 
 def _has_digit(doc: Doc, cell: Span) -> bool:
-    return any(ch.isdigit() for ch in doc.text[cell.start : cell.end])
+    return _DIGIT.search(doc.text, cell.start, cell.end) is not None
 
 
 def _field(doc: Doc, label: Span, value: Span, sep: str) -> Field:
@@ -255,8 +258,7 @@ def _field(doc: Doc, label: Span, value: Span, sep: str) -> Field:
 
 
 def _strip(text: str, start: int, end: int, trailing: str = "") -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in trailing):
-        end -= 1
-    return Span(start, end)
+    piece = text[start:end]
+    left = piece.lstrip()
+    start += len(piece) - len(left)
+    return Span(start, start + len(left.rstrip(_SPACE + trailing)))

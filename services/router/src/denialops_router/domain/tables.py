@@ -45,7 +45,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("units", r"units|qty|^days?$"),
         ("description", r"desc|service|item"),
         ("line", r"^ln$|^line(?: no| #)?$|^#$"),
-        ("status", r"status"),
+        ("status", r"status|^result$|^outcome$|disposition"),
     )
 )
 AMOUNT_ROLES = frozenset(
@@ -166,6 +166,10 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
             header = Span(header.start, lines[j].end)
             j += 1
         i = j - 1
+    # A header line that goes on with running text stands beside a second column of the page: what is
+    # right of the header's last cell on the rows belongs to that column.
+    rest = doc.text[cells[-1].end : line.end]
+    limit = cells[-1].end - line.start + len(rest) - len(rest.lstrip()) if rest.strip() and not piped else None
     roles = [_role(name) for name in names]
     if sum(r is not None for r in roles) < 2 or (flat and sum(r in AMOUNT_ROLES for r in roles) < 2):
         return None
@@ -181,11 +185,13 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
             break
         if _SEPARATOR.match(raw):
             continue
-        row = _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, piped, rows[-1] if rows else None)
+        row = (
+            _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, piped, rows[-1] if rows else None, limit)
+        )
         if row is None:
             gap += 1
-            if gap > _MAX_GAP_LINES or _header_cells(doc, nxt, piped) is not None:
-                break
+            if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, piped) or ()) > 1:
+                break  # (a wrapped description of one run of words is no new header)
             continue
         gap = 0
         if rows and row.span.start < rows[-1].span.end:
@@ -195,7 +201,20 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         end = row.span.end
     if not rows:
         return None
-    return Table(columns, tuple(rows), header, Span(header.start, end))
+    return Table(_by_content(doc, columns, rows), tuple(rows), header, Span(header.start, end))
+
+
+def _by_content(doc: Doc, columns: tuple[Column, ...], rows: list[Row]) -> tuple[Column, ...]:
+    """An amount column whose cells hold no amount is no amount column: `PATIENT` over names is the patient."""
+    out: list[Column] = []
+    for index, column in enumerate(columns):
+        if column.role in AMOUNT_ROLES:
+            pieces = [p for row in rows for p in row.cells[index]]
+            if pieces and not any(_AMOUNT.search(doc.text, p.start, p.end) for p in pieces):
+                role = "patient" if column.role == "patient responsibility" else None
+                column = Column(column.name, role, column.span, column.left, column.right)
+        out.append(column)
+    return tuple(out)
 
 
 def _above_amounts(doc: Doc, lines: list[Span], i: int) -> bool:
@@ -228,9 +247,11 @@ def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
     if _LONG_NUMBER.search(doc.text, line.start, line.end):
         return None
     cells = _split(doc, line, piped)
+    if not piped:
+        cells = _left_of_prose(doc, cells)
     texts = [doc.text[c.start : c.end] for c in cells]
     words = [t for t in texts if t]
-    if not words or any(_AMOUNT.search(t) or len(t.split()) > 4 or len(t) > 32 for t in words if len(cells) > 1):
+    if not words or any(_AMOUNT.search(t) or _prose_cell(t) for t in words if len(cells) > 1):
         return None
     if any(re.search(r"\d{3}|^[\d\W]*\d[\d\W]*$", t) for t in words):
         return None
@@ -239,6 +260,18 @@ def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
         single = texts[0]
         return cells if len(single.split()) >= 4 and not re.search(r"[:.,;]\s", single) else None
     return cells if len(words) >= 3 else None
+
+
+def _prose_cell(text: str) -> bool:
+    return len(text.split()) > 4 or len(text) > 32 or bool(re.search(r"[.:;,]\s", text))
+
+
+def _left_of_prose(doc: Doc, cells: list[Span]) -> list[Span]:
+    """A header whose line goes on with running text (a second column of the page): its cells before it."""
+    for index, cell in enumerate(cells):
+        if index >= 3 and _prose_cell(doc.text[cell.start : cell.end]):
+            return cells[:index]
+    return cells
 
 
 def _join_header_line(
@@ -301,8 +334,12 @@ def _column_index(start: int, end: int, bounds: list[tuple[int, int]]) -> int:
     return best
 
 
-def _row(doc: Doc, line: Span, columns: tuple[Column, ...], piped: bool, above: Row | None) -> Row | None:
+def _row(
+    doc: Doc, line: Span, columns: tuple[Column, ...], piped: bool, above: Row | None, limit: int | None
+) -> Row | None:
     cells = _split(doc, line, piped)
+    if limit is not None:
+        cells = [c for c in cells if c.start - line.start < limit - 1]
     if piped:
         if len(cells) != len(columns):
             return None
