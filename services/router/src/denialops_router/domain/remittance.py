@@ -17,8 +17,8 @@ from denialops_router.domain.carc_table import carc_info, rarc_info
 from denialops_router.domain.person_names import display_name
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import Contact, DenialCode
-from denialops_shared.remittance_rules import REVERSAL_STATUS, adjustments, is_denied, non_routine
 from denialops_shared.contracts.codes import CPT_SHAPE, HCPCS_SHAPE
+from denialops_shared.remittance_rules import REVERSAL_STATUS, adjustments, is_denied, non_routine
 from denialops_shared.x12_835 import Adjustment, Claim, Party, Remittance, Segment, read_835
 
 # Member identification (MI), HIPAA individual id (II), Medicare HIC (HN), Medicaid recipient (C).
