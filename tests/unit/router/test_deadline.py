@@ -128,3 +128,11 @@ def test_a_conditional_forward_keeps_the_window() -> None:
 def test_more_ways_to_state_the_window_or_the_date(text: str, window: int | None, due: dt.date) -> None:
     found = deadline(text)
     assert (found.window_days, found.deadline) == (window, due)
+
+
+def test_a_month_window_rolls_a_missing_day_to_the_first_of_the_next_month() -> None:
+    # One calendar-month rule for the letter's window and the deadline engine (45 CFR 147.136): Oct 31 + 4
+    # months has no Feb 31, so the window ends on Mar 1 (not clamped to Feb 28).
+    text = "You may ask for an external review within 4 months after the date of this notice."
+    found = find_deadline(make_doc([text]), dt.date(2025, 10, 31), True)
+    assert (found.window_days, found.deadline) == (None, dt.date(2026, 3, 1))

@@ -175,8 +175,8 @@ ACA: list[Row] = [
         None,
     ),
     (
-        "the router's month window clamped to Feb 28 is rolled to Mar 1",
-        Case(notice=D(2025, 10, 31), final=True, deadline=D(2026, 2, 28), basis=DeadlineBasis.FROM_DENIAL_DATE),
+        "a 4-month window from Oct 31 rolls to Mar 1 (the router counts months as the engine does)",
+        Case(notice=D(2025, 10, 31), final=True, deadline=D(2026, 3, 1), basis=DeadlineBasis.FROM_DENIAL_DATE),
         [("external_review", STD, D(2026, 3, 1), C)],
         None,
     ),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from denialops_shared.contracts.dates import add_months, date_shapes, find_dates
+from denialops_shared.contracts.dates import date_shapes, find_dates
 
 D = dt.date
 
@@ -91,12 +91,6 @@ def test_spans_point_at_the_original_text() -> None:
 )
 def test_not_dates(text: str) -> None:
     assert find_dates(text) == []
-
-
-def test_add_months_clamps_to_the_month_end() -> None:
-    assert add_months(D(2025, 1, 31), 1) == D(2025, 2, 28)
-    assert add_months(D(2025, 11, 15), 3) == D(2026, 2, 15)
-    assert add_months(D(2024, 8, 31), 6) == D(2025, 2, 28)
 
 
 def test_date_shapes_keep_impossible_days() -> None:

@@ -9,7 +9,6 @@ separator, `O` read for `0`, `l`/`I` for `1` next to digits).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -119,14 +118,6 @@ def date_shapes(text: str) -> list[tuple[int, int, tuple[dt.date, ...]]]:
         days = () if found is None else tuple(d for d in found if d is not None)
         out.append((m.start(), m.end(), days))
     return out
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """Calendar-month arithmetic; the day is clamped to the end of a shorter month."""
-    index = start.month - 1 + months
-    year = start.year + index // 12
-    month = index % 12 + 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _prepare(text: str) -> str:

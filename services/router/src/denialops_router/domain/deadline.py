@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from denialops_router.domain import letter_kind
 from denialops_router.domain.text import Doc, Span
 from denialops_shared.contracts.artifacts import DeadlineBasis
-from denialops_shared.contracts.dates import add_months
+from denialops_shared.periods import add_months
 
 _NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,

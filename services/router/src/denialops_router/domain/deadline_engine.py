@@ -269,25 +269,24 @@ def _letter_clock(case: DeadlineInput, rule: LevelRule, rule_clock: Clock, warni
 
 
 def _window_from_notice(deadline: dt.date, notice: dt.date, days: int | None) -> Clock:
-    """The router counted the letter's window from the notice; a window in months is re-counted so that a
-    day missing from the end month rolls to the 1st of the next (the router clamps it to the month's end)."""
-    if days:
+    """The router counted the letter's window from the notice (months with `periods.add_months`, as here):
+    a window in months is the count that lands on its deadline."""
+    months = None if days else next((m for m in range(1, 25) if add_months(notice, m) == deadline), None)
+    if months is None:
+        days = days or (deadline - notice).days
         return Clock(
             due=deadline,
             basis=ClockBasis.COMPUTED,
             window=f"{days} days from the notice",
             source="the letter's window",
-            period=f"P{days}D",
+            period=f"P{days}D" if days > 0 else None,  # a deadline before the notice is refused by the caller
         )
-    months = (deadline.year - notice.year) * 12 + deadline.month - notice.month
-    rolled = add_months(notice, months) if months > 0 else deadline
-    clamped = rolled != deadline and rolled - deadline <= dt.timedelta(days=3)
     return Clock(
-        due=rolled if clamped else deadline,
+        due=deadline,
         basis=ClockBasis.COMPUTED,
-        window=f"{months} months from the notice" if months > 0 else "the letter's window from the notice",
+        window=f"{months} months from the notice",
         source="the letter's window",
-        period=f"P{months}M" if months > 0 else None,
+        period=f"P{months}M",
     )
 
 
