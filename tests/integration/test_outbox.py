@@ -61,6 +61,22 @@ async def test_events_left_by_a_crash_are_sent_by_the_relay(
     assert await outbox.sweep_once() == 0
 
 
+async def test_a_quick_restart_still_sends_what_the_crash_left(
+    db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    sent = events(unique, 2)
+    # Written a moment before the crash, and the next process starts at once (well within one interval).
+    await db.things.insert_one(with_events({"_id": f"quick-{unique}"}, sent))
+    relay = asyncio.create_task(Outbox(db.things, broker, sweep_seconds=60.0).run_relay())
+    try:
+        assert await published(settings, sent) == {e.event_id for e in sent}
+    finally:
+        relay.cancel()
+    doc = await db.things.find_one({"_id": f"quick-{unique}"})
+    assert doc is not None
+    assert doc["outbox"] == []
+
+
 async def test_a_failed_publish_keeps_the_events(
     db: AsyncDatabase[Document], settings: ServiceSettings, unique: str
 ) -> None:

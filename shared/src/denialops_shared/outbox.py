@@ -116,9 +116,10 @@ class Outbox:
     def _retry_id(self, doc_id: Any) -> str:
         return f"{self._collection.name}:{doc_id}"
 
-    async def sweep_once(self) -> int:
-        """Flush documents whose events have waited longer than one sweep interval (a full scan)."""
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._sweep_seconds)
+    async def sweep_once(self, written_before: dt.datetime | None = None) -> int:
+        """Flush documents whose events were written before `written_before` (default: one sweep interval
+        ago), a full scan."""
+        cutoff = written_before or dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._sweep_seconds)
         cursor = self._collection.find({"outbox_at": {"$lt": cutoff}}, {FIELD: 1}, limit=SWEEP_BATCH)
         flushed = 0
         async for doc in cursor:
@@ -142,10 +143,12 @@ class Outbox:
         return await self._retries.count_documents({"collection": self._collection.name})
 
     async def run_relay(self) -> None:
-        # Once at start: whatever a crash of the previous process left between write and publish.
+        # Once at start: whatever a crash of the previous process left between write and publish, however
+        # shortly before this start it was written (a quick restart must not skip the newest events).
+        started = dt.datetime.now(dt.UTC)
         while True:
             try:
-                if await self.sweep_once() < SWEEP_BATCH:
+                if await self.sweep_once(written_before=started) < SWEEP_BATCH:
                     break
             except Exception:
                 log.warning("outbox.recovery.failed", extra={"collection": self._collection.name})
