@@ -162,6 +162,7 @@ def test_sign_in_with_the_keyboard_only(tab: Tab, web_stack: Stack) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     # Focus moved to the page's content; Tab goes on to its first control, with a visible ring.
     expect(page.locator("main")).to_be_focused()
+    expect(page.get_by_role("button", name="Apply filters")).to_be_visible()
     page.keyboard.press("Tab")
     focused = page.evaluate(
         "[document.querySelector('main').contains(document.activeElement), "

@@ -91,9 +91,13 @@ function renderSignIn(root) {
       session = await signIn(input.value.trim());
       input.value = "";
       announce("Signed in.");
-      if (!location.hash) location.hash = "#/worklist";
-      await route();
-      main().focus();
+      if (location.hash) {
+        await route();
+        main().focus();
+      } else {
+        // The hashchange listener draws the worklist and moves focus: drawing here too raced with it.
+        location.hash = "#/worklist";
+      }
     } catch (failure) {
       error.textContent = failure.status === 401 ? "That key was not accepted. Check it and try again." : failure.message;
       error.hidden = false;
