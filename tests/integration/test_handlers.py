@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from denialops_llm_worker.handlers import Generator
 from denialops_router.handlers import Router
 from denialops_router.pipeline import RunInput, RunOutcome, run_stages
+from denialops_router.repository import MongoRouterRepository
 from denialops_shared.contracts.artifacts import ActionPlan, Deadlines
 from denialops_shared.contracts.cloudevents import InvalidEvent
 from denialops_shared.contracts.events import (
@@ -67,8 +68,8 @@ async def stage_events(settings: ServiceSettings, case_id: str, source: str, cou
 async def test_router_runs_a_case_once_whatever_the_order(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:
-    router = Router(db, Outbox(db.runs, broker, 1.0))
-    await router.create_indexes()
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
+    await MongoRouterRepository(db).create_indexes()
     case_id = f"case-{unique}"
     document = received(Topic.DOCUMENT_ADDED, letter(case_id))
     created = received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id))
@@ -87,7 +88,7 @@ async def test_router_runs_a_case_once_whatever_the_order(
 async def test_router_waits_for_the_letter_of_a_requested_run(
     db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
 ) -> None:
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     await router.on_case_created(
         received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id, auto_run=False))
@@ -104,7 +105,7 @@ async def test_router_waits_for_the_letter_of_a_requested_run(
 async def test_router_refuses_another_tenants_event_for_a_case(
     db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
 ) -> None:
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
     with pytest.raises(InvalidEvent) as refused:
@@ -205,7 +206,7 @@ async def test_llm_worker_skips_a_run_cancelled_before_generation(
 async def test_router_reads_the_eob_and_in_verified_mode_the_plan(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     plan_text = (ROOT / "tests" / "unit" / "router" / "fixtures" / "sbc_bluepine.txt").read_text(encoding="utf-8")
     eob_text = (ROOT / "data" / "samples" / "letters" / "007.txt").read_text(encoding="utf-8")
@@ -245,7 +246,7 @@ async def router_stages(settings: ServiceSettings, case_id: str, count: int) -> 
 async def test_a_run_cancelled_before_it_starts_never_starts_and_says_so(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     run_id = auto_run_id(case_id)
     await router.on_run_cancelled(
@@ -291,7 +292,7 @@ async def test_a_bug_in_a_stage_fails_that_stage_counted_and_logged_without_phi(
     monkeypatch.setattr(f"denialops_router.pipeline.{patched}", _bug)
     failed_stage = published[-1][0]
     before = _failures(failed_stage, "LookupError")
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
     await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))
@@ -326,7 +327,7 @@ async def test_a_run_whose_step_cannot_complete_fails_with_a_safe_error(
 
     monkeypatch.setattr("denialops_router.handlers.run_stages", broken)
     before = _failures("extract", "ValueError")
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     case_id = f"case-{unique}"
     await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
     await router.on_document_added(received(Topic.DOCUMENT_ADDED, letter(case_id)))

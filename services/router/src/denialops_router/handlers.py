@@ -1,171 +1,126 @@
-"""Router use cases: keep a projection of cases, documents and run requests; run a case once it is ready.
+"""Router use cases: record what each event says about its case; run the case's runs once they are ready.
 
-A run starts when its case is known (case.created), a denial letter has arrived and the run was
+A run starts when its case is known (case.created), its denial letter has arrived and the run was
 requested (explicitly, or implicitly by `auto_run`). Events may come in any order and any number of
-times: inserting the run's document, together with its outbox, is the claim that makes sure each run
-is computed and published once.
+times: each is one write of its facts into the case (see `case_state`), which returns the state before
+it, so the router knows which runs this event made ready without reading anything; inserting a run's
+document, together with its outbox, is the claim that makes sure each run is computed and published once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor
+from typing import Any, Protocol
 
 import orjson
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
+from denialops_router.case_state import ReadyRun, State, documents_in_order, facts_of, ready_runs, recorded
 from denialops_router.metrics import ROUTES_CHOSEN, STAGE_FAILURES
 from denialops_router.pipeline import RunInput, RunOutcome, failed, run_stages
-from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode_stage
+from denialops_router.repository import RouterRepository
+from denialops_shared.contracts.cloudevents import EncodedEvent, ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
-    CaseCreated,
     DocType,
-    DocumentAdded,
     EventBody,
     Mode,
     RunCancelled,
-    RunRequested,
     Stage,
     StageCompleted,
     StageStatus,
-    auto_run_id,
     terminal_stage,
 )
-from denialops_shared.mongo import Document
-from denialops_shared.outbox import Outbox, with_events
 
 SOURCE = "/denialops/router"
 
 log = logging.getLogger(__name__)
 
 
+class Publisher(Protocol):
+    """Publishes events just written into a run's outbox (`denialops_shared.outbox.Outbox`)."""
+
+    def flush_soon(self, doc_id: Any, events: Sequence[EncodedEvent]) -> None: ...
+
+
 class Router:
-    """The router's projection, read and written by `_id` only.
-
-    FerretDB's SQLite backend answers a filter on `_id` alone from its index and scans the whole
-    collection for anything else, so every hot path here is keyed: the case document lists its
-    documents and requested runs, and a run document exists only once the run started (or was
-    cancelled) — inserting it is the claim that makes each run happen once.
-    """
-
     def __init__(
-        self, db: AsyncDatabase[Document], outbox: Outbox, extraction: Callable[[], Executor] | None = None
+        self, repository: RouterRepository, outbox: Publisher, extraction: Callable[[], Executor] | None = None
     ) -> None:
         # Extraction is CPU-bound and holds the GIL: off the event loop in a process pool when given
         # (the service), inline otherwise (tests).
         self._new_executor = extraction
         self._executor = extraction() if extraction else None
-        self.cases = db["cases"]
-        self.documents = db["documents"]
-        self.runs = db["runs"]
+        self.repository = repository
         self.outbox = outbox
 
-    async def create_indexes(self) -> None:
-        await self.runs.create_index([("outbox_at", ASCENDING)])
-
     async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
-        body = event.body
-        assert isinstance(body, CaseCreated)
-        update: Document = {"$set": {"mode": body.mode.value, "auto_run": body.auto_run}}
-        if body.auto_run:
-            update["$addToSet"] = {"requested_runs": auto_run_id(body.case_id)}
-        await self._update_case(body, update)
+        await self._record(event)
 
     async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
-        body = event.body
-        assert isinstance(body, DocumentAdded)
-        await self._check_tenant(body)
-        await self.documents.update_one(
-            {"_id": body.document_id},
-            {
-                "$setOnInsert": {
-                    "case_id": body.case_id,
-                    "tenant_id": body.tenant_id,
-                    "doc_type": body.doc_type.value,
-                    "pages": [p.text for p in body.pages],
-                    "added_at": event.time,
-                }
-            },
-            upsert=True,
-        )
-        await self._update_case(body, {"$addToSet": {"document_ids": body.document_id}}, tenant_checked=True)
+        await self._record(event)
 
     async def on_run_requested(self, event: ReceivedEvent[EventBody]) -> None:
-        body = event.body
-        assert isinstance(body, RunRequested)
-        update: Document = {"$addToSet": {"requested_runs": body.run_id}}
-        if body.document_id is not None:
-            # The run reads this letter, and waits for it if its document.added is still on its way.
-            update["$set"] = {f"run_letters.{body.run_id}": body.document_id}
-        await self._update_case(body, update)
+        await self._record(event)
 
     async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, RunCancelled)
-        await self._check_tenant(body)
-        # Claiming the run as cancelled means it never starts; one already started is left to later stages.
+        # Recorded first (the case's tenant is checked, and a cancelled run is never ready again), then
+        # claimed as cancelled, so that it never starts; one already started is left to later stages.
+        await self._record(event)
         cancelled = terminal_stage(body, Stage.EXTRACT, StageStatus.CANCELLED, dt.datetime.now(dt.UTC))
         run = {"_id": body.run_id, "case_id": body.case_id, "tenant_id": body.tenant_id, "status": "cancelled"}
         await self._claim(run, [cancelled])
 
-    async def _check_tenant(self, body: EventBody) -> Document | None:
-        case = await self.cases.find_one({"_id": body.case_id})
-        if case is not None and case.get("tenant_id") not in (None, body.tenant_id):
-            raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
-        return case
+    async def _record(self, event: ReceivedEvent[EventBody]) -> None:
+        body = event.body
+        facts = facts_of(body, event.time)
+        change = await self.repository.record(body.case_id, body.tenant_id, facts)
+        ready = ready_runs(body.case_id, change.after)
+        if recorded(change.before, facts):
+            # A redelivery: its first handling may have stopped before a run it made ready was claimed.
+            starting = [run for run in ready.values() if not await self.repository.run_started(run.run_id)]
+        else:
+            # Runs ready before this event were started by the event that made them ready (or will be
+            # when that event, not yet acknowledged, is delivered again).
+            was_ready = ready_runs(body.case_id, change.before)
+            starting = [run for run_id, run in ready.items() if run_id not in was_ready]
+        for run in starting:
+            await self._start(await self._input(body, change.after, run))
 
-    async def _update_case(self, body: EventBody, update: Document, *, tenant_checked: bool = False) -> None:
-        if not tenant_checked:
-            await self._check_tenant(body)
-        update["$set"] = {**update.get("$set", {}), "tenant_id": body.tenant_id}
-        case = await self.cases.find_one_and_update(
-            {"_id": body.case_id}, update, upsert=True, return_document=ReturnDocument.AFTER
+    async def _input(self, body: EventBody, state: State, run: ReadyRun) -> RunInput:
+        async def pages_of(*doc_types: DocType) -> list[list[str]]:
+            return [
+                await self._pages(body.case_id, doc_id, doc) for doc_id, doc in documents_in_order(state, *doc_types)
+            ]
+
+        letter = state["documents"][run.letter_id]
+        return RunInput(
+            tenant_id=body.tenant_id,
+            case_id=body.case_id,
+            run_id=run.run_id,
+            letter_pages=await self._pages(body.case_id, run.letter_id, letter),
+            eob_pages=await pages_of(DocType.EOB),
+            plan_pages=await pages_of(DocType.SBC, DocType.EOC),
+            verified=state["mode"] == Mode.VERIFIED.value,
         )
-        assert case is not None  # upsert always returns a document
-        await self.start_ready_runs(case)
 
-    async def _claim(self, run: Document, stages: list[StageCompleted]) -> bool:
+    async def _pages(self, case_id: str, document_id: str, document: Mapping[str, Any]) -> list[str]:
+        pages = document.get("pages")
+        if pages is None:  # a document past the case's page budget, kept apart
+            return await self.repository.pages_kept_apart(case_id, document_id)
+        return list(pages)
+
+    async def _claim(self, run: dict[str, Any], stages: list[StageCompleted]) -> bool:
         """Insert the run with its events and publish them; False when it was already started or cancelled."""
         events = [encode_stage(s, SOURCE) for s in stages]
-        try:
-            await self.runs.insert_one(with_events(run, events))
-        except DuplicateKeyError:
+        if not await self.repository.claim(run, events):
             return False
         self.outbox.flush_soon(run["_id"], events)
         return True
-
-    async def start_ready_runs(self, case: Document) -> None:
-        if "mode" not in case or not case.get("requested_runs"):
-            return  # case.created has not arrived yet, or nothing asked for a run
-        found = [await self.documents.find_one({"_id": doc_id}) for doc_id in case.get("document_ids", [])]
-        documents = sorted((d for d in found if d is not None), key=lambda d: d["added_at"])
-
-        def pages_of(*doc_types: DocType) -> list[list[str]]:
-            wanted = {t.value for t in doc_types}
-            return [doc["pages"] for doc in documents if doc["doc_type"] in wanted]
-
-        letters = [doc for doc in documents if doc["doc_type"] == DocType.DENIAL_LETTER.value]
-        if not letters:
-            return
-        run_input = RunInput(
-            tenant_id=case["tenant_id"],
-            case_id=case["_id"],
-            run_id="",
-            letter_pages=[],
-            eob_pages=pages_of(DocType.EOB),
-            plan_pages=pages_of(DocType.SBC, DocType.EOC),
-            verified=case["mode"] == Mode.VERIFIED.value,
-        )
-        for run_id in case["requested_runs"]:
-            letter = _letter_of(run_id, case, letters)
-            if letter is not None and await self.runs.find_one({"_id": run_id}) is None:
-                await self._start(dataclasses.replace(run_input, run_id=run_id, letter_pages=letter["pages"]))
 
     async def _run_stages(self, run_input: RunInput) -> RunOutcome:
         if self._executor is None:
@@ -204,15 +159,6 @@ class Router:
         stage, error_class = outcome.failure.stage.value, outcome.failure.error_class
         STAGE_FAILURES.labels(stage=stage, error_class=error_class).inc()
         log.error("router.stage.failed", extra={"run_id": run_id, "stage": stage, "error_class": error_class})
-
-
-def _letter_of(run_id: str, case: Document, letters: list[Document]) -> Document | None:
-    """The letter a run reads: the one it names (None until it arrives), the case's first for its auto run,
-    else the newest (a run requested after a later letter reads that letter)."""
-    named = case.get("run_letters", {}).get(run_id)
-    if named is not None:
-        return next((doc for doc in letters if doc["_id"] == named), None)
-    return letters[0] if run_id == auto_run_id(case["_id"]) else letters[-1]
 
 
 def _route_of(stages: list[StageCompleted]) -> str:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from denialops_router import __version__, consumers
 from denialops_router.extraction_pool import extraction_pool
 from denialops_router.handlers import Router
+from denialops_router.repository import MongoRouterRepository
 from denialops_router.settings import RouterSettings
 from denialops_shared.outbox import Outbox
 from denialops_shared.runtime import ServiceContext, build_context, create_app, serve
@@ -21,19 +22,20 @@ def bootstrap(settings: RouterSettings | None = None) -> FastAPI:
     def new_pool() -> ProcessPoolExecutor:
         return extraction_pool(settings.extraction_workers)
 
-    outbox = Outbox(ctx.db["runs"], ctx.broker, settings.outbox_sweep_seconds)
-    router = Router(ctx.db, outbox, new_pool if settings.extraction_workers else None)
+    repository = MongoRouterRepository(ctx.db)
+    outbox = Outbox(repository.runs, ctx.broker, settings.outbox_sweep_seconds)
+    router = Router(repository, outbox, new_pool if settings.extraction_workers else None)
     consumers.register(ctx.broker, settings.consumer_options, router)
 
     async def create_indexes(_: ServiceContext) -> None:
-        await router.create_indexes()
+        await repository.create_indexes()
 
     return create_app(
         ctx,
         title="DenialOps router",
         version=__version__,
         on_connected=[create_indexes],
-        background=[lambda _: router.outbox.run_relay()],
+        background=[lambda _: outbox.run_relay()],
         on_stop=[router.close],
     )
 
