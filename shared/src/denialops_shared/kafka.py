@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor
 from typing import Any
 
@@ -33,7 +33,7 @@ from denialops_shared import tracing
 from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, ReceivedEvent, decode
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
-from denialops_shared.kafka_producer import send
+from denialops_shared.kafka_producer import Record, send, send_all
 from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
 from denialops_shared.settings import KAFKA_SASL_MECHANISM, ConsumerOptions, ServiceSettings
 
@@ -117,8 +117,15 @@ async def ensure_topics(settings: ServiceSettings) -> None:
 
 async def publish(broker: KafkaBroker, event: EncodedEvent) -> None:
     """Publish and wait for the broker's acknowledgement (acks=all)."""
-    await send(broker, event.value, event.topic, event.key.encode(), event.headers)
-    EVENTS_PUBLISHED.labels(topic=event.topic).inc()
+    await publish_all(broker, [event])
+
+
+async def publish_all(broker: KafkaBroker, events: Sequence[EncodedEvent]) -> None:
+    """Publish `events` in their order, waiting for all acknowledgements together (one produce request
+    can carry them all)."""
+    await send_all(broker, [Record(e.value, e.topic, e.key.encode(), e.headers) for e in events])
+    for event in events:
+        EVENTS_PUBLISHED.labels(topic=event.topic).inc()
 
 
 def _is_utf8(value: bytes) -> bool:
