@@ -85,7 +85,12 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         client_id=settings.service_name,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
+        # aiokafka sends one produce request per broker at a time: records queued meanwhile go together
+        # in the next. A short linger gathers the events of one outbox flush (and of the flushes beside
+        # it) when the producer is idle; a partition's batch may hold 128 KB (aiokafka's 16 KB fills
+        # with about ten events, and a full batch makes further sends wait for a request).
+        linger_ms=5,
+        max_batch_size=128 * 1024,
         security=_security(settings),
         graceful_timeout=settings.shutdown_grace_seconds,
         logger=None,
@@ -215,6 +220,11 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
         batch=True,
         max_records=options.max_batch,
         batch_timeout_ms=BATCH_WAIT_MS,
+        # Fetches stay aiokafka's long polls: the broker answers as soon as a record is there (a
+        # higher minimum would make every hop of a case wait) and holds an idle fetch 500 ms, so an
+        # idle consumer costs the broker two requests a second.
+        fetch_min_bytes=1,
+        fetch_max_wait_ms=500,
         parser=_utf8_headers_only,
         decoder=raw_body,
     )
