@@ -265,9 +265,8 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-# One core's worth of each on a 2-core machine: more threads only switch more.
-num.network.threads=1
-num.io.threads=2
+num.network.threads=2
+num.io.threads=4
 num.recovery.threads.per.data.dir=1
 log.retention.hours=168
 EOF
