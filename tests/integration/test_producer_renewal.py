@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import OutOfOrderSequenceNumber
 from faststream.kafka import KafkaBroker
 
-from denialops_shared.kafka_producer import current_producer, send
+from denialops_shared.kafka_producer import Record, current_producer, send, send_all
 from denialops_shared.metrics import PRODUCER_RENEWALS
 from denialops_shared.settings import ServiceSettings
 from tests.kafka_helpers import collect
@@ -58,3 +58,30 @@ async def test_sends_after_an_out_of_order_sequence_go_through_a_new_producer(
     assert PRODUCER_RENEWALS._value.get() == renewals + 1
     records = await collect(settings.kafka_bootstrap_servers, topic, lambda r: True, count=7)
     assert {r.value for r in records} == {b"before", b"later", *(f"after-{n}".encode() for n in range(5))}
+
+
+async def test_records_sent_together_keep_their_order(
+    broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    topic = f"it-order-{unique}"
+    # Acknowledged together, so they travel in few produce requests; one key, so one partition, in order.
+    await send_all(broker, [Record(str(n).encode(), topic, KEY, {"n": str(n)}) for n in range(300)])
+    records = await collect(settings.kafka_bootstrap_servers, topic, lambda r: True, count=300)
+    assert [int(r.value) for r in records] == list(range(300))
+
+
+async def test_records_sent_together_after_an_out_of_order_sequence_all_arrive(
+    broker: KafkaBroker, settings: ServiceSettings, unique: str
+) -> None:
+    topic = f"it-renewal-batch-{unique}"
+    await send(broker, b"before", topic, KEY, {})
+    broken = current_producer(broker)
+    renewals = PRODUCER_RENEWALS._value.get()
+    await skip_sequence(broken, topic)
+
+    await send_all(broker, [Record(f"after-{n}".encode(), topic, KEY, {}) for n in range(5)])
+
+    assert current_producer(broker) is not broken
+    assert PRODUCER_RENEWALS._value.get() == renewals + 1
+    records = await collect(settings.kafka_bootstrap_servers, topic, lambda r: True, count=6)
+    assert {r.value for r in records} == {b"before", *(f"after-{n}".encode() for n in range(5))}

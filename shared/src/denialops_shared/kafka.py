@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor
 from typing import Any
 
@@ -33,7 +33,7 @@ from denialops_shared import tracing
 from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, ReceivedEvent, decode
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
-from denialops_shared.kafka_producer import send
+from denialops_shared.kafka_producer import Record, send, send_all
 from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
 from denialops_shared.settings import KAFKA_SASL_MECHANISM, ConsumerOptions, ServiceSettings
 
@@ -85,7 +85,12 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         client_id=settings.service_name,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
+        # aiokafka sends one produce request per broker at a time: records queued meanwhile go together
+        # in the next. A short linger gathers the events of one outbox flush (and of the flushes beside
+        # it) when the producer is idle; a partition's batch may hold 128 KB (aiokafka's 16 KB fills
+        # with about ten events, and a full batch makes further sends wait for a request).
+        linger_ms=5,
+        max_batch_size=128 * 1024,
         security=_security(settings),
         graceful_timeout=settings.shutdown_grace_seconds,
         logger=None,
@@ -117,8 +122,15 @@ async def ensure_topics(settings: ServiceSettings) -> None:
 
 async def publish(broker: KafkaBroker, event: EncodedEvent) -> None:
     """Publish and wait for the broker's acknowledgement (acks=all)."""
-    await send(broker, event.value, event.topic, event.key.encode(), event.headers)
-    EVENTS_PUBLISHED.labels(topic=event.topic).inc()
+    await publish_all(broker, [event])
+
+
+async def publish_all(broker: KafkaBroker, events: Sequence[EncodedEvent]) -> None:
+    """Publish `events` in their order, waiting for all acknowledgements together (one produce request
+    can carry them all)."""
+    await send_all(broker, [Record(e.value, e.topic, e.key.encode(), e.headers) for e in events])
+    for event in events:
+        EVENTS_PUBLISHED.labels(topic=event.topic).inc()
 
 
 def _is_utf8(value: bytes) -> bool:
@@ -208,6 +220,11 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
         batch=True,
         max_records=options.max_batch,
         batch_timeout_ms=BATCH_WAIT_MS,
+        # Fetches stay aiokafka's long polls: the broker answers as soon as a record is there (a
+        # higher minimum would make every hop of a case wait) and holds an idle fetch 500 ms, so an
+        # idle consumer costs the broker two requests a second.
+        fetch_min_bytes=1,
+        fetch_max_wait_ms=500,
         parser=_utf8_headers_only,
         decoder=raw_body,
     )

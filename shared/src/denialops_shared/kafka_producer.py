@@ -1,4 +1,4 @@
-"""Sending one record through the broker's producer, replacing the producer when aiokafka gives it up.
+"""Sending records through the broker's producer, replacing the producer when aiokafka gives it up.
 
 aiokafka's idempotent producer stops its sender for good on OutOfOrderSequenceNumber: every later send
 fails until the process restarts (aio-libs/aiokafka#1017). The broker answers that when it no longer
@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -37,16 +39,52 @@ def current_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
     return producer if isinstance(producer, AIOKafkaProducer) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Record:
+    value: bytes
+    topic: str
+    key: bytes | None
+    headers: dict[str, str]
+
+
 async def send(broker: KafkaBroker, value: bytes, topic: str, key: bytes | None, headers: dict[str, str]) -> None:
     """Publish and wait for the acknowledgement; on a fatal producer error, replace the producer and retry once."""
+    await send_all(broker, [Record(value, topic, key, headers)])
+
+
+async def send_all(broker: KafkaBroker, records: Sequence[Record]) -> None:
+    """Publish `records` in their order and wait for all acknowledgements together.
+
+    Each record is queued on the producer without waiting for its acknowledgement, so records sent
+    together travel in one produce request. Order is kept per partition: the records are queued one
+    after the other, and aiokafka sends at most one request per broker at a time, retrying a failed
+    batch before the next (with idempotence no retry reorders). On a fatal producer error the producer
+    is replaced and every record sent once more (consumers deduplicate what both wrote).
+    """
     producer = current_producer(broker)
     try:
-        await broker.publish(value, topic, key=key, headers=headers)
+        await _send_in_order(broker, records)
     except FATAL_TO_PRODUCER as exc:
         if producer is None:
             raise
         await _renew(broker, producer, type(exc).__name__)
-        await broker.publish(value, topic, key=key, headers=headers)
+        await _send_in_order(broker, records)
+
+
+async def _send_in_order(broker: KafkaBroker, records: Sequence[Record]) -> None:
+    acks: list[asyncio.Future[Any]] = []
+    try:
+        for r in records:
+            ack = await broker.publish(r.value, r.topic, key=r.key, headers=r.headers, no_confirm=True)
+            # FastStream's in-memory test broker delivers at once and returns no future.
+            if isinstance(ack, asyncio.Future):
+                acks.append(ack)
+    finally:
+        # Every queued record's outcome is awaited, even when a later one could not be queued.
+        outcomes = await asyncio.gather(*acks, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def _renew(broker: KafkaBroker, failed: AIOKafkaProducer, reason: str) -> None:

@@ -2,9 +2,19 @@
 
 The test database has no multi-document transactions, so a state change and the events it
 produces are written in one single-document update: the events go into the document's `outbox`
-array. `Outbox.flush` publishes them (waiting for Kafka's acknowledgement) and then removes exactly
-those events from the array, so events added meanwhile stay. Delivery is at least once: consumers
-are idempotent.
+array and `outbox_at` is set. `Outbox.flush` publishes them (the events of a document together,
+waiting for Kafka's acknowledgements) and then removes exactly those events from the array, so
+events added meanwhile stay. Delivery is at least once: consumers are idempotent.
+
+What clearing costs: the clears of all documents an outbox has published are collected and written
+as one `bulk_write` of `$pullAll` updates filtered on `_id` alone (idempotent; FerretDB answers no
+other filter from an index), at most MAX_BULK statements each (a bulk of 100 updates hangs FerretDB
+1.24.2 for good: each statement holds one of its pool's connections until the command ends), one bulk
+in flight per outbox, under the documents' locks. So a state change costs at most one statement of
+one extra command, and under load one command clears many documents. On FerretDB a clear leaves
+`outbox_at` as it was (setting it only when the outbox became empty would need a read); the sweep
+therefore looks for documents whose outbox is not empty. On MongoDB a second statement, filtered on
+the emptied outbox, resets `outbox_at`, so its index keeps to the documents with pending events.
 
 What the relay looks at, and why: FerretDB's SQLite backend scans a whole collection for any filter
 but `_id`, so scanning the state collections every few seconds would cost more as data grows. A
@@ -17,18 +27,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from pymongo import ReturnDocument
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from denialops_shared.contracts.cloudevents import EncodedEvent
-from denialops_shared.kafka import publish
+from denialops_shared.kafka import publish_all
 from denialops_shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES
-from denialops_shared.mongo import Document, document_lock
+from denialops_shared.mongo import Document, document_locks, flavour
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +48,8 @@ FIELD = "outbox"
 SWEEP_BATCH = 100
 RETRIES = "outbox_retries"
 MAX_BACKGROUND_FLUSHES = 1000
+# Statements in one bulk write of clears (see the module docstring).
+MAX_BULK = 40
 
 
 def with_events(document: Document, events: Sequence[EncodedEvent]) -> Document:
@@ -55,12 +69,71 @@ def update_with_events(set_fields: Document, events: Sequence[EncodedEvent]) -> 
     }
 
 
+@dataclass
+class _Clear:
+    """The published events to remove from one document, and who waits for that."""
+
+    events: list[Document] = field(default_factory=list)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class _Clears:
+    """Removes published events from their documents: queued clears go out as small bulk writes, one at a time."""
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+        # By document, in the order they came; a document queued again while its bulk is in flight
+        # goes in the next bulk.
+        self._queued: dict[Any, _Clear] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    async def clear(self, doc_id: Any, events: list[Document]) -> None:
+        """Remove `events` from the document's outbox; returns once that is written."""
+        queued = self._queued.setdefault(doc_id, _Clear())
+        queued.events.extend(e for e in events if e not in queued.events)
+        written = asyncio.get_running_loop().create_future()
+        queued.waiters.append(written)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        await written
+
+    async def _write_queued(self) -> None:
+        mongodb = flavour(self._collection) == "mongodb"
+        per_bulk = MAX_BULK // 2 if mongodb else MAX_BULK
+        while self._queued:
+            batch = {doc_id: self._queued.pop(doc_id) for doc_id in list(itertools.islice(self._queued, per_bulk))}
+            try:
+                async with document_locks(self._collection, batch):
+                    await self._collection.bulk_write(_statements(batch, mongodb))
+            except Exception as exc:
+                # The events stay in the outbox: published again by a later flush or sweep (at least once).
+                for queued in batch.values():
+                    for waiter in queued.waiters:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                continue
+            for queued in batch.values():
+                for waiter in queued.waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+
+
+def _statements(batch: dict[Any, _Clear], mongodb: bool) -> list[UpdateOne]:
+    statements = []
+    for doc_id, queued in batch.items():
+        statements.append(UpdateOne({"_id": doc_id}, {"$pullAll": {FIELD: queued.events}}))
+        if mongodb:
+            statements.append(UpdateOne({"_id": doc_id, FIELD: {"$size": 0}}, {"$set": {"outbox_at": None}}))
+    return statements
+
+
 class Outbox:
     def __init__(self, collection: AsyncCollection[Document], broker: KafkaBroker, sweep_seconds: float) -> None:
         self._collection = collection
         self._broker = broker
         self._sweep_seconds = sweep_seconds
         self._background: set[asyncio.Task[None]] = set()
+        self._clears = _Clears(collection)
         # Documents whose publish failed; small, so the relay can read it often (see the module docstring).
         self._retries = collection.database[RETRIES]
 
@@ -75,7 +148,15 @@ class Outbox:
             return
         task = asyncio.create_task(self.flush_written(doc_id, events))
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # Published but not cleared (the database failed): the events go again with a later sweep.
+            log.warning(
+                "outbox.flush.failed", extra={"collection": self._collection.name, "error_class": type(exc).__name__}
+            )
 
     async def flush_written(self, doc_id: Any, events: Sequence[EncodedEvent]) -> None:
         """Publish `events` the caller wrote into the document's outbox, then remove them from it."""
@@ -91,8 +172,7 @@ class Outbox:
         if not pending:
             return
         try:
-            for item in pending:
-                await publish(self._broker, EncodedEvent.from_document(item))
+            await publish_all(self._broker, [EncodedEvent.from_document(item) for item in pending])
         except Exception:
             OUTBOX_PUBLISH_FAILURES.inc()
             log.warning("outbox.flush.failed", extra={"collection": self._collection.name})
@@ -102,16 +182,8 @@ class Outbox:
                 upsert=True,
             )
             return
-        # Filter on `_id` alone (FerretDB answers only that from an index) and remove exactly the
-        # published events: any pushed meanwhile stay, and the sweep is told about them again.
-        async with document_lock(self._collection, doc_id):
-            after = await self._collection.find_one_and_update(
-                {"_id": doc_id},
-                {"$pullAll": {FIELD: pending}, "$set": {"outbox_at": None}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if after is not None and after.get(FIELD):
-                await self._collection.update_one({"_id": doc_id}, {"$set": {"outbox_at": dt.datetime.now(dt.UTC)}})
+        # Exactly the published events leave: any pushed meanwhile stay for their own flush.
+        await self._clears.clear(doc_id, pending)
 
     def _retry_id(self, doc_id: Any) -> str:
         return f"{self._collection.name}:{doc_id}"
@@ -120,12 +192,13 @@ class Outbox:
         """Flush documents whose events were written before `written_before` (default: one sweep interval
         ago), a full scan."""
         cutoff = written_before or dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._sweep_seconds)
-        cursor = self._collection.find({"outbox_at": {"$lt": cutoff}}, {FIELD: 1}, limit=SWEEP_BATCH)
-        flushed = 0
-        async for doc in cursor:
-            await self._publish_and_clear(doc["_id"], doc.get(FIELD) or [])
-            flushed += 1
-        return flushed
+        cursor = self._collection.find(
+            {"outbox_at": {"$lt": cutoff}, f"{FIELD}.0": {"$exists": True}}, {FIELD: 1}, limit=SWEEP_BATCH
+        )
+        docs = await cursor.to_list()
+        # Together, so their events share produce requests and their clears share bulk writes.
+        await asyncio.gather(*(self._publish_and_clear(doc["_id"], doc[FIELD]) for doc in docs))
+        return len(docs)
 
     async def retry_once(self) -> int:
         """Flush the documents whose publish failed; forget those that have nothing left to send."""

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 KAFKA_SASL_MECHANISM = "SCRAM-SHA-512"
+MongoFlavour = Literal["ferretdb", "mongodb"]
 _TRUE = {"true", "1", "yes"}
 
 
@@ -76,6 +77,11 @@ class ServiceSettings(BaseSettings):
     # In production: mongodb://USER:PASSWORD@HOST/?tls=true (or mongodb+srv://, TLS by default).
     mongodb_uri: SecretStr = SecretStr("mongodb://localhost:27017")
     mongodb_database: str = "denialops"
+    # Which server MONGODB_URI points at. `ferretdb` (the local and test database) applies an update by
+    # reading and rewriting the document, not atomically, and answers only `_id` filters from an index:
+    # updates of one document are serialised in-process (`mongo.document_lock`). `mongodb` applies each
+    # update atomically, so no lock is taken.
+    mongodb_flavour: MongoFlavour = "ferretdb"
 
     # How long in-flight work may take to finish after SIGTERM.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
