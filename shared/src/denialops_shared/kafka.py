@@ -195,8 +195,10 @@ async def _dead_letter(
     )
 
 
-def raw_body(message: StreamMessage[Any]) -> Any:
-    """FastStream would parse JSON before the handler runs; bad JSON must reach `decode` to be dead-lettered."""
+async def raw_body(message: StreamMessage[Any]) -> Any:
+    """FastStream would parse JSON before the handler runs; bad JSON must reach `decode` to be dead-lettered.
+
+    A coroutine: FastStream runs a plain-function decoder in a worker thread, one thread hop per batch."""
     return message.body
 
 

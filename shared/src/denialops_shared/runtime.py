@@ -222,9 +222,15 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
             app,
             host=settings.http_host,
             port=settings.http_port,
+            # Named, not "auto": a missing uvloop or httptools fails the start instead of falling back to
+            # the slower asyncio loop and h11 parser. FastStream's consumers run on this same loop.
+            loop="uvloop",
+            http="httptools",
+            server_header=False,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         )
     finally:
-        tracer_provider.shutdown()  # exports the spans still buffered
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # exports the spans still buffered

@@ -3,9 +3,12 @@
 A service process records spans with the SDK, so every event it produces carries the trace context
 of the request or the record that caused it (`encode` adds `trace_headers()`; the consumer opens its
 span from the record's headers). HTTP server spans come from FastAPI itself, which traces requests
-(continuing the caller's `traceparent`) as soon as a tracer provider is installed. Spans leave the
-process only when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or
-`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, the standard variables): exporting is off by default.
+(continuing the caller's `traceparent`) as soon as a tracer provider is installed. Spans are recorded
+only when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, the standard variables): exporting is off by default, and then
+no provider is installed at all, since spans that nobody collects cost CPU on every request and record
+(FastAPI's server and operation spans, the consumer spans). A consumer still passes the trace context
+of the record it handles on to the events it produces (OpenTelemetry's no-op spans carry their parent).
 """
 
 from __future__ import annotations
@@ -36,16 +39,18 @@ def otlp_endpoint(environ: Mapping[str, str] = os.environ) -> str | None:
 
 def configure(
     service_name: str, environ: Mapping[str, str] = os.environ, processor: SpanProcessor | None = None
-) -> TracerProvider:
-    """Install the process's tracer provider; spans are exported over OTLP only when an endpoint is set."""
-    provider = TracerProvider(resource=Resource.create({"service.name": f"denialops-{service_name}"}))
-    if processor is not None:
-        provider.add_span_processor(processor)
-    elif otlp_endpoint(environ):
+) -> TracerProvider | None:
+    """Install the process's tracer provider when its spans go somewhere: to `processor`, or over OTLP when
+    an endpoint is set. Without either, nothing is installed and None is returned (see the module's doc)."""
+    if processor is None and otlp_endpoint(environ):
         # Imported only when used: the exporter pulls in protobuf and an HTTP client.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        processor = BatchSpanProcessor(OTLPSpanExporter())
+    if processor is None:
+        return None
+    provider = TracerProvider(resource=Resource.create({"service.name": f"denialops-{service_name}"}))
+    provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
 

@@ -33,6 +33,7 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     reset_global_provider()
     provider = tracing.configure("test", environ={}, processor=SimpleSpanProcessor(exporter))
+    assert provider is not None
     # The module's proxy tracer kept the provider it first saw.
     monkeypatch.setattr(tracing, "_tracer", provider.get_tracer("denialops"))
     yield exporter
@@ -105,14 +106,35 @@ def test_spans_are_exported_over_otlp_only_when_an_endpoint_is_configured() -> N
     assert tracing.otlp_endpoint({}) is None
     assert tracing.otlp_endpoint({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}) == "http://collector:4318"
     try:
-        for environ, processors in (
-            ({}, []),
-            ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}, ["BatchSpanProcessor"]),
-        ):
-            reset_global_provider()
-            provider = tracing.configure("test", environ=environ)
-            active = provider._active_span_processor._span_processors
-            assert [type(p).__name__ for p in active] == processors
-            provider.shutdown()
+        reset_global_provider()
+        # Nothing collects the spans: no provider, so neither FastAPI nor the consumers record any.
+        assert tracing.configure("test", environ={}) is None
+        assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+        provider = tracing.configure("test", environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"})
+        assert provider is not None
+        assert trace.get_tracer_provider() is provider
+        active = provider._active_span_processor._span_processors
+        assert [type(p).__name__ for p in active] == ["BatchSpanProcessor"]
+        provider.shutdown()
     finally:
         reset_global_provider()
+
+
+async def test_without_a_provider_a_consumer_still_passes_the_records_trace_on() -> None:
+    reset_global_provider()
+    broker = KafkaBroker()
+    seen: list[dict[str, str]] = []
+
+    async def handler(received: ReceivedEvent[EventBody]) -> None:
+        seen.append(tracing.trace_headers())
+
+    kafka.subscribe(broker, ConsumerOptions("g"), {Topic.CASE_CREATED: handler})
+    produced = encode(
+        Topic.CASE_CREATED,
+        CaseCreated(tenant_id="t", case_id="case-1"),
+        source="/t",
+        extra_headers={"traceparent": TRACEPARENT},
+    )
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(produced.value, Topic.CASE_CREATED.value, key=b"case-1", headers=produced.headers)
+    assert [headers.get("traceparent") for headers in seen] == [TRACEPARENT]

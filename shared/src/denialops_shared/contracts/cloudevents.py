@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-import orjson
 from pydantic import BaseModel, ValidationError
 
 from denialops_shared.contracts.events import EVENT_MODELS, EventBody, StageCompleted, event_type
@@ -128,14 +127,14 @@ def decode(topic: Topic, headers: Mapping[str, str], value: bytes) -> ReceivedEv
     except ValueError as exc:
         raise InvalidEvent("not_cloudevent", "ce_time is not an ISO 8601 time") from exc
     try:
-        raw = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidEvent("bad_json", "body is not valid JSON") from exc
-    try:
-        body = EVENT_MODELS[topic].model_validate(raw)
+        # Parsed and validated in one pass (pydantic-core's own JSON parser), with no Python objects between.
+        body = EVENT_MODELS[topic].model_validate_json(value)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        if errors[0]["type"] == "json_invalid":
+            raise InvalidEvent("bad_json", "body is not valid JSON") from exc
         # Field locations and error types only: the input values may be PHI.
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors()[:5])
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in errors[:5])
         raise InvalidEvent("schema_invalid", problems) from exc
     return ReceivedEvent(id=event_id, source=source, type=ce_type, time=parsed_time, body=body)
 
