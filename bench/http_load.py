@@ -63,6 +63,7 @@ class GoLoad:
         self.sink = Sink()
         self._drained: asyncio.Future[None] | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._exited = False
 
     @property
     def pid(self) -> int:
@@ -108,16 +109,27 @@ class GoLoad:
                 self.sink.add(Sample(now - message["seconds"], now, message["outcome"], message.get("reason", "")))
             elif message["type"] == "drained" and self._drained is not None and not self._drained.done():
                 self._drained.set_result(None)
+        await self.process.wait()
+        self._exited = True
         if self._drained is not None and not self._drained.done():
-            self._drained.set_exception(RuntimeError(f"the load tool exited ({self.process.returncode})"))
+            self._drained.set_exception(self._gone())
+
+    def _gone(self) -> RuntimeError:
+        assert self.process is not None
+        return RuntimeError(f"the load tool exited (status {self.process.returncode}; its reason is on stderr)")
 
     async def _send(self, command: dict[str, object], wait: bool) -> None:
         assert self.process is not None
         assert self.process.stdin is not None
+        if self._exited:
+            raise self._gone()
         if wait:
             self._drained = asyncio.get_running_loop().create_future()
-        self.process.stdin.write(json.dumps(command).encode() + b"\n")
-        await self.process.stdin.drain()
+        try:
+            self.process.stdin.write(json.dumps(command).encode() + b"\n")
+            await self.process.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise self._gone() from exc
         if wait:
             assert self._drained is not None
             await self._drained
