@@ -5,11 +5,14 @@
 Starts a stack of its own (as `make bench` does), then publishes upstream cases (case.created +
 document.added) straight to Kafka with a fixed number in flight until `--cases` have finished, each
 finished as `make bench` defines it. Every block of `--block` finished cases records its throughput,
-latency and the CPU seconds per case of each process. The databases keep every case, so the last block
-runs against all the data the earlier ones left: the report compares the last block with the first.
+latency, the CPU seconds per case of each process, and the per-case totals of `make bench`: CPU ms of
+all server processes (`cpu_ms_per_case_total`) and database commands (`db_commands_per_case_total`).
+The databases keep every case, so the last block runs against all the data the earlier ones left: the
+report compares the last block with the first.
 
 Long by design (20,000 cases take about half an hour on 2 cores), so it is not part of `make bench`;
-bounded by --max-minutes all the same. Loopback only. Results go to bench/results/growth.json.
+bounded by --max-minutes all the same. `--cases 2000 --block 500` is a short run (a few minutes).
+Loopback only. Results go to bench/results/growth.json.
 """
 
 from __future__ import annotations
@@ -22,18 +25,20 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from bench.measure import cpu_delta, latency_ms, per_service
+from bench.measure import cpu_delta, database_name, latency_ms, per_case_totals, per_service
 from bench.stack_bench import (
-    SERVICES,
+    CONSUMING,
     BenchDeployment,
     KafkaIngress,
     Probe,
     git_commit,
+    server_names,
     timed_case,
     write_results,
 )
@@ -70,18 +75,29 @@ class Options:
 
 @dataclass
 class Block:
-    """One block of finished cases: when it began and ended, its cases' latencies, CPU per process."""
+    """One block of finished cases: when it began and ended, its cases' latencies, CPU per process and
+    the database commands sent (counters read when it began)."""
 
     started: float
     cpu_before: dict[str, float]
+    db_before: Counter[tuple[str, str, str]]
     latencies_s: list[float]
     failed: int = 0
 
-    def report(self, index: int, ended: float, cpu_after: dict[str, float]) -> dict[str, Any]:
+    def report(
+        self,
+        index: int,
+        ended: float,
+        cpu_after: dict[str, float],
+        db_after: Counter[tuple[str, str, str]],
+        names: tuple[str, ...],
+    ) -> dict[str, Any]:
         cases = len(self.latencies_s)
         seconds = ended - self.started
-        cpu = per_service(cpu_delta(self.cpu_before, cpu_after))
+        by_instance = cpu_delta(self.cpu_before, cpu_after)
+        cpu = per_service(by_instance)
         latency = latency_ms(self.latencies_s)
+        db_commands = sum((db_after - self.db_before).values())
         return {
             "block": index,
             "cases": cases,
@@ -89,15 +105,21 @@ class Block:
             "cases_per_s": round(cases / seconds, 2) if seconds > 0 else None,
             "p50_ms": latency["p50_ms"],
             "p99_ms": latency["p99_ms"],
-            "cpu_s_per_case": {name: round(cpu[name] / cases, 5) for name in SERVICES if name in cpu and cases},
+            "cpu_s_per_case": {name: round(cpu[name] / cases, 5) for name in names if name in cpu and cases},
+            **per_case_totals(by_instance, db_commands, cases, CONSUMING),
         }
 
 
-async def run_cases(deployment: BenchDeployment, probe: Probe, opts: Options, deadline: float) -> list[dict[str, Any]]:
+async def run_cases(
+    deployment: BenchDeployment, probe: Probe, opts: Options, deadline: float, database: str
+) -> list[dict[str, Any]]:
     loop = asyncio.get_running_loop()
     letters = cycle(LETTERS)
+    names = server_names(database)
     blocks: list[dict[str, Any]] = []
-    block = Block(loop.time(), probe.cpu(), [])
+    # The counters are read on the event loop on purpose (three local scrapes per block of 1,000 cases):
+    # a block's boundary is then one instant for its cases, its CPU and its database commands.
+    block = Block(loop.time(), probe.cpu(), probe.db_commands(), [])
     finished = 0
 
     async with KafkaIngress(deployment.kafka_bootstrap, deployment.tenant, deployment.group("intake")) as ingress:
@@ -112,21 +134,24 @@ async def run_cases(deployment: BenchDeployment, probe: Probe, opts: Options, de
                 block.latencies_s.append(sample.seconds)
                 finished += 1
                 if len(block.latencies_s) == opts.block:
-                    done = block.report(len(blocks) + 1, loop.time(), probe.cpu())
+                    now, cpu, db = loop.time(), probe.cpu(), probe.db_commands()
+                    done = block.report(len(blocks) + 1, now, cpu, db, names)
                     blocks.append(done)
                     print(
                         f"[{finished:>6} cases] block {done['block']}: {done['cases_per_s']} cases/s, "
                         f"p50 {done['p50_ms']} ms, p99 {done['p99_ms']} ms, failed {done['failed']}, "
-                        f"ferretdb {done['cpu_s_per_case'].get('ferretdb')} CPU s/case",
+                        f"{database} {done['cpu_s_per_case'].get(database)} CPU s/case, all servers "
+                        f"{done['cpu_ms_per_case_total']} CPU ms/case, {done['db_commands_per_case_total']} "
+                        "database commands/case",
                         flush=True,
                     )
-                    block = Block(loop.time(), probe.cpu(), [])
+                    block = Block(now, cpu, db, [])
 
         await asyncio.gather(*(client() for _ in range(opts.in_flight)))
     return blocks
 
 
-def summary(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(blocks: list[dict[str, Any]], database: str) -> dict[str, Any]:
     if len(blocks) < 2:
         return {"complete_blocks": len(blocks)}
     first, last = blocks[0], blocks[-1]
@@ -144,6 +169,15 @@ def summary(blocks: list[dict[str, Any]]) -> dict[str, Any]:
             baseline["cpu_s_per_case"].get("ferretdb"),
             last["cpu_s_per_case"].get("ferretdb"),
         ],
+        "database_cpu_s_per_case_baseline_vs_last": [
+            baseline["cpu_s_per_case"].get(database),
+            last["cpu_s_per_case"].get(database),
+        ],
+        "cpu_ms_per_case_total_baseline_vs_last": [baseline["cpu_ms_per_case_total"], last["cpu_ms_per_case_total"]],
+        "db_commands_per_case_total_baseline_vs_last": [
+            baseline["db_commands_per_case_total"],
+            last["db_commands_per_case_total"],
+        ],
     }
 
 
@@ -153,13 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     deadline = started + opts.max_minutes * 60
     state_dir = Path(tempfile.mkdtemp(prefix="denialops-growth-"))
     deployment = BenchDeployment.for_bench(state_dir)
-    probe = Probe(state_dir / "pids", {})
+    probe = Probe(state_dir / "pids", {name: deployment.url(name) for name in CONSUMING})
+    database = database_name(os.environ)
     results: dict[str, Any] = {
         "meta": {
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "git_commit": git_commit(),
             "cpus": os.cpu_count(),
             "load_at_start": round(os.getloadavg()[0], 2),
+            "database": database,
             "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
         }
     }
@@ -168,10 +204,13 @@ def main(argv: list[str] | None = None) -> int:
             deployment.start()
         except ScriptFailed as exc:
             raise SystemExit(f"the stack did not start: {exc}") from exc
-        print(f"stack ready after {time.monotonic() - started:.1f} s; {opts.cases} cases, {opts.in_flight} in flight")
-        blocks = asyncio.run(run_cases(deployment, probe, opts, deadline))
-        data_mb = sum(f.stat().st_size for f in (state_dir / "ferretdb").rglob("*") if f.is_file()) / 2**20
-        results.update({"blocks": blocks, "summary": summary(blocks), "database_mb": round(data_mb, 1)})
+        print(
+            f"stack ready on {database} after {time.monotonic() - started:.1f} s; {opts.cases} cases, "
+            f"{opts.in_flight} in flight"
+        )
+        blocks = asyncio.run(run_cases(deployment, probe, opts, deadline, database))
+        data_mb = sum(f.stat().st_size for f in (state_dir / database).rglob("*") if f.is_file()) / 2**20
+        results.update({"blocks": blocks, "summary": summary(blocks, database), "database_mb": round(data_mb, 1)})
         results["meta"]["total_s"] = round(time.monotonic() - started, 1)
     finally:
         deployment.stop()

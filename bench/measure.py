@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -59,6 +60,21 @@ class Sample:
     @property
     def seconds(self) -> float:
         return self.finished - self.started
+
+
+@dataclass
+class Sink:
+    """Where a load puts its samples; `went_round` is set once `went_round_at` of them arrived (every
+    closed-loop client ended a case: steady state)."""
+
+    went_round_at: int = 0
+    samples: list[Sample] = field(default_factory=list)
+    went_round: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add(self, sample: Sample) -> None:
+        self.samples.append(sample)
+        if len(self.samples) >= self.went_round_at:
+            self.went_round.set()
 
 
 def failure_reasons(samples: Iterable[Sample]) -> dict[str, int]:
@@ -178,3 +194,54 @@ def mongo_commands(exposition: str) -> Counter[tuple[str, str]]:
                 if sample.name.endswith("_total"):
                     found[(sample.labels["command"], sample.labels["collection"])] += int(sample.value)
     return found
+
+
+# ------------------------------------------------------------------------------------------ per case
+
+# The open loop offers this share of the closed-loop capacity: a rate the system can hold, so its
+# p50/p99 are latencies in steady state, not the growth of a queue.
+OPEN_LOOP_SHARE = 0.8
+# The environment variable that selects the local database in deploy/local/infra.sh, and its default.
+DATABASE_ENV = "DENIALOPS_DATABASE"
+DEFAULT_DATABASE = "ferretdb"
+
+
+def open_loop_rate(forced: float | None, capacity_per_s: float | None, share: float = OPEN_LOOP_SHARE) -> float | None:
+    """The open loop's offered rate, cases/s: `forced` (--open-rate) when given, else `share` of the
+    measured closed-loop capacity (the best HTTP level's cases/s); None when neither is known."""
+    if forced is not None:
+        if forced <= 0:
+            raise ValueError("a forced open-loop rate must be positive")
+        return forced
+    if capacity_per_s is None or capacity_per_s <= 0:
+        return None
+    return round(capacity_per_s * share, 2)
+
+
+def per_case_totals(
+    server_cpu_s: Mapping[str, float],
+    db_commands: int,
+    cases: int,
+    services: Iterable[str],
+    client_cpu_s: float | None = None,
+) -> dict[str, float | None]:
+    """A measured window's cost per finished case: CPU ms of every server process (all instances in
+    `server_cpu_s`: services, broker, database, cache), of the `services` alone, of the load client, and
+    the database commands the services sent. None when no case finished."""
+    keys = ("cpu_ms_per_case_total", "cpu_ms_per_case_services", "db_commands_per_case_total")
+    if cases <= 0:
+        return dict.fromkeys((*keys, *(("cpu_ms_per_case_client",) if client_cpu_s is not None else ())))
+    by_service = per_service(server_cpu_s)
+    totals: dict[str, float | None] = {
+        "cpu_ms_per_case_total": round(sum(server_cpu_s.values()) * 1000 / cases, 2),
+        "cpu_ms_per_case_services": round(sum(by_service.get(name, 0.0) for name in services) * 1000 / cases, 2),
+        "db_commands_per_case_total": round(db_commands / cases, 2),
+    }
+    if client_cpu_s is not None:
+        totals["cpu_ms_per_case_client"] = round(client_cpu_s * 1000 / cases, 2)
+    return totals
+
+
+def database_name(env: Mapping[str, str]) -> str:
+    """The local database the stack runs on, as deploy/local/infra.sh is told (`DENIALOPS_DATABASE`)."""
+    return env.get(DATABASE_ENV, "").strip() or DEFAULT_DATABASE

@@ -8,14 +8,18 @@ partitions, then, each part after a warm-up and for a fixed time:
 
 - http: closed loop at concurrency 1, 4, 16, 64; a case is create + upload a sample letter + wait on
   the case's SSE stream (`GET /cases/{id}/events`) until its run is terminal; then (last, see below)
-  an open loop at a fixed arrival schedule of 100 cases/s.
+  an open loop at a fixed arrival schedule of 80 % of the best level's cases/s (or `--open-rate`).
+  The load runs in a lean process of its own (`bench/loadgen`, Go; see `bench.http_load`), whose CPU
+  per case is reported beside the servers'.
 - kafka: upstream events (case.created + document.added) published straight to Kafka with a bounded
   number in flight; a case is finished when intake has recorded its run's final stage: its final
   stage.completed record was read (an own consumer, no group) and intake's group committed past it.
 - scale_out: the Kafka run again with 2 replicas of router and llm-worker in the same consumer groups.
 - llm: `bench.llm_bench` (the llm-worker's LLM path against the fake server at 500 ms per call).
 - per service: CPU seconds per case over the measured windows (/proc/<pid>/stat), idle and peak RSS,
-  and the largest consumer lag seen (sampled every second).
+  and the largest consumer lag seen (sampled every second); per measured part, the CPU ms per case of
+  all server processes together (`cpu_ms_per_case_total`), of the services, of the load client, and
+  the database commands per case (`db_commands_per_case_total`).
 
 The open loop runs last on the stack because at an offered load above capacity it leaves a backlog
 behind. Results go to bench/results/latest.json and a table on stdout. The whole run is bounded by
@@ -42,22 +46,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import cycle
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import llm_bench
+from bench.http_load import GoLoad
 from bench.measure import (
+    OPEN_LOOP_SHARE,
     Outcome,
     Sample,
+    Sink,
     cpu_delta,
     cpu_seconds,
+    database_name,
     failure_reasons,
     memory_kb,
     mongo_commands,
+    open_loop_rate,
     open_loop_summary,
+    per_case_totals,
     per_service,
     service_of,
     window_summary,
@@ -72,8 +82,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 PARTITIONS = 6
 CONSUMING = ("intake", "router", "llm-worker")
-INFRA = ("kafka", "ferretdb")
-SERVICES = ("intake", "router", "llm-worker", "health", *INFRA)
+
+
+def server_names(database: str) -> tuple[str, ...]:
+    """The server processes reported one by one: the services, Kafka and the database."""
+    return ("intake", "router", "llm-worker", "health", "kafka", database)
+
+
 OUTCOMES = ("ok", "failed", "timeout")
 FAILED_STAGE_STATUSES = {"failed", "cancelled"}
 FINISHED_STAGE_STATUSES = {"succeeded", "skipped"}
@@ -87,7 +102,7 @@ class Options:
     concurrencies: tuple[int, ...]
     warmup_seconds: float
     http_seconds: float
-    open_rate: float
+    open_rate: float | None
     open_seconds: float
     kafka_seconds: float
     kafka_in_flight: int
@@ -111,7 +126,9 @@ class Options:
         parser.add_argument("--concurrency", help="HTTP closed-loop levels, comma-separated (1,4,16,64; quick 1,16)")
         parser.add_argument("--warmup-seconds", type=float, help="before each measured part (default 2, quick 1)")
         parser.add_argument("--http-seconds", type=float, help="each HTTP concurrency level (default 8, quick 3)")
-        parser.add_argument("--open-rate", type=float, default=100, help="open-loop offered load, cases/s")
+        parser.add_argument(
+            "--open-rate", type=float, help="open-loop offered load, cases/s (default 80 %% of the best HTTP level's)"
+        )
         parser.add_argument("--open-seconds", type=float, help="open-loop arrivals (default 6, quick 2)")
         parser.add_argument("--kafka-seconds", type=float, help="Kafka ingress run (default 12, quick 4)")
         parser.add_argument("--kafka-in-flight", type=int, default=16, help="Kafka cases in flight")
@@ -136,12 +153,14 @@ class Options:
         concurrencies = tuple(int(c) for c in str(levels).split(",") if c.strip())
         if not concurrencies or min(concurrencies) < 1:
             parser.error("--concurrency needs positive integers")
+        if args.open_rate is not None and args.open_rate <= 0:
+            parser.error("--open-rate must be positive")
         return cls(
             quick=quick,
             concurrencies=concurrencies,
             warmup_seconds=pick(args.warmup_seconds, 2, 1),
             http_seconds=pick(args.http_seconds, 8, 3),
-            open_rate=float(args.open_rate),
+            open_rate=None if args.open_rate is None else float(args.open_rate),
             open_seconds=pick(args.open_seconds, 6, 2),
             kafka_seconds=pick(args.kafka_seconds, 12, 4),
             kafka_in_flight=int(args.kafka_in_flight),
@@ -208,24 +227,33 @@ class Probe:
 
 @dataclass
 class Window:
-    """A measured window: its CPU seconds per instance (and the benchmark's own) and the cases in it."""
+    """A measured window: its CPU seconds per server instance, the load client's and (when the client
+    is a process of its own) this process's, the database commands, and the cases in it."""
 
     cpu: dict[str, float] = field(default_factory=dict)
     client_cpu: float = 0.0
+    driver_cpu: float | None = None
     cases: int = 0
     db_commands: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
+def _client_cpu(client_pid: int | None) -> float:
+    return time.process_time() if client_pid is None else (cpu_seconds(client_pid) or 0.0)
+
+
 @contextlib.asynccontextmanager
-async def measured(probe: Probe, window: Window) -> AsyncIterator[None]:
+async def measured(probe: Probe, window: Window, client_pid: int | None = None) -> AsyncIterator[None]:
+    """Measure `window`; the load client is this process, or the process `client_pid`."""
     # The scrapes are HTTP calls: in a thread, so the load's event loop does not wait for them.
     db_before = await asyncio.to_thread(probe.db_commands)
-    before, client_before = probe.cpu(), time.process_time()
+    before, client_before, driver_before = probe.cpu(), _client_cpu(client_pid), time.process_time()
     try:
         yield
     finally:
         window.cpu = cpu_delta(before, probe.cpu())
-        window.client_cpu = time.process_time() - client_before
+        window.client_cpu = _client_cpu(client_pid) - client_before
+        if client_pid is not None:
+            window.driver_cpu = time.process_time() - driver_before
         window.db_commands = await asyncio.to_thread(probe.db_commands) - db_before
 
 
@@ -236,7 +264,14 @@ def per_case(window: Window) -> dict[str, float | None]:
         name: round(seconds / window.cases, 5) for name, seconds in sorted(per_service(window.cpu).items())
     }
     result["bench-client"] = round(window.client_cpu / window.cases, 5)
+    if window.driver_cpu is not None:
+        result["bench-driver"] = round(window.driver_cpu / window.cases, 5)
     return result
+
+
+def window_totals(window: Window) -> dict[str, float | None]:
+    """`per_case_totals` of a measured window."""
+    return per_case_totals(window.cpu, sum(window.db_commands.values()), window.cases, CONSUMING, window.client_cpu)
 
 
 # ------------------------------------------------------------------------------------ consumer lag
@@ -340,8 +375,45 @@ async def timed_case(run: CaseRunner, letter: Letter, case_timeout: float, start
     return Sample(begin, loop.time(), outcome, reason or "")
 
 
+class Load(Protocol):
+    """Closed-loop clients: `start` them (samples go to `sink`), `stop` them (in-flight cases end)."""
+
+    @property
+    def pid(self) -> int | None: ...  # the process whose CPU is the load's; None: this one
+
+    async def start(self, concurrency: int, sink: Sink) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class TaskLoad:
+    """Closed-loop clients on this event loop (the Kafka ingress: its client is this process)."""
+
+    pid = None
+
+    def __init__(self, run: CaseRunner, case_timeout: float) -> None:
+        self.run = run
+        self.case_timeout = case_timeout
+        self.stopping = False
+        self.clients: list[asyncio.Task[None]] = []
+
+    async def start(self, concurrency: int, sink: Sink) -> None:
+        self.stopping = False
+        letters = cycle(LETTERS)
+
+        async def client() -> None:
+            while not self.stopping:
+                sink.add(await timed_case(self.run, next(letters), self.case_timeout))
+
+        self.clients = [asyncio.create_task(client()) for _ in range(concurrency)]
+
+    async def stop(self) -> None:
+        self.stopping = True
+        await asyncio.gather(*self.clients)  # the cases in flight finish (each bounded by the time-out)
+
+
 async def closed_loop(
-    run: CaseRunner, concurrency: int, warmup: float, duration: float, case_timeout: float, probe: Probe, window: Window
+    load: Load, concurrency: int, warmup: float, duration: float, case_timeout: float, probe: Probe, window: Window
 ) -> dict[str, Any]:
     """`concurrency` clients, each starting its next case when the last one finished.
 
@@ -350,28 +422,20 @@ async def closed_loop(
     is measured for `duration` seconds, and the cases still in flight are waited for (not counted).
     """
     loop = asyncio.get_running_loop()
-    letters = cycle(LETTERS)
-    samples: list[Sample] = []
-    went_round = asyncio.Event()
-    stop_at = math.inf
-
-    async def client() -> None:
-        while loop.time() < stop_at:
-            samples.append(await timed_case(run, next(letters), case_timeout))
-            if len(samples) >= concurrency:
-                went_round.set()
-
+    sink = Sink(went_round_at=concurrency)
+    samples = sink.samples
     began = loop.time()
-    clients = [asyncio.create_task(client()) for _ in range(concurrency)]
-    await asyncio.sleep(warmup)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(went_round.wait(), timeout=case_timeout)
-    start = loop.time()
-    stop_at = start + duration
-    async with measured(probe, window):
-        await asyncio.sleep(duration)
-    end = loop.time()
-    await asyncio.gather(*clients)  # the cases in flight finish (each bounded by `case_timeout`)
+    await load.start(concurrency, sink)
+    try:
+        await asyncio.sleep(warmup)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sink.went_round.wait(), timeout=case_timeout)
+        start = loop.time()
+        async with measured(probe, window, load.pid):
+            await asyncio.sleep(duration)
+        end = loop.time()
+    finally:
+        await load.stop()
     summary = window_summary(samples, start, end)
     window.cases = summary["completed"]
     # Every case of the level, warm-up and drain included, so no failure goes unseen.
@@ -383,62 +447,18 @@ async def closed_loop(
         **summary,
         "all_cases": level,
         "cpu_s_per_case": per_case(window),
+        **window_totals(window),
     }
 
 
-async def open_loop(
-    run: CaseRunner, rate: float, duration: float, case_timeout: float, probe: Probe, window: Window
-) -> dict[str, Any]:
+async def open_loop(load: GoLoad, rate: float, duration: float, probe: Probe, window: Window) -> dict[str, Any]:
     """Arrivals at a fixed schedule (`rate` per second), whatever the system's answers; latency from the
     scheduled arrival, so a late start counts against the system."""
-    loop = asyncio.get_running_loop()
-    letters = cycle(LETTERS)
-    tasks: list[asyncio.Task[Sample]] = []
-    count = max(1, round(rate * duration))
-    async with measured(probe, window):
-        start = loop.time()
-        for i in range(count):
-            at = start + i / rate
-            if (delay := at - loop.time()) > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(timed_case(run, next(letters), case_timeout, started=at)))
-        samples = await asyncio.gather(*tasks)
+    async with measured(probe, window, load.pid):
+        samples = await load.open(rate, max(1, round(rate * duration)))
     summary = open_loop_summary(samples, rate, duration)
     window.cases = summary["completed"]
-    return {**summary, "cpu_s_per_case": per_case(window)}
-
-
-def http_case(client: httpx.AsyncClient) -> CaseRunner:
-    """Create a case, upload the letter, then follow the case's SSE stream until it ends (every task
-    terminal): what a real client does, and cheap for intake (no polling)."""
-
-    async def run(letter: Letter) -> str | None:
-        created = await client.post("/api/v1/cases", json={"mode": "fast"})
-        if created.status_code != 201:
-            return f"create: http {created.status_code}"
-        case_id = created.json()["case_id"]
-        upload = await client.post(
-            f"/api/v1/cases/{case_id}/documents",
-            files={"file": (letter[0], letter[1], "text/plain")},
-            data={"doc_type": "denial_letter"},
-        )
-        if upload.status_code != 201:
-            return f"upload: http {upload.status_code}"
-        event, last_task = "", ""
-        async with client.stream("GET", f"/api/v1/cases/{case_id}/events") as stream:
-            if stream.status_code != 200:
-                return f"events: http {stream.status_code}"
-            async for line in stream.aiter_lines():
-                if line.startswith("event:"):
-                    event = line.removeprefix("event:").strip()
-                elif line.startswith("data:") and event == "task":
-                    last_task = line.removeprefix("data:")
-                elif line.startswith("data:") and event == "end":
-                    status = json.loads(last_task).get("status") if last_task else None
-                    return None if status == "succeeded" else f"run {status}"
-        return "events: stream ended without `end`"
-
-    return run
+    return {**summary, "cpu_s_per_case": per_case(window), **window_totals(window)}
 
 
 class KafkaIngress:
@@ -573,8 +593,9 @@ class BenchDeployment(Deployment):
             {
                 "ROUTER_REPLICA_PORTS": str(free_port()),
                 "LLM_WORKER_REPLICA_PORTS": str(free_port()),
-                "DENIALOPS_READY_TIMEOUT": "60",
-                "INFRA_START_TIMEOUT": "60",
+                # Shorter than the defaults unless the benchmark's environment says (a busy machine).
+                "DENIALOPS_READY_TIMEOUT": os.environ.get("DENIALOPS_READY_TIMEOUT", "60"),
+                "INFRA_START_TIMEOUT": os.environ.get("INFRA_START_TIMEOUT", "60"),
             }
         )
         return cls(state_dir=state_dir, ports=base.ports, env=env, tenant=base.tenant)
@@ -655,18 +676,13 @@ async def stack_phases(deployment: BenchDeployment, run: Run, probe: Probe) -> N
     opts = run.options
     sampler = LagSampler(deployment.kafka_bootstrap, deployment.group_prefix())
     lag_task = asyncio.create_task(sampler.run())
-    limits = httpx.Limits(max_connections=4096, max_keepalive_connections=256)
-    timeout = httpx.Timeout(opts.case_timeout, connect=10)
     try:
-        async with httpx.AsyncClient(
-            base_url=deployment.url("intake"), headers=deployment.auth(), limits=limits, timeout=timeout
-        ) as client:
-            run_http = http_case(client)
+        async with GoLoad(deployment.url("intake"), deployment.api_key, opts.case_timeout) as http_load:
             phases: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-                ("http", lambda: http_phase(run, run_http, sampler, probe)),
+                ("http", lambda: http_phase(run, http_load, sampler, probe)),
                 ("kafka", lambda: kafka_phase(deployment, run, sampler, probe)),
                 ("scale_out", lambda: scale_out_phase(deployment, run, sampler, probe)),
-                ("http open loop", lambda: open_loop_phase(run, run_http, sampler, probe)),
+                ("http open loop", lambda: open_loop_phase(run, http_load, sampler, probe)),
             ]
             for name, phase in phases:
                 try:
@@ -682,20 +698,14 @@ async def stack_phases(deployment: BenchDeployment, run: Run, probe: Probe) -> N
             await lag_task
 
 
-async def http_phase(run: Run, run_http: CaseRunner, sampler: LagSampler, probe: Probe) -> None:
+async def http_phase(run: Run, load: GoLoad, sampler: LagSampler, probe: Probe) -> None:
     opts = run.options
     by_concurrency: dict[str, Any] = {}
-    rate = f"{opts.open_rate:g}"
-    # The open loop runs last (see the module's docstring); its keys are here from the start.
-    run.results["http"] = {
-        "by_concurrency": by_concurrency,
-        f"p99_ms_at_{rate}": None,
-        f"achieved_per_s_at_{rate}": None,
-    }
+    run.results["http"] = {"by_concurrency": by_concurrency}
     if run.fits("http warm-up", opts.warmup_seconds * 2):
         run.say(f"http: warm-up {opts.warmup_seconds * 2:g} s at concurrency 4")
         sampler.phase = "warm-up"
-        await closed_loop(run_http, 4, 0, opts.warmup_seconds * 2, opts.case_timeout, probe, Window())
+        await closed_loop(load, 4, 0, opts.warmup_seconds * 2, opts.case_timeout, probe, Window())
     for concurrency in opts.concurrencies:
         if not run.fits(f"http c={concurrency}", opts.warmup_seconds + opts.http_seconds + opts.case_timeout):
             continue
@@ -703,7 +713,7 @@ async def http_phase(run: Run, run_http: CaseRunner, sampler: LagSampler, probe:
         sampler.phase = f"http c={concurrency}"
         run.say(f"http: concurrency {concurrency} for {opts.http_seconds:g} s")
         result = await closed_loop(
-            run_http,
+            load,
             concurrency,
             opts.warmup_seconds,
             opts.http_seconds,
@@ -715,13 +725,46 @@ async def http_phase(run: Run, run_http: CaseRunner, sampler: LagSampler, probe:
         level = result["all_cases"]
         run.say(
             f"  {result['cases_per_s']} cases/s, p99 {result['p99_ms']} ms; {level['failed']} failed, "
-            f"{level['timeout']} timed out"
+            f"{level['timeout']} timed out; CPU ms/case: servers {_fmt(result['cpu_ms_per_case_total'])}, "
+            f"client {_fmt(result['cpu_ms_per_case_client'])}; DB commands/case "
+            f"{_fmt(result['db_commands_per_case_total'])}"
         )
         probe.record_peaks()
-    if by_concurrency:
-        best = max(by_concurrency.values(), key=lambda r: r["cases_per_s"] or 0)
-        run.results["http"]["cases_per_s"] = best["cases_per_s"]
-        run.results["http"]["best_concurrency"] = best["concurrency"]
+    best = max(by_concurrency.values(), key=lambda r: r["cases_per_s"] or 0, default=None)
+    http = run.results["http"]
+    if best is not None:
+        http["cases_per_s"] = best["cases_per_s"]
+        http["best_concurrency"] = best["concurrency"]
+        for key in ("cpu_ms_per_case_total", "cpu_ms_per_case_services", "db_commands_per_case_total"):
+            http[key] = best[key]
+    # The open loop runs last (see the module's docstring); its rate is known now.
+    plan_open_loop(http, opts.open_rate)
+
+
+def plan_open_loop(http: dict[str, Any], forced_rate: float | None) -> None:
+    """Choose the open loop's rate from the closed loop's best (`http["cases_per_s"]`) unless forced, and
+    put its keys in the HTTP results now, None until it ran (and if it does not)."""
+    rate = open_loop_rate(forced_rate, http.get("cases_per_s"))
+    http["open_loop_offered_per_s"] = rate
+    http["open_loop_rate_from"] = (
+        "--open-rate" if forced_rate is not None else f"{OPEN_LOOP_SHARE:.0%} of the best closed-loop level"
+    )
+    for key in ("open_loop_achieved_per_s", "open_loop_p50_ms", "open_loop_p99_ms"):
+        http[key] = None
+    if rate is not None:
+        http[f"p99_ms_at_{rate:g}"] = None
+        http[f"achieved_per_s_at_{rate:g}"] = None
+
+
+def record_open_loop(http: dict[str, Any], result: dict[str, Any]) -> None:
+    """The open loop's result under its own key, and its figures under the keys `plan_open_loop` made."""
+    rate = result["offered_per_s"]
+    http["open_loop"] = result
+    http[f"p99_ms_at_{rate:g}"] = result["p99_ms"]
+    http[f"achieved_per_s_at_{rate:g}"] = result["achieved_per_s"]
+    http["open_loop_achieved_per_s"] = result["achieved_per_s"]
+    http["open_loop_p50_ms"] = result["p50_ms"]
+    http["open_loop_p99_ms"] = result["p99_ms"]
 
 
 def scale_out_report(run: Run) -> dict[str, Any]:
@@ -746,7 +789,7 @@ async def kafka_phase(deployment: BenchDeployment, run: Run, sampler: LagSampler
         sampler.phase = "kafka"
         run.say(f"kafka: {opts.kafka_in_flight} in flight for {opts.kafka_seconds:g} s")
         result = await closed_loop(
-            ingress.run,
+            TaskLoad(ingress.run, opts.case_timeout),
             opts.kafka_in_flight,
             opts.warmup_seconds,
             opts.kafka_seconds,
@@ -755,7 +798,11 @@ async def kafka_phase(deployment: BenchDeployment, run: Run, sampler: LagSampler
             run.window("kafka"),
         )
     run.results["kafka"] = {"in_flight": opts.kafka_in_flight, **result}
-    run.say(f"  {result['cases_per_s']} cases/s, p99 {result['p99_ms']} ms")
+    run.say(
+        f"  {result['cases_per_s']} cases/s, p99 {result['p99_ms']} ms; CPU ms/case: servers "
+        f"{_fmt(result['cpu_ms_per_case_total'])}, client {_fmt(result['cpu_ms_per_case_client'])}; "
+        f"DB commands/case {_fmt(result['db_commands_per_case_total'])}"
+    )
     keys = ("cases_per_s", "p50_ms", "p99_ms", "completed", "failed", "timed_out")
     scale_out_report(run)["replicas_1"] = {k: result[k] for k in keys}
     probe.record_peaks()
@@ -778,7 +825,7 @@ async def scale_out_phase(deployment: BenchDeployment, run: Run, sampler: LagSam
             run.say(f"scale-out: 2 replicas, {opts.kafka_in_flight} in flight for {opts.scale_seconds:g} s")
             window = run.window("scale_out_2")
             result = await closed_loop(
-                ingress.run,
+                TaskLoad(ingress.run, opts.case_timeout),
                 opts.kafka_in_flight,
                 opts.warmup_seconds + 2,  # longer: the groups rebalance as the new members join
                 opts.scale_seconds,
@@ -794,6 +841,8 @@ async def scale_out_phase(deployment: BenchDeployment, run: Run, sampler: LagSam
     report["replicas_2"] = {
         **{k: result[k] for k in keys},
         "cpu_s_per_case": result["cpu_s_per_case"],
+        "cpu_ms_per_case_total": result["cpu_ms_per_case_total"],
+        "db_commands_per_case_total": result["db_commands_per_case_total"],
         "cpu_s_per_case_by_instance": {name: round(cpu / window.cases, 5) for name, cpu in sorted(window.cpu.items())}
         if window.cases
         else {},
@@ -805,19 +854,25 @@ async def scale_out_phase(deployment: BenchDeployment, run: Run, sampler: LagSam
     await asyncio.sleep(opts.warmup_seconds)  # the groups rebalance back to one member each
 
 
-async def open_loop_phase(run: Run, run_http: CaseRunner, sampler: LagSampler, probe: Probe) -> None:
+async def open_loop_phase(run: Run, load: GoLoad, sampler: LagSampler, probe: Probe) -> None:
     opts = run.options
+    http = run.results.setdefault("http", {})
+    if (rate := http.get("open_loop_offered_per_s")) is None:
+        run.skipped.append("http open loop")
+        run.say("skipped http open loop: no closed-loop capacity measured to choose its rate from")
+        return
     if not run.fits("http open loop", opts.open_seconds + opts.case_timeout + 2):
         return
     await run.settle(sampler, "http open loop")
-    sampler.phase = f"http open loop {opts.open_rate:g}/s"
-    run.say(f"http: open loop, {opts.open_rate:g} cases/s offered for {opts.open_seconds:g} s")
-    result = await open_loop(run_http, opts.open_rate, opts.open_seconds, opts.case_timeout, probe, Window())
-    http = run.results.setdefault("http", {})
-    http["open_loop"] = result
-    http[f"p99_ms_at_{opts.open_rate:g}"] = result["p99_ms"]
-    http[f"achieved_per_s_at_{opts.open_rate:g}"] = result["achieved_per_s"]
-    run.say(f"  achieved {result['achieved_per_s']}/s, p99 {result['p99_ms']} ms, {result['timed_out']} timed out")
+    sampler.phase = f"http open loop {rate:g}/s"
+    run.say(f"http: open loop, {rate:g} cases/s offered for {opts.open_seconds:g} s ({http['open_loop_rate_from']})")
+    result = await open_loop(load, rate, opts.open_seconds, probe, Window())
+    record_open_loop(http, result)
+    run.say(
+        f"  achieved {result['achieved_per_s']}/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+        f"{result['timed_out']} timed out; CPU ms/case: servers {_fmt(result['cpu_ms_per_case_total'])}, client "
+        f"{_fmt(result['cpu_ms_per_case_client'])}"
+    )
 
 
 async def llm_phase(run: Run) -> None:
@@ -848,7 +903,7 @@ async def llm_phase(run: Run) -> None:
     }
 
 
-def service_report(run: Run, probe: Probe, idle: dict[str, float]) -> dict[str, Any]:
+def service_report(run: Run, probe: Probe, idle: dict[str, float], names: tuple[str, ...]) -> dict[str, Any]:
     def cpu(groups: tuple[str, ...]) -> dict[str, float]:
         windows = [w for g in groups for w in run.windows.get(g, [])]
         cases = sum(w.cases for w in windows)
@@ -861,7 +916,7 @@ def service_report(run: Run, probe: Probe, idle: dict[str, float]) -> dict[str, 
     all_phases, http, kafka = cpu(("http", "kafka")), cpu(("http",)), cpu(("kafka",))
     db = db_commands_per_case(run, ("http", "kafka"))
     report: dict[str, Any] = {}
-    for name in SERVICES:
+    for name in names:
         peak = probe.peak_kb.get(name)
         report[name] = {
             "cpu_s_per_case": _round(all_phases.get(name)),
@@ -870,7 +925,7 @@ def service_report(run: Run, probe: Probe, idle: dict[str, float]) -> dict[str, 
             "idle_rss_mb": idle.get(name),
             "peak_rss_mb": round(peak / 1024, 1) if peak else None,
         }
-        if name not in INFRA:
+        if name in CONSUMING or name == "health":
             report[name]["db_commands_per_case"] = round(sum(v for (s, _, _), v in db.items() if s == name), 1)
     report["db_commands_per_case"] = {
         f"{service} {command} {collection}": round(per_case, 2)
@@ -925,33 +980,39 @@ def table(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [
         f"DenialOps stack benchmark{' (quick)' if meta['quick'] else ''}: {meta['cpus']} CPUs, "
-        f"load {meta['load_at_start']:.1f} at start; stack up in {_fmt(meta.get('stack_start_s'))} s; "
-        f"{meta['total_s']:.0f} s in all",
+        f"load {meta['load_at_start']:.1f} at start; database {meta['database']}; stack up in "
+        f"{_fmt(meta.get('stack_start_s'))} s; {meta['total_s']:.0f} s in all",
     ]
     http = results.get("http", {})
     if http.get("by_concurrency"):
         lines += [
             "",
             "HTTP: create case + upload letter + SSE until the run is terminal (closed loop; ok in the window,",
-            "failed and timed out (t/o) over the whole level)",
+            "failed and timed out (t/o) over the whole level; CPU ms per case of all server processes, of the",
+            "services alone, of the load client (bench/loadgen); database commands per case)",
         ]
         lines.append(
             f"{'conc':>6} {'cases/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'ok':>6} {'failed':>7} {'t/o':>5}"
+            f" {'srv ms':>7} {'svc ms':>7} {'cli ms':>7} {'DB cmds':>8}"
         )
         for c, r in http["by_concurrency"].items():
             lines.append(
                 f"{c:>6} {_fmt(r['cases_per_s'], 2):>8} {_fmt(r['p50_ms'], 0):>8} {_fmt(r['p95_ms'], 0):>8} "
                 f"{_fmt(r['p99_ms'], 0):>8} {r['completed']:>6} {r['all_cases']['failed']:>7} "
-                f"{r['all_cases']['timeout']:>5}"
+                f"{r['all_cases']['timeout']:>5} {_fmt(r['cpu_ms_per_case_total']):>7} "
+                f"{_fmt(r['cpu_ms_per_case_services']):>7} {_fmt(r['cpu_ms_per_case_client']):>7} "
+                f"{_fmt(r['db_commands_per_case_total']):>8}"
             )
         for c, r in http["by_concurrency"].items():
             if r["all_cases"]["reasons"]:
                 lines.append(f"{'':>6} c={c} not ok: {r['all_cases']['reasons']}")
     if (o := http.get("open_loop")) is not None:
         lines.append(
-            f"open loop {o['offered_per_s']:g}/s for {o['duration_s']:g} s: {o['arrivals']} arrivals, achieved "
-            f"{_fmt(o['achieved_per_s'], 2)}/s, p99 {_fmt(o['p99_ms'], 0)} ms (of the completed: "
-            f"{_fmt(o['p99_ms_of_completed'], 0)} ms); failed {o['failed']}, timed out {o['timed_out']}"
+            f"open loop {o['offered_per_s']:g}/s ({http['open_loop_rate_from']}) for {o['duration_s']:g} s: "
+            f"{o['arrivals']} arrivals, achieved {_fmt(o['achieved_per_s'], 2)}/s, p50 {_fmt(o['p50_ms'], 0)} ms, "
+            f"p99 {_fmt(o['p99_ms'], 0)} ms (of the completed: {_fmt(o['p99_ms_of_completed'], 0)} ms); failed "
+            f"{o['failed']}, timed out {o['timed_out']}; CPU ms/case: servers {_fmt(o['cpu_ms_per_case_total'])}, "
+            f"client {_fmt(o['cpu_ms_per_case_client'])}"
         )
         if o["failure_reasons"]:
             lines.append(f"  not ok: {o['failure_reasons']}")
@@ -961,6 +1022,9 @@ def table(results: dict[str, Any]) -> str:
             f"Kafka ingress ({k['in_flight']} in flight): {_fmt(k['cases_per_s'], 2)} cases/s, p50 "
             f"{_fmt(k['p50_ms'], 0)} ms, p99 {_fmt(k['p99_ms'], 0)} ms; ok {k['completed']} in the window, failed "
             f"{k['all_cases']['failed']}, timed out {k['all_cases']['timeout']} over the run",
+            f"  CPU ms per case: all server processes {_fmt(k['cpu_ms_per_case_total'])}, services "
+            f"{_fmt(k['cpu_ms_per_case_services'])}, this process (the client) {_fmt(k['cpu_ms_per_case_client'])};"
+            f" database commands per case {_fmt(k['db_commands_per_case_total'])}",
         ]
         if k["all_cases"]["reasons"]:
             lines.append(f"  not ok: {k['all_cases']['reasons']}")
@@ -985,7 +1049,7 @@ def table(results: dict[str, Any]) -> str:
             f"{'service':<11} {'CPU s/case':>10} {'(http)':>8} {'(kafka)':>8} {'idle RSS MB':>12} {'peak RSS MB':>12}"
             f" {'DB cmds/case':>12}",
         ]
-        for name in SERVICES:
+        for name in server_names(meta["database"]):
             r = services[name]
             lines.append(
                 f"{name:<11} {_fmt(r['cpu_s_per_case'], 4):>10} {_fmt(r['cpu_s_per_case_http'], 4):>8} "
@@ -1019,6 +1083,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "load_at_start": round(os.getloadavg()[0], 2),
         "python": sys.version.split()[0],
+        "database": database_name(os.environ),
         "kafka_partitions": PARTITIONS,
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
     }
@@ -1027,7 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
     probe = Probe(state_dir / "pids", {name: deployment.url(name) for name in ("intake", "router", "llm-worker")})
     failed = False
     try:
-        run.say(f"starting a stack of its own (state in {state_dir})")
+        run.say(f"starting a stack of its own on {meta['database']} (state in {state_dir})")
         try:
             deployment.start()
         except ScriptFailed as exc:
@@ -1035,13 +1100,14 @@ def main(argv: list[str] | None = None) -> int:
         meta["stack_start_s"] = round(time.monotonic() - started, 1)
         run.say("stack ready")
         time.sleep(2)  # idle: after start-up, before any load
-        idle = {name: mb for name, mb in probe.rss_mb().items() if name in SERVICES}
+        names = server_names(meta["database"])
+        idle = {name: mb for name, mb in probe.rss_mb().items() if name in names}
         try:
             stack_budget = run.remaining() - STOP_ALLOWANCE_SECONDS - run.llm_allowance()
             asyncio.run(asyncio.wait_for(stack_phases(deployment, run, probe), timeout=max(1.0, stack_budget)))
         except TimeoutError:
             run.errors.append("the stack phases hit the time budget and were cut short")
-        run.results["services"] = service_report(run, probe, idle)
+        run.results["services"] = service_report(run, probe, idle, names)
     except KeyboardInterrupt:
         failed = True
         run.errors.append("interrupted")

@@ -9,12 +9,16 @@ import pytest
 
 from bench.measure import (
     Sample,
+    Sink,
     cpu_seconds,
     cpu_ticks,
+    database_name,
     latency_ms,
     memory_kb,
     mongo_commands,
+    open_loop_rate,
     open_loop_summary,
+    per_case_totals,
     per_service,
     percentile,
     service_of,
@@ -107,3 +111,51 @@ def test_mongo_commands_are_read_by_command_and_collection_from_a_metrics_page()
         ]
     )
     assert mongo_commands(page) == {("find", "cases"): 12, ("update", "runs"): 3}
+
+
+def test_the_open_loop_offers_80_percent_of_the_closed_loop_capacity_unless_forced() -> None:
+    assert open_loop_rate(None, 18.3) == 14.64
+    assert open_loop_rate(None, 18.3, share=0.5) == 9.15
+    assert open_loop_rate(25.0, 18.3) == 25.0  # --open-rate wins, even above capacity
+    assert open_loop_rate(None, None) is None  # no closed loop measured: nothing to offer
+    assert open_loop_rate(None, 0.0) is None
+    with pytest.raises(ValueError, match="positive"):
+        open_loop_rate(0.0, 18.3)
+
+
+def test_per_case_totals_add_every_server_process_and_the_database_commands() -> None:
+    cpu = {"intake": 2.0, "router": 0.5, "router-2": 0.5, "llm-worker": 1.0, "health": 0.1, "kafka": 0.6}
+    cpu |= {"ferretdb": 2.4, "redis": 0.0}
+    totals = per_case_totals(cpu, db_commands=3400, cases=100, services=("intake", "router", "llm-worker"))
+    assert totals == {
+        "cpu_ms_per_case_total": 71.0,
+        "cpu_ms_per_case_services": 40.0,  # intake + both routers + llm-worker
+        "db_commands_per_case_total": 34.0,
+    }
+    with_client = per_case_totals(cpu, 3400, 100, ("intake",), client_cpu_s=0.15)
+    assert with_client["cpu_ms_per_case_client"] == 1.5
+    assert with_client["cpu_ms_per_case_services"] == 20.0
+
+
+def test_per_case_totals_without_a_finished_case_are_none_with_the_same_keys() -> None:
+    assert per_case_totals({"intake": 1.0}, 10, 0, ("intake",), client_cpu_s=0.1) == {
+        "cpu_ms_per_case_total": None,
+        "cpu_ms_per_case_services": None,
+        "db_commands_per_case_total": None,
+        "cpu_ms_per_case_client": None,
+    }
+
+
+def test_the_database_name_comes_from_the_infra_environment() -> None:
+    assert database_name({}) == "ferretdb"
+    assert database_name({"DENIALOPS_DATABASE": " "}) == "ferretdb"
+    assert database_name({"DENIALOPS_DATABASE": "secantusdb"}) == "secantusdb"
+
+
+async def test_the_sink_says_when_every_client_went_round_once() -> None:
+    sink = Sink(went_round_at=2)
+    sink.add(Sample(0.0, 1.0, "ok"))
+    assert not sink.went_round.is_set()
+    sink.add(Sample(0.5, 1.5, "failed", "create: http 503"))
+    assert sink.went_round.is_set()
+    assert [s.outcome for s in sink.samples] == ["ok", "failed"]

@@ -1,0 +1,3 @@
+module denialops.local/bench/loadgen
+
+go 1.22
