@@ -582,6 +582,8 @@ main() {
         for comp in $comps; do "start_$comp"; done
         ;;
     stop)
+        # `stop all` stops either database, so a stack started under the other selection is not left running.
+        [[ "$target" == all ]] && comps="kafka ferretdb secantus redis"
         for comp in $comps; do stop_component "$comp"; done
         ;;
     restart)
