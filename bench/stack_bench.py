@@ -72,7 +72,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 PARTITIONS = 6
 CONSUMING = ("intake", "router", "llm-worker")
-INFRA = ("kafka", "ferretdb")
+# The database is the server infra.sh runs (DENIALOPS_DATABASE, deploy/local/README.md): its pid file is named so.
+INFRA = ("kafka", os.environ.get("DENIALOPS_DATABASE", "ferretdb"))
 SERVICES = ("intake", "router", "llm-worker", "health", *INFRA)
 OUTCOMES = ("ok", "failed", "timeout")
 FAILED_STAGE_STATUSES = {"failed", "cancelled"}

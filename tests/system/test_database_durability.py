@@ -55,14 +55,15 @@ def kill_9(state_dir: Path) -> None:
 def test_acknowledged_inserts_survive_a_kill_9(database: dict[str, str]) -> None:
     uri = f"mongodb://127.0.0.1:{database['FERRETDB_PORT']}"
     body = "x" * 2000
-    client: MongoClient[dict[str, Any]]
-    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+    writer: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    with writer:
         for i in range(INSERTS):
-            client.durability.docs.insert_one({"_id": i, "body": body})  # returns once acknowledged
+            writer.durability.docs.insert_one({"_id": i, "body": body})  # returns once acknowledged
 
     kill_9(Path(database["DENIALOPS_STATE_DIR"]))
     subprocess.run([INFRA_SCRIPT, "start", "database"], env=database, check=True, capture_output=True)
 
-    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
-        stored = sorted(doc["_id"] for doc in client.durability.docs.find({}, {"_id": 1}))
+    reader: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    with reader:
+        stored = sorted(doc["_id"] for doc in reader.durability.docs.find({}, {"_id": 1}))
     assert stored == list(range(INSERTS))
