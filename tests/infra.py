@@ -1,8 +1,9 @@
 """Where the tests find Kafka, the MongoDB-compatible database and Redis.
 
 In order: testcontainers when a Docker daemon answers; else `KAFKA_BOOTSTRAP_SERVERS`, `MONGODB_URI`
-and `REDIS_URL` from the environment; else the local stack (deploy/local/infra.sh), which is
-started for the session and stopped afterwards if the tests started it.
+and `REDIS_URL` from the environment; else the local stack (deploy/local/infra.sh, with the database
+server that `DENIALOPS_DATABASE` names), which is started for the session and stopped afterwards if
+the tests started it.
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ def _containers() -> Iterator[Endpoints]:
 
 
 # The tests' own broker and database (state under .local/test-infra, ports beside the defaults), so a
-# stack started with `make up` never sees the tests' events, and the tests never see its data.
+# stack started with `make up` never sees the tests' events, and the tests never see its data. The
+# database server is DENIALOPS_DATABASE's (ferretdb or secantus, see deploy/local/README.md).
 TEST_INFRA = {
+    "DENIALOPS_DATABASE": os.environ.get("DENIALOPS_DATABASE", "ferretdb"),
     "DENIALOPS_STATE_DIR": os.environ.get("TEST_STATE_DIR", str(ROOT / ".local" / "test-infra")),
     "KAFKA_PORT": os.environ.get("TEST_KAFKA_PORT", "19092"),
     "KAFKA_CONTROLLER_PORT": os.environ.get("TEST_KAFKA_CONTROLLER_PORT", "19093"),

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Local (no-Docker) infrastructure for development and tests:
 #   - Kafka (KRaft, single combined broker+controller) from Maven Central jars
-#   - FerretDB v1 (SQLite backend) via a tiny Go launcher
+#   - the MongoDB-compatible database, DENIALOPS_DATABASE=ferretdb (default) or secantus:
+#       FerretDB v1 (SQLite backend) via a tiny Go launcher, or
+#       SecantusDB's secantusd-rs (WiredTiger), built from crates.io: GPL-2.0-only, so it is only ever
+#       run as a separate server, never linked into DenialOps
 #   - Redis (Debian's redis-server, in memory only), for CACHE_BACKEND=redis
 #
 # Usage:
-#   deploy/local/infra.sh {start|stop|status|restart} [kafka|ferretdb|redis|all]
+#   deploy/local/infra.sh {start|stop|status|restart} [kafka|database|ferretdb|secantus|redis|all]
 #   deploy/local/infra.sh reset                       # stop all + wipe data
 #   deploy/local/infra.sh kafka-run-class CLASS ARGS  # run a Kafka CLI class
 #
@@ -38,6 +41,21 @@ FERRETDB_BIN_DIR="$CACHE_DIR/ferretdb-$FERRETDB_VERSION"
 FERRETDB_BIN="$FERRETDB_BIN_DIR/ferretdb-launcher"
 FERRETDB_STATE="$STATE_DIR/ferretdb"
 
+# Which MongoDB-compatible server `all` and `database` mean. Both listen on FERRETDB_PORT unless told
+# otherwise, so a client's MONGODB_URI does not depend on the choice.
+DATABASE="${DENIALOPS_DATABASE:-ferretdb}"
+
+SECANTUS_VERSION="0.5.3-beta.196"
+# The crate's declared rust-version: older toolchains refuse to build it.
+SECANTUS_RUST_TOOLCHAIN="1.98"
+SECANTUS_PORT="${SECANTUS_PORT:-$FERRETDB_PORT}"
+SECANTUS_LOG_LEVEL="${SECANTUS_LOG_LEVEL:-WARNING}"
+SECANTUS_CACHE_SIZE="${SECANTUS_CACHE_SIZE:-256M}"
+SECANTUS_TTL_SWEEP_SECONDS="${SECANTUS_TTL_SWEEP_SECONDS:-60}"
+SECANTUS_HOME="$CACHE_DIR/secantus-$SECANTUS_VERSION"
+SECANTUS_BIN="$SECANTUS_HOME/bin/secantusd-rs"
+SECANTUS_STATE="$STATE_DIR/secantus"
+
 REDIS_PORT="${REDIS_PORT:-6379}"
 REDIS_STATE="$STATE_DIR/redis"
 
@@ -47,6 +65,7 @@ STOP_TIMEOUT="${INFRA_STOP_TIMEOUT:-20}"
 # Substring of /proc/PID/cmdline identifying each component (guards against PID reuse).
 KAFKA_MARKER="kafka.Kafka"
 FERRETDB_MARKER="ferretdb-launcher"
+SECANTUS_MARKER="secantusd-rs"
 # redis-server rewrites its command line to "redis-server 127.0.0.1:PORT".
 REDIS_MARKER="redis-server"
 
@@ -58,7 +77,7 @@ die() {
 
 usage() {
     cat >&2 <<EOF
-usage: $(basename "$0") {start|stop|status|restart} [kafka|ferretdb|redis|all]
+usage: $(basename "$0") {start|stop|status|restart} [kafka|database|ferretdb|secantus|redis|all]
        $(basename "$0") reset
        $(basename "$0") kafka-run-class CLASS [ARGS...]
 EOF
@@ -82,6 +101,7 @@ marker_for() {
     case "$1" in
     kafka) printf '%s' "$KAFKA_MARKER" ;;
     ferretdb) printf '%s' "$FERRETDB_MARKER" ;;
+    secantus) printf '%s' "$SECANTUS_MARKER" ;;
     redis) printf '%s' "$REDIS_MARKER" ;;
     *) die "unknown component: $1" ;;
     esac
@@ -91,6 +111,7 @@ port_for() {
     case "$1" in
     kafka) printf '%s' "$KAFKA_PORT" ;;
     ferretdb) printf '%s' "$FERRETDB_PORT" ;;
+    secantus) printf '%s' "$SECANTUS_PORT" ;;
     redis) printf '%s' "$REDIS_PORT" ;;
     *) die "unknown component: $1" ;;
     esac
@@ -412,6 +433,86 @@ start_ferretdb() {
     log "ferretdb: ready (pid $(running_pid ferretdb), mongodb://127.0.0.1:$FERRETDB_PORT/, log $logfile)"
 }
 
+# ----------------------------------------------------------------- SecantusDB
+
+secantus_built() {
+    [[ -x "$SECANTUS_BIN" && -f "$SECANTUS_BIN.stamp" && "$(cat "$SECANTUS_BIN.stamp")" == "$1" ]]
+}
+
+# Built once per version into the cache with the toolchain the crate asks for (installed if missing); a
+# cold build compiles WiredTiger and takes minutes. A lock keeps concurrent starts from building twice.
+secantus_build() {
+    local want="secantus-mdb $SECANTUS_VERSION rust $SECANTUS_RUST_TOOLCHAIN"
+    secantus_built "$want" && return 0
+    need rustup "install Rust with rustup"
+    need cmake "Debian package cmake: WiredTiger is built from source"
+    need cc "a C compiler (Debian package gcc): WiredTiger is built from source"
+    mkdir -p "$SECANTUS_HOME"
+    exec 9>"$SECANTUS_HOME/.build.lock"
+    flock 9
+    if ! secantus_built "$want"; then
+        if ! rustup run "$SECANTUS_RUST_TOOLCHAIN" rustc --version >/dev/null 2>&1; then
+            log "secantus: installing Rust $SECANTUS_RUST_TOOLCHAIN with rustup"
+            rustup toolchain install "$SECANTUS_RUST_TOOLCHAIN" --profile minimal >&2 ||
+                die "secantus: rustup could not install Rust $SECANTUS_RUST_TOOLCHAIN"
+        fi
+        log "secantus: building secantus-mdb $SECANTUS_VERSION into $SECANTUS_HOME (minutes; log $SECANTUS_HOME/build.log)"
+        if ! cargo "+$SECANTUS_RUST_TOOLCHAIN" install --locked --force "secantus-mdb@$SECANTUS_VERSION" \
+            --root "$SECANTUS_HOME" >"$SECANTUS_HOME/build.log" 2>&1; then
+            tail -n 40 "$SECANTUS_HOME/build.log" >&2 || true
+            die "secantus: cargo install failed (full log: $SECANTUS_HOME/build.log)"
+        fi
+        printf '%s\n' "$want" >"$SECANTUS_BIN.stamp"
+    fi
+    exec 9>&-
+}
+
+secantus_write_config() {
+    # Read through --config, which also keeps the server from picking up a secantusd.toml of the
+    # current directory or of the user's home.
+    cat >"$SECANTUS_STATE/secantusd.toml" <<TOML
+# Generated by deploy/local/infra.sh -- edits are overwritten on start.
+[server]
+host = "127.0.0.1"
+port = ${SECANTUS_PORT}
+storage_path = "${SECANTUS_STATE}/data"
+log_level = "${SECANTUS_LOG_LEVEL}"
+
+[storage]
+# Each commit's log record is fsynced before the write is acknowledged: a kill -9 loses no
+# acknowledged write (off by default in secantusd-rs).
+sync_on_commit = true
+cache_size = "${SECANTUS_CACHE_SIZE}"
+# A WiredTiger log file is allocated in full: the 128MB default is a lot for each test stack.
+log_file_max = "16MB"
+ttl_sweep_seconds = ${SECANTUS_TTL_SWEEP_SECONDS}
+TOML
+}
+
+start_secantus() {
+    local pid logfile="$SECANTUS_STATE/secantus.log" deadline
+    if pid="$(running_pid secantus)"; then
+        log "secantus: already running (pid $pid, port $SECANTUS_PORT)"
+        return 0
+    fi
+    port_open "$SECANTUS_PORT" && die "secantus: port $SECANTUS_PORT is already in use by another process"
+    secantus_build
+    mkdir -p "$SECANTUS_STATE/data"
+    secantus_write_config
+
+    log "secantus: starting secantusd-rs $SECANTUS_VERSION on 127.0.0.1:$SECANTUS_PORT (data $SECANTUS_STATE/data)"
+    launch secantus "$logfile" "$SECANTUS_BIN" --config "$SECANTUS_STATE/secantusd.toml"
+
+    # It binds only once WiredTiger has opened (and recovered) the data directory.
+    deadline=$((SECONDS + START_TIMEOUT))
+    until port_open "$SECANTUS_PORT"; do
+        running_pid secantus >/dev/null || fail_start secantus "$logfile" "process exited during startup"
+        ((SECONDS < deadline)) || fail_start secantus "$logfile" "not listening after ${START_TIMEOUT}s"
+        sleep 0.1
+    done
+    log "secantus: ready (pid $(running_pid secantus), mongodb://127.0.0.1:$SECANTUS_PORT/, log $logfile)"
+}
+
 # -------------------------------------------------------------------- Redis
 
 start_redis() {
@@ -442,8 +543,9 @@ start_redis() {
 
 components_for() {
     case "${1:-all}" in
-    all) printf 'kafka ferretdb redis' ;;
-    kafka | ferretdb | redis) printf '%s' "$1" ;;
+    all) printf 'kafka %s redis' "$DATABASE" ;;
+    database) printf '%s' "$DATABASE" ;;
+    kafka | ferretdb | secantus | redis) printf '%s' "$1" ;;
     *) usage ;;
     esac
 }
@@ -453,6 +555,8 @@ main() {
     [[ -n "$cmd" ]] || usage
     shift
     mkdir -p "$STATE_DIR"
+    [[ "$DATABASE" == ferretdb || "$DATABASE" == secantus ]] ||
+        die "DENIALOPS_DATABASE must be ferretdb or secantus, not '$DATABASE'"
 
     case "$cmd" in
     start | stop | status | restart)
@@ -478,6 +582,8 @@ main() {
         for comp in $comps; do "start_$comp"; done
         ;;
     stop)
+        # `stop all` stops either database, so a stack started under the other selection is not left running.
+        [[ "$target" == all ]] && comps="kafka ferretdb secantus redis"
         for comp in $comps; do stop_component "$comp"; done
         ;;
     restart)
@@ -491,9 +597,10 @@ main() {
     reset)
         stop_component kafka
         stop_component ferretdb
+        stop_component secantus
         stop_component redis
-        log "wiping $KAFKA_STATE, $FERRETDB_STATE and $REDIS_STATE"
-        rm -rf "$KAFKA_STATE" "$FERRETDB_STATE" "$REDIS_STATE"
+        log "wiping $KAFKA_STATE, $FERRETDB_STATE, $SECANTUS_STATE and $REDIS_STATE"
+        rm -rf "$KAFKA_STATE" "$FERRETDB_STATE" "$SECANTUS_STATE" "$REDIS_STATE"
         ;;
     esac
 }

@@ -92,7 +92,10 @@ def test_make_down_leaves_no_process_of_the_project(deployment: dict[str, str]) 
     commands = " ".join(started.values())
     for expected in ("denialops_intake", "denialops_router", "multiprocessing.spawn", "resource_tracker"):
         assert expected in commands
-    for expected in ("kafka.Kafka", "ferretdb-launcher", "redis-server"):
+    database = {"ferretdb": "ferretdb-launcher", "secantus": "secantusd-rs"}[
+        deployment.get("DENIALOPS_DATABASE", "ferretdb")
+    ]
+    for expected in ("kafka.Kafka", database, "redis-server"):
         assert expected in commands
 
     subprocess.run(["make", "--no-print-directory", "down"], cwd=ROOT, env=deployment, check=True, capture_output=True)

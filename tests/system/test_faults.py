@@ -88,8 +88,8 @@ async def inject_faults(deployment: Deployment) -> dict[str, float]:
     await asyncio.sleep(2)
     await restart_after(
         "restart database",
-        lambda: deployment.infra("stop", "ferretdb"),
-        lambda: deployment.infra("start", "ferretdb"),
+        lambda: deployment.infra("stop", "database"),
+        lambda: deployment.infra("start", "database"),
     )
     return recovery
 
