@@ -6,14 +6,13 @@ results that arrive afterwards (a stage already under way) must neither revive t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from denialops_intake.repository import IntakeRepository
+from denialops_intake.repository import IntakeRepository, RecordedStage, StageResult
 from denialops_shared.contracts.events import PIPELINE, RunCancelled, Stage, StageStatus
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
@@ -114,7 +113,8 @@ async def test_stage_results_after_a_cancel_neither_revive_the_run_nor_add_artif
 
 
 class CancelWhile(IntakeRepository):
-    """Lands a cancel request (as another request would) at one point of the consumer's stage handling."""
+    """Lands a cancel request (as another request would) just before or just after the consumer records a
+    stage (`record_stage` is its one write of the run)."""
 
     def __init__(self, db: AsyncDatabase[Document], after: str) -> None:
         super().__init__(db)
@@ -126,20 +126,16 @@ class CancelWhile(IntakeRepository):
             cancel, self.cancel = self.cancel, None
             await cancel(run_id)
 
-    async def run_state(self, run_id: str) -> Document | None:
-        state = await super().run_state(run_id)
-        await self._maybe_cancel("run_state", run_id)
-        return state
-
     async def record_stage(
-        self, tenant_id: str, case_id: str, run_id: str, fields: Document, now: dt.datetime
-    ) -> Document:
-        run = await super().record_stage(tenant_id, case_id, run_id, fields, now)
+        self, tenant_id: str, case_id: str, run_id: str, result: StageResult, *, unless_cancelled: bool
+    ) -> RecordedStage:
+        await self._maybe_cancel("before_record", run_id)
+        recorded = await super().record_stage(tenant_id, case_id, run_id, result, unless_cancelled=unless_cancelled)
         await self._maybe_cancel("record_stage", run_id)
-        return run
+        return recorded
 
 
-@pytest.mark.parametrize(("after", "answer"), [("run_state", 202), ("record_stage", 409)])
+@pytest.mark.parametrize(("after", "answer"), [("before_record", 202), ("record_stage", 409)])
 async def test_a_cancel_racing_the_final_stage(
     db: AsyncDatabase[Document], broker: KafkaBroker, after: str, answer: int
 ) -> None:
@@ -161,11 +157,14 @@ async def test_a_cancel_racing_the_final_stage(
 
         task = await api.task(task_id)
         names = await api.artifact_names(case_id, task_id)
-        if after == "run_state":
+        if after == "before_record":
             assert task["status"] == "cancelled"
             assert task["finished_at"] is not None
             assert names == {"case_facts.json", "route.json", "action_plan.json"}
-            assert await db.artifacts.find_one({"_id": f"{task_id}:call_script.md"}) is None
+            stored = await db.runs.find_one({"_id": task_id})
+            assert stored is not None
+            assert "documents" not in stored["stages"], "the late stage was not kept"
+            assert "documents" not in stored.get("outputs", {}), "nor its artifacts"
         else:
             assert task["status"] == "succeeded"
             assert "call_script.md" in names

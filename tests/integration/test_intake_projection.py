@@ -38,9 +38,13 @@ async def test_a_redelivered_stage_keeps_one_copy_of_each_artifact(
     )
     for _ in range(3):
         await intake.on_stage_completed(received(Topic.STAGE_COMPLETED, plan))
-    assert sorted(a["name"] for a in await db.artifacts.find({}).to_list()) == ["action_plan.json", "action_plan.md"]
     run = await db.runs.find_one({"_id": "run-redelivered"})
     assert run is not None
+    assert [a["name"] for a in run["outputs"]["plan"]] == ["action_plan.json", "action_plan.md"]
+    assert [a["name"] for a in await intake.repo.run_artifacts("acme", "run-redelivered", with_content=False)] == [
+        "action_plan.json",
+        "action_plan.md",
+    ]
     assert run["stages"]["plan"]["artifacts"] == ["action_plan.json", "action_plan.md"]
     case_doc = await db.cases.find_one({"_id": case["_id"]})
     assert case_doc is not None

@@ -62,29 +62,22 @@ async def repo(db: AsyncDatabase[Document], unique: str) -> IntakeRepository:
     case = {"tenant_id": TENANT, "mode": "fast", "created_at": now}
     await db.cases.insert_one({"_id": f"case-{unique}", **case, "run_ids": [f"run-{unique}"]})
     await db.cases.insert_one({"_id": f"empty-{unique}", **case})
-    await db.runs.insert_one(
-        {
-            "_id": f"run-{unique}",
-            "case_id": f"case-{unique}",
-            "tenant_id": TENANT,
-            "status": "succeeded",
-            "created_at": now,
-        }
-    )
     contents = {
         "action_plan.json": {"summary": SUMMARY, "steps": [], "route": "prior_auth_needed"},
         "case_facts.json": {"payer_name": "Acme Health", "evidence": {}, "confidence": {}},
         "route.json": {"route": "prior_auth_needed"},
     }
-    for name, content in contents.items():
-        await db.artifacts.insert_one(
-            {
-                "_id": f"run-{unique}:{name}",
-                "tenant_id": TENANT,
-                "run_id": f"run-{unique}",
-                "content": json.dumps(content),
-            }
-        )
+    # A run keeps its artifacts by stage (which stage made which does not matter to the summary).
+    await db.runs.insert_one(
+        {
+            "_id": f"run-{unique}",
+            "case_id": f"case-{unique}",
+            "tenant_id": TENANT,
+            "stages": {"documents": {"status": "succeeded"}},
+            "outputs": {"plan": [{"name": name, "content": json.dumps(c)} for name, c in contents.items()]},
+            "created_at": now,
+        }
+    )
     return repository
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from denialops_intake.handlers import is_cancelled, run_status, stage_progress
+from denialops_intake.domain.runs import is_cancelled, run_status, stage_progress
 
 
 def stages(**statuses: str) -> dict[str, dict[str, str]]:
@@ -37,13 +37,14 @@ def test_progress_lists_every_stage_in_pipeline_order() -> None:
 @pytest.mark.parametrize(
     ("run", "expected"),
     [
-        ({"status": "running"}, False),
-        ({"status": "succeeded"}, False),
-        # Cancelled by a request: marked at once, even before any status write.
-        ({"status": "running", "cancelled_at": "2025-01-15T00:00:00Z"}, True),
+        ({"stages": stages(extract="succeeded")}, False),
+        ({"stages": stages(extract="succeeded", route="succeeded", plan="succeeded", documents="succeeded")}, False),
+        # Cancelled by a request: marked at once, whatever its stages say.
+        ({"stages": stages(extract="succeeded"), "cancelled_at": "2025-01-15T00:00:00Z"}, True),
+        ({"cancelled_at": "2025-01-15T00:00:00Z"}, True),
         # Cancelled by the pipeline (a cancelled stage) without a request to intake.
-        ({"status": "cancelled"}, True),
+        ({"stages": stages(extract="succeeded", route="cancelled")}, True),
     ],
 )
-def test_a_run_is_cancelled_for_good_by_a_request_or_by_the_pipeline(run: dict[str, str], expected: bool) -> None:
+def test_a_run_is_cancelled_for_good_by_a_request_or_by_the_pipeline(run: dict[str, object], expected: bool) -> None:
     assert is_cancelled(run) is expected

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from denialops_intake.domain.remittances import MalformedRemittance
+from denialops_intake.domain.runs import stage_progress
 from denialops_intake.errors import ApiError, request_id_of
-from denialops_intake.handlers import DocumentTooLarge, Intake, NotFound, stage_progress
+from denialops_intake.handlers import DocumentTooLarge, Intake, NotFound
 from denialops_intake.progress import task_updates
 from denialops_intake.remittances import RemittanceIntake
 from denialops_intake.settings import IntakeSettings
@@ -153,7 +154,7 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remit
     @router.get("/cases/{case_id}", tags=["cases"])
     async def get_case(case: TenantCase, tenant_id: Tenant) -> dict[str, Any]:
         documents = await intake.repo.case_documents(tenant_id, case["_id"])
-        runs = await intake.repo.case_runs(tenant_id, case["_id"])
+        runs = await intake.repo.case_runs(tenant_id, case["_id"], case)
         return {
             **_case_view(case),
             "documents": [_document_view(d) for d in documents],
@@ -257,7 +258,7 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remit
 
     @router.get("/cases/{case_id}/artifacts", tags=["artifacts"])
     async def list_artifacts(case: TenantCase, tenant_id: Tenant, task_id: str | None = None) -> dict[str, Any]:
-        run_id = await _artifact_run(intake, tenant_id, case["_id"], task_id)
+        run_id = await _artifact_run(intake, tenant_id, case, task_id)
         if run_id is None:
             return {"task_id": None, "items": []}
         artifacts = await intake.repo.run_artifacts(tenant_id, run_id, with_content=False)
@@ -265,7 +266,7 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remit
 
     @router.get("/cases/{case_id}/artifacts/{name}", tags=["artifacts"])
     async def get_artifact(case: TenantCase, name: str, tenant_id: Tenant, task_id: str | None = None) -> Response:
-        run_id = await _artifact_run(intake, tenant_id, case["_id"], task_id)
+        run_id = await _artifact_run(intake, tenant_id, case, task_id)
         valid = ARTIFACT_NAME.fullmatch(name) is not None
         artifact = await intake.repo.get_artifact(tenant_id, run_id, name) if run_id and valid else None
         if artifact is None:
@@ -273,9 +274,14 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remit
         suffix = name[name.rfind(".") :]
         return Response(artifact["content"], media_type=ARTIFACT_MEDIA_TYPES[suffix])
 
-    def updates(tenant_id: str, case_id: str) -> AsyncIterator[dict[str, Any]]:
+    def updates(tenant_id: str, case: Document) -> AsyncIterator[dict[str, Any]]:
+        case_id = case["_id"]
+        # The first look uses the case as the request read it; later ones read it again (for new tasks).
+        read: list[Document | None] = [case]
+
         async def tasks() -> list[dict[str, Any]]:
-            return [_task_view(r) for r in await intake.repo.case_runs(tenant_id, case_id)]
+            known, read[0] = read[0], None
+            return [_task_view(r) for r in await intake.repo.case_runs(tenant_id, case_id, known)]
 
         async def task(run_id: str, written: Document | None) -> dict[str, Any] | None:
             run = written if written is not None else await intake.repo.get_run(tenant_id, run_id)
@@ -295,7 +301,7 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remit
     async def case_events(case: TenantCase, tenant_id: Tenant) -> AsyncIterable[ServerSentEvent]:
         """Server-sent events: `task` (a task's status and stage progress) whenever it changes, then `end`
         once every task of the case has finished."""
-        async for task in updates(tenant_id, case["_id"]):
+        async for task in updates(tenant_id, case):
             yield ServerSentEvent(event="task", data=jsonable_encoder(task))
         yield ServerSentEvent(event="end", data={"case_id": case["_id"]})
 
@@ -304,12 +310,13 @@ def build_router(intake: Intake, settings: IntakeSettings, work: CaseWork, remit
         """The same progress as the `events` stream, as JSON messages {"type": "task" | "end" | "error"}."""
         await websocket.accept()
         try:
-            if await intake.repo.get_case(tenant_id, case_id) is None:
+            case = await intake.repo.get_case(tenant_id, case_id)
+            if case is None:
                 error = {"code": "not_found", "message": "no such case", "request_id": request_id_of(websocket.scope)}
                 await websocket.send_json({"type": "error", "error": error})
                 await websocket.close(code=WS_NOT_FOUND)
                 return
-            async for task in updates(tenant_id, case_id):
+            async for task in updates(tenant_id, case):
                 await websocket.send_json({"type": "task", "task": jsonable_encoder(task)})
             await websocket.send_json({"type": "end", "case_id": case_id})
             await websocket.close()
@@ -326,11 +333,11 @@ async def _case_or_404(intake: Intake, tenant_id: str, case_id: str) -> Document
     return case
 
 
-async def _artifact_run(intake: Intake, tenant_id: str, case_id: str, task_id: str | None) -> str | None:
+async def _artifact_run(intake: Intake, tenant_id: str, case: Document, task_id: str | None) -> str | None:
     """The run whose artifacts to show: the one asked for, else the newest succeeded, else the newest."""
-    runs = await intake.repo.case_runs(tenant_id, case_id)
     if task_id is not None:
-        return task_id if any(r["_id"] == task_id for r in runs) else None
+        return task_id if task_id in case.get("run_ids", []) else None
+    runs = await intake.repo.case_runs(tenant_id, case["_id"], case)
     succeeded = [r for r in runs if r["status"] == "succeeded"]
     chosen = succeeded or runs
     return str(chosen[0]["_id"]) if chosen else None

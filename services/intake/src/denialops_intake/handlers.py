@@ -15,10 +15,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from denialops_intake.admission import RunAdmission
+from denialops_intake.domain.runs import TERMINAL_STATUSES, finishes_run, status_of, with_status
 from denialops_intake.domain.worklist import facts_summary, project, route_summary
 from denialops_intake.metrics import DENIALS_RECEIVED, RUN_SECONDS, STAGE_SECONDS
 from denialops_intake.progress import ProgressHub
-from denialops_intake.repository import IntakeRepository
+from denialops_intake.repository import IntakeRepository, OwnedElsewhere, StageResult
 from denialops_intake.tenants import TenantStore
 from denialops_intake.text_extraction import ExtractedText
 from denialops_shared.contracts.cloudevents import (
@@ -30,8 +31,6 @@ from denialops_shared.contracts.cloudevents import (
     encode,
 )
 from denialops_shared.contracts.events import (
-    FINAL_STAGE,
-    PIPELINE,
     CaseCreated,
     DocType,
     DocumentAdded,
@@ -215,43 +214,46 @@ class Intake:
             await self.repo.insert_with_events(self.repo.runs, run, events)
             await self.repo.link(tenant_id, case_id, {"run_ids": run_id}, run["created_at"])
         self.run_outbox.flush_soon(run_id, events)
-        self.progress.notify(tenant_id, case_id, run_id, run)
-        return run
+        queued = with_status(run)
+        self.progress.notify(tenant_id, case_id, run_id, queued)
+        return queued
 
     async def cancel_run(self, tenant_id: str, run_id: str, cancelled_by: str) -> Document:
         """Cancel a queued or running run: it is cancelled at once, and `run.cancelled` tells the pipeline.
 
-        The status and the event are one write (the event in the run's outbox). Cancelling a cancelled
-        run returns it unchanged, without a second event; a run that already finished is a Conflict.
+        The status and the event are one write (the event in the run's outbox), decided on the run as read
+        under its lock. Cancelling a cancelled run returns it unchanged, without a second event; a run that
+        already finished is a Conflict.
         """
-        run = await self.repo.get_run(tenant_id, run_id)
-        if run is None:
-            raise NotFound
-        if run["status"] == "cancelled":
-            return run
-        if run["status"] in TERMINAL_STATUSES:
-            raise Conflict(f"the task has already finished ({run['status']})")
-        body = RunCancelled(
-            tenant_id=tenant_id, case_id=run["case_id"], run_id=run_id, cancelled_by=cancelled_by, reason="api"
-        )
-        # One id per run: two cancels racing each other publish the same event, which consumers dedupe.
-        event = encode(Topic.RUN_CANCELLED, body, source=SOURCE, event_id=deterministic_event_id(run_id, "cancel"))
         at = now()
-        fields: Document = {
-            "status": "cancelled",
-            "cancelled_at": at,
-            "cancelled_by": cancelled_by,
-            "updated_at": at,
-            "finished_at": at,
-        }
-        cancelled = await self.repo.update_run_with_events(run_id, fields, [event])
-        if cancelled is None:
+        events: list[EncodedEvent] = []
+
+        def cancel(run: Document) -> tuple[Document, list[EncodedEvent]] | None:
+            if run["status"] == "cancelled":
+                return None
+            if run["status"] in TERMINAL_STATUSES:
+                raise Conflict(f"the task has already finished ({run['status']})")
+            body = RunCancelled(
+                tenant_id=tenant_id, case_id=run["case_id"], run_id=run_id, cancelled_by=cancelled_by, reason="api"
+            )
+            # One id per run: two cancels racing each other publish the same event, which consumers dedupe.
+            event_id = deterministic_event_id(run_id, "cancel")
+            event = encode(Topic.RUN_CANCELLED, body, source=SOURCE, event_id=event_id)
+            fields = {"cancelled_at": at, "cancelled_by": cancelled_by, "updated_at": at, "finished_at": at}
+            events.append(event)
+            return fields, events
+
+        changed = await self.repo.change_run(tenant_id, run_id, cancel)
+        if changed is None:
             raise NotFound
-        self.run_outbox.flush_soon(run_id, [event])
-        RUN_SECONDS.labels(status="cancelled").observe((at - run["created_at"]).total_seconds())
+        cancelled, wrote = changed
+        if not wrote:
+            return cancelled
+        self.run_outbox.flush_soon(run_id, events)
+        RUN_SECONDS.labels(status="cancelled").observe((at - cancelled["created_at"]).total_seconds())
         self.watcher.finished(run_id)
         self.admission.finished(run_id)
-        self.progress.notify(tenant_id, run["case_id"], run_id, cancelled)
+        self.progress.notify(tenant_id, cancelled["case_id"], run_id, cancelled)
         return cancelled
 
     @contextlib.asynccontextmanager
@@ -287,20 +289,11 @@ class Intake:
     # -- projections of events from Kafka ------------------------------------------------------------
     # Intake owns the set of tenants: an event of an unknown tenant, or naming another tenant's case or
     # run, is refused (InvalidEvent sends it to the dead-letter topic), so it never enters the read model.
+    # Each event is projected in one write where it can be (the README's "Intake's data" lists them).
 
-    async def _check_tenant(self, body: EventBody, run_id: str | None = None) -> Document | None:
-        """Refuse an unknown tenant or another tenant's case or run; returns the run's state when asked for."""
+    async def _known_tenant(self, body: EventBody) -> None:
         if not await self.tenants.exists(body.tenant_id):
             raise InvalidEvent("unknown_tenant", "the event's tenant is not registered")
-        run = await self.repo.run_state(run_id) if run_id is not None else None
-        if run is not None:
-            # A run is created for its case by its tenant: matching both vouches for the case as well.
-            if (run.get("tenant_id"), run.get("case_id")) != (body.tenant_id, body.case_id):
-                raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant")
-            return run
-        if await self.repo.owner(self.repo.cases, body.case_id) not in (None, body.tenant_id):
-            raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant")
-        return None
 
     @staticmethod
     def _own(event: ReceivedEvent[EventBody]) -> bool:
@@ -312,104 +305,100 @@ class Intake:
     async def on_case_created(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, CaseCreated)
-        if self._own(event) and await self.tenants.exists(body.tenant_id):
+        await self._known_tenant(body)
+        if self._own(event):
             return
-        await self._check_tenant(body)
-        await self.repo.upsert_case(_case_document(body, created_at=event.time))
+        # The run the case starts by itself is listed on it now, so its stage results need not link it.
+        run_ids = [auto_run_id(body.case_id)] if body.auto_run else []
+        try:
+            await self.repo.project_case(_case_document(body, created_at=event.time), run_ids)
+        except OwnedElsewhere as exc:
+            raise InvalidEvent("tenant_mismatch", "the case belongs to another tenant") from exc
 
     async def on_document_added(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, DocumentAdded)
-        if self._own(event) and await self.tenants.exists(body.tenant_id):
+        await self._known_tenant(body)
+        if self._own(event):
             return
-        await self._check_tenant(body)
-        await self.repo.upsert_document(_document_document(body, created_at=event.time))
+        try:
+            await self.repo.check_case_owner(body.tenant_id, body.case_id)
+            await self.repo.project_document(_document_document(body, created_at=event.time))
+        except OwnedElsewhere as exc:
+            raise InvalidEvent("tenant_mismatch", "the case or document belongs to another tenant") from exc
         await self.repo.link(body.tenant_id, body.case_id, {"document_ids": body.document_id}, event.time)
 
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, StageCompleted)
-        known = await self._check_tenant(body, body.run_id)
+        await self._known_tenant(body)
         received = now()
         stage_seconds = (body.finished_at - body.started_at).total_seconds()
         STAGE_SECONDS.labels(stage=body.stage.value, status=body.status.value).observe(stage_seconds)
-        # Only the pipeline's confirmation of a cancel is recorded on a cancelled run: a result that comes
-        # later (the stage was already under way) is not the run's, and neither are its artifacts.
-        confirms_cancel = body.status is StageStatus.CANCELLED
-        if known is not None and is_cancelled(known) and not confirms_cancel:
-            self.progress.notify(body.tenant_id, body.case_id, body.run_id)
-            return
-        await self.repo.insert_artifacts(
-            [
-                {
-                    "_id": f"{body.run_id}:{artifact.name}",
-                    "tenant_id": body.tenant_id,
-                    "case_id": body.case_id,
-                    "run_id": body.run_id,
-                    "stage": body.stage.value,
-                    "name": artifact.name,
-                    "media_type": artifact.media_type,
-                    "sha256": artifact.sha256,
-                    "content": artifact.content,
-                    "created_at": body.finished_at,
-                }
-                for artifact in body.artifacts
-            ]
+        result = StageResult(
+            stage=body.stage.value,
+            doc={
+                "status": body.status.value,
+                "attempt": body.attempt,
+                "started_at": body.started_at,
+                "finished_at": body.finished_at,
+                "duration_ms": round(stage_seconds * 1000, 3),
+                "artifacts": [a.name for a in body.artifacts],
+                "error": body.error.model_dump() if body.error else None,
+            },
+            artifacts=[
+                {"name": a.name, "media_type": a.media_type, "sha256": a.sha256, "content": a.content}
+                for a in body.artifacts
+            ],
+            received=received,
+            summary=_summary(body),
+            finishes=finishes_run(body.stage.value, body.status),
         )
-        stage_doc = {
-            "status": body.status.value,
-            "attempt": body.attempt,
-            "started_at": body.started_at,
-            "finished_at": body.finished_at,
-            "duration_ms": round(stage_seconds * 1000, 3),
-            "artifacts": [a.name for a in body.artifacts],
-            "error": body.error.model_dump() if body.error else None,
-        }
-        # The run's status follows from its stages, so it is written with the stage, in one write.
-        status = run_status({**(known or {}).get("stages", {}), body.stage.value: stage_doc})
-        fields: Document = {f"stages.{body.stage.value}": stage_doc, "status": status, "updated_at": received}
-        summary = _summary(body)
-        if summary is not None:
-            fields[f"projection.{summary[0]}"] = summary[1]
-            await self._project(body, known, summary)
-        # A redelivered result of a finished run keeps the time it finished.
-        finishes = status in TERMINAL_STATUSES and (known or {}).get("status") not in TERMINAL_STATUSES
-        if finishes:
-            fields["finished_at"] = received
-        run = await self.repo.record_stage(body.tenant_id, body.case_id, body.run_id, fields, received)
-        if known is None:
-            # A run intake did not create (upstream's auto run): list it on its case. Intake's own runs are.
-            await self.repo.link(body.tenant_id, body.case_id, {"run_ids": body.run_id}, received)
-        if run.get("cancelled_at") is not None and not confirms_cancel:
-            # The cancel request landed between the check above and this write: the cancel wins.
-            artifact_ids = [f"{body.run_id}:{a.name}" for a in body.artifacts]
-            await self.repo.discard_stage(body.run_id, body.stage.value, artifact_ids)
-            await self.repo.set_run_status(body.run_id, "cancelled", {"finished_at": run["cancelled_at"]})
+        try:
+            if body.run_id != auto_run_id(body.case_id):
+                # A run intake did not create is linked to its case below: the case must be the tenant's.
+                await self.repo.check_case_owner(body.tenant_id, body.case_id)
+            # Only the pipeline's confirmation of a cancel is recorded on a cancelled run: a result that comes
+            # later (the stage was already under way) is not the run's, and neither are its artifacts.
+            recorded = await self.repo.record_stage(
+                body.tenant_id,
+                body.case_id,
+                body.run_id,
+                result,
+                unless_cancelled=body.status is not StageStatus.CANCELLED,
+            )
+        except OwnedElsewhere as exc:
+            raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant") from exc
+        run = recorded.run
+        if recorded.refused:
             self.progress.notify(body.tenant_id, body.case_id, body.run_id)
             return
-        if finishes:
-            RUN_SECONDS.labels(status=status).observe((received - run["created_at"]).total_seconds())
-        if status in TERMINAL_STATUSES:
+        if recorded.before is None and body.run_id != auto_run_id(body.case_id):
+            # A run intake did not create and that is not the case's own (listed with the case): list it.
+            await self.repo.link(body.tenant_id, body.case_id, {"run_ids": body.run_id}, received)
+        if result.summary is not None:
+            await self._project(body, recorded.before, result.summary)
+        before_status = status_of(recorded.before) if recorded.before is not None else "queued"
+        if run["status"] in TERMINAL_STATUSES:
+            if before_status not in TERMINAL_STATUSES:
+                RUN_SECONDS.labels(status=run["status"]).observe((received - run["created_at"]).total_seconds())
             self.watcher.finished(body.run_id)
             self.admission.finished(body.run_id)
         self.progress.notify(body.tenant_id, body.case_id, body.run_id, run)
 
-    async def _project(self, body: StageCompleted, known: Document | None, summary: tuple[str, Document]) -> None:
+    async def _project(self, body: StageCompleted, before: Document | None, summary: tuple[str, Document]) -> None:
         """Project a run's facts and route onto its case's worklist item once both are in: at the second of
-        the two stages, before its result is recorded on the run. The first stage's summary came with its
-        own stage write, so this is one write of the item; a redelivery that finds this stage's summary on
-        the run already projected it (a crash before the record projects again: the same write)."""
+        the two stages, after its result is recorded on the run (with its summary). The first stage's
+        summary came with its own stage write, so this is one write of the item; a redelivery of the second
+        projects again (the same write), so a crash between the two writes loses nothing."""
         name, mine = summary
-        projection = (known or {}).get("projection") or {}
-        if name in projection or not projection:
-            return
-        parts = {**projection, name: mine}
+        parts = {**((before or {}).get("projection") or {}), name: mine}
         if not {"facts", "route"} <= parts.keys():
             return
-        run_at = (known or {}).get("created_at") or body.started_at
+        run_at = (before or {}).get("created_at") or body.started_at
         update = project(parts["facts"], parts["route"], run_at, known_on=self.today())
         await self.repo.update_work_item(body.tenant_id, body.case_id, update)
-        if body.run_id == auto_run_id(body.case_id):
+        if body.run_id == auto_run_id(body.case_id) and name not in ((before or {}).get("projection") or {}):
             DENIALS_RECEIVED.labels(route=str(parts["route"].get("route"))).inc()
 
 
@@ -423,30 +412,6 @@ def _summary(body: StageCompleted) -> tuple[str, Document] | None:
     if body.stage is Stage.ROUTE and "route.json" in contents:
         return "route", route_summary(contents["route.json"], contents.get("deadlines.json"))
     return None
-
-
-TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
-
-
-def is_cancelled(run: Document) -> bool:
-    """Cancelled by a request (intake marks it at once) or by the pipeline (a cancelled stage): for good."""
-    return run.get("cancelled_at") is not None or run.get("status") == "cancelled"
-
-
-def run_status(stages: dict[str, Document]) -> str:
-    """A run's status from its stages: any failure fails it, the final stage finishes it."""
-    statuses = {name: stage["status"] for name, stage in stages.items()}
-    if StageStatus.FAILED.value in statuses.values():
-        return "failed"
-    if StageStatus.CANCELLED.value in statuses.values():
-        return "cancelled"
-    if statuses.get(FINAL_STAGE.value) in (StageStatus.SUCCEEDED.value, StageStatus.SKIPPED.value):
-        return "succeeded"
-    return "running" if statuses else "queued"
-
-
-def stage_progress(stages: dict[str, Document]) -> list[Document]:
-    return [{"stage": s.value, **stages.get(s.value, {"status": "pending"})} for s in PIPELINE]
 
 
 def _case_document(body: CaseCreated, created_at: dt.datetime) -> Document:
@@ -481,7 +446,6 @@ def _run_document(tenant_id: str, case_id: str, run_id: str, requested_by: str, 
         "_id": run_id,
         "tenant_id": tenant_id,
         "case_id": case_id,
-        "status": "queued",
         "requested_by": requested_by,
         "stages": {},
         "created_at": created_at,

@@ -1,34 +1,74 @@
-"""Intake's MongoDB adapter: cases, documents, runs (tasks) and artifacts, all scoped by tenant.
+"""Intake's MongoDB adapter: cases, documents and runs (tasks, with their artifacts), all scoped by tenant.
 
-Every write is idempotent (ids chosen by the caller, upserts, `$setOnInsert`), so a redelivered
-event or a retried request converges to the same state. Updates of one document are serialised in
-this process (`document_lock`): the HTTP API, the consumer and the outbox relay all update cases and
-runs, and FerretDB does not apply an update atomically.
+What the database forces on the use cases stays here (the README's "Intake's data" lists every write):
+- every filter is on `_id` alone: FerretDB's SQLite backend answers nothing else from an index and
+  would scan the collection, so a tenant is never a filter term. Who owns a case or a run never changes,
+  so it is checked once (an insert that succeeds makes it ours; a duplicate key, the rare case, is read
+  to tell a redelivery from another tenant's id) and then remembered in a bounded cache;
+- updates of one document are serialised in this process (`document_lock`): FerretDB does not apply an
+  update atomically, and the HTTP API, the consumer and the outbox relay all update cases and runs;
+- a run is one document: each stage result is one write of its stage, its artifacts (`outputs`) and its
+  summary for the worklist; the run's status is derived from its stages when read (domain/runs.py).
+Every write is idempotent (ids chosen by the caller), so a redelivered event converges to the same state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from cachetools import LRUCache
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
+from denialops_intake.domain.runs import is_cancelled, with_status
 from denialops_intake.domain.worklist import ItemUpdate
 from denialops_shared.contracts.cloudevents import EncodedEvent
 from denialops_shared.mongo import Document, document_lock
 from denialops_shared.outbox import update_with_events, with_events
 
-DUPLICATE_KEY = 11000
 # Each tenant's worklist items are small documents (`_id` = case id) in a collection of its own,
 # `work_items_<tenant>`: an item's update costs the same however many cases there are (FerretDB rewrites
 # a whole document per update), and a tenant's list reads only its own items (FerretDB answers nothing
 # but `_id` from an index, so a shared collection would be scanned across every tenant's cases).
 WORK_ITEMS = "work_items_"
+# Owners of this many cases and runs are remembered (a few MB); one forgotten costs one read again.
+OWNER_CACHE = 20_000
+# A run as the use cases see it: everything but its artifacts' contents and its outbox (a projection for
+# reads; FerretDB 1.24 has none for findAndModify, so `_state` drops them from what a write returns).
+RUN_STATE: Document = {"outputs": 0, "outbox": 0}
 
 CaseUpdate = Callable[[Document], tuple[Document, list[Document]]]
+RunChange = Callable[[Document], tuple[Document, list[EncodedEvent]] | None]
+
+
+class OwnedElsewhere(Exception):
+    """The id names another tenant's case or run (or, for a run, another case)."""
+
+
+@dataclass
+class StageResult:
+    """One stage.completed, as it is recorded on its run."""
+
+    stage: str
+    doc: Document
+    artifacts: list[Document]
+    received: dt.datetime
+    # The worklist's summary of this stage's artifacts (`facts` or `route`), when it has one.
+    summary: tuple[str, Document] | None = None
+    # The first result that ends the run sets when it finished; a later one (a redelivery) keeps it.
+    finishes: bool = False
+
+
+@dataclass
+class RecordedStage:
+    run: Document  # the run as written (without artifacts' contents), its status derived
+    before: Document | None  # the run before this write; None when this write created it
+    refused: bool = False  # the run was cancelled: the result is not the run's and was not kept
 
 
 class IntakeRepository:
@@ -36,18 +76,31 @@ class IntakeRepository:
         self.cases: AsyncCollection[Document] = db["cases"]
         self.documents: AsyncCollection[Document] = db["documents"]
         self.runs: AsyncCollection[Document] = db["runs"]
-        self.artifacts: AsyncCollection[Document] = db["artifacts"]
         self._db = db
         self.remittances: AsyncCollection[Document] = db["remittances"]
+        # (collection, id) -> tenant (a case or document) or (tenant, case) (a run): owners never change.
+        self._owners: LRUCache[tuple[str, str], Any] = LRUCache(maxsize=OWNER_CACHE)
 
     async def create_indexes(self) -> None:
         await self.cases.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING)])
-        await self.documents.create_index([("case_id", ASCENDING)])
-        await self.runs.create_index([("case_id", ASCENDING), ("created_at", DESCENDING)])
         await self.runs.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING)])
-        await self.artifacts.create_index([("run_id", ASCENDING)])
         for collection in (self.cases, self.documents, self.runs):
             await collection.create_index([("outbox_at", ASCENDING)])
+
+    def _remember(self, collection: AsyncCollection[Document], doc_id: str, owner: Any) -> None:
+        self._owners[(collection.name, doc_id)] = owner
+
+    async def _owner(self, collection: AsyncCollection[Document], doc_id: str) -> Any:
+        """Who owns the case, document or run (None when it does not exist yet): remembered, else read once."""
+        key = (collection.name, doc_id)
+        if key in self._owners:
+            return self._owners[key]
+        found = await collection.find_one({"_id": doc_id}, {"tenant_id": 1, "case_id": 1})
+        if found is None:
+            return None
+        owner = (found.get("tenant_id"), found.get("case_id")) if collection is self.runs else found.get("tenant_id")
+        self._remember(collection, doc_id, owner)
+        return owner
 
     # -- writes that emit events (state + outbox in one document write) --------------------------
 
@@ -59,26 +112,37 @@ class IntakeRepository:
             await collection.insert_one(with_events(doc, events))
         except DuplicateKeyError:
             return False
+        owner = (doc["tenant_id"], doc["case_id"]) if collection is self.runs else doc["tenant_id"]
+        self._remember(collection, doc["_id"], owner)
         return True
 
-    async def update_run_with_events(
-        self, run_id: str, set_fields: Document, events: list[EncodedEvent]
-    ) -> Document | None:
-        """Update a run the caller has read for its tenant, with `events` in its outbox; the run as written."""
+    async def change_run(self, tenant_id: str, run_id: str, change: RunChange) -> tuple[Document, bool] | None:
+        """Read the tenant's run under its lock, let `change` decide (it may raise: then nothing is written),
+        and write its fields and events in one update; (the run as written, whether it changed), None when
+        there is no such run for the tenant."""
         async with document_lock(self.runs, run_id):
-            return await self.runs.find_one_and_update(
-                {"_id": run_id}, update_with_events(set_fields, events), return_document=ReturnDocument.AFTER
+            run = await self.get_run(tenant_id, run_id)
+            if run is None:
+                return None
+            decided = change(run)
+            if decided is None:
+                return run, False
+            fields, events = decided
+            written = await self.runs.find_one_and_update(
+                {"_id": run_id}, update_with_events(fields, events), return_document=ReturnDocument.AFTER
             )
+        return (with_status(_state(written)), True) if written is not None else None
 
     async def link(self, tenant_id: str, case_id: str, links: dict[str, str], now: dt.datetime) -> None:
         """Record documents or runs on their case ({"document_ids": id, "run_ids": id}) in one write,
-        creating the case's document if it is not there yet."""
+        creating the case's document if it is not there yet (its owner was checked by the caller)."""
         async with document_lock(self.cases, case_id):
             await self.cases.update_one(
                 {"_id": case_id},
                 {"$addToSet": links, "$setOnInsert": {"tenant_id": tenant_id, "created_at": now}},
                 upsert=True,
             )
+        self._remember(self.cases, case_id, tenant_id)
 
     async def save_remittance(self, remittance: Document) -> None:
         """A received 835 file's summary (by `_id`: the same file again changes nothing)."""
@@ -86,95 +150,120 @@ class IntakeRepository:
 
     # -- projections of consumed events ------------------------------------------------------------
 
-    async def upsert_case(self, case: Document) -> None:
-        # `$set`, not `$setOnInsert`: an early document event may have created the case's document.
-        fields = {k: v for k, v in case.items() if k not in ("_id", "created_at")}
-        async with document_lock(self.cases, case["_id"]):
-            await self.cases.update_one(
-                {"_id": case["_id"]}, {"$set": fields, "$setOnInsert": {"created_at": case["created_at"]}}, upsert=True
-            )
+    async def check_case_owner(self, tenant_id: str, case_id: str) -> None:
+        """OwnedElsewhere unless the case is the tenant's or does not exist yet."""
+        if await self._owner(self.cases, case_id) not in (None, tenant_id):
+            raise OwnedElsewhere
 
-    async def upsert_document(self, document: Document) -> None:
-        await self.documents.update_one({"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True)
+    async def project_case(self, case: Document, run_ids: list[str]) -> None:
+        """An upstream case (with the runs it starts by itself): one insert. A duplicate key is a redelivery,
+        a case an early document event created (then its fields are set), or another tenant's case."""
+        tenant_id, case_id = case["tenant_id"], case["_id"]
+        try:
+            await self.cases.insert_one({**case, "document_ids": [], "run_ids": run_ids})
+        except DuplicateKeyError:
+            async with document_lock(self.cases, case_id):
+                found = await self.cases.find_one({"_id": case_id}, {"tenant_id": 1, "mode": 1})
+                if found is None or found.get("tenant_id") != tenant_id:
+                    raise OwnedElsewhere from None
+                if "mode" not in found:
+                    fields = {k: v for k, v in case.items() if k not in ("_id", "created_at")}
+                    update: Document = {"$set": fields}
+                    if run_ids:
+                        update["$addToSet"] = {"run_ids": {"$each": run_ids}}
+                    await self.cases.update_one({"_id": case_id}, update)
+        self._remember(self.cases, case_id, tenant_id)
 
-    async def record_stage(
-        self, tenant_id: str, case_id: str, run_id: str, fields: Document, now: dt.datetime
-    ) -> Document:
-        """Set a stage's result (and the run's status) on the run, creating the run if intake has not seen
-        it yet (upstream's auto run); returns the run as written."""
-        async with document_lock(self.runs, run_id):
-            run = await self.runs.find_one_and_update(
-                {"_id": run_id},
-                {
-                    "$set": fields,
-                    "$setOnInsert": {
-                        "tenant_id": tenant_id,
-                        "case_id": case_id,
-                        "requested_by": "auto",
-                        "created_at": now,
-                    },
-                },
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        assert run is not None  # upsert always returns a document
-        return run
-
-    async def set_run_status(self, run_id: str, status: str, fields: Document) -> Document | None:
-        """Set the run's status; returns the run as written (the caller checks for a cancel that raced it)."""
-        async with document_lock(self.runs, run_id):
-            return await self.runs.find_one_and_update(
-                {"_id": run_id},
-                {"$set": {"status": status, **fields}},
-                return_document=ReturnDocument.AFTER,
-            )
-
-    async def discard_stage(self, run_id: str, stage: str, artifact_ids: list[str]) -> None:
-        """Forget a stage result (and its artifacts) that arrived after the run was cancelled."""
-        async with document_lock(self.runs, run_id):
-            await self.runs.update_one({"_id": run_id}, {"$unset": {f"stages.{stage}": ""}})
-        if artifact_ids:
-            await self.artifacts.delete_many({"_id": {"$in": artifact_ids}})
+    async def project_document(self, document: Document) -> None:
+        """An upstream document: one insert (its case's owner checked by the caller). A duplicate key is a
+        redelivery, or another tenant's document id."""
+        try:
+            await self.documents.insert_one(document)
+        except DuplicateKeyError:
+            if await self._owner(self.documents, document["_id"]) != document["tenant_id"]:
+                raise OwnedElsewhere from None
+        self._remember(self.documents, document["_id"], document["tenant_id"])
 
     async def ensure_run(self, run: Document) -> None:
         """Create the run unless it exists (a retried upload)."""
-        async with document_lock(self.runs, run["_id"]):
-            await self.runs.update_one({"_id": run["_id"]}, {"$setOnInsert": run}, upsert=True)
-
-    async def insert_artifacts(self, artifacts: list[Document]) -> None:
-        """Insert a stage's artifacts in one round trip; those already there (a redelivery) stay as they are."""
-        if not artifacts:
-            return
         try:
-            await self.artifacts.insert_many(artifacts, ordered=False)
-        except BulkWriteError as exc:
-            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-                raise
+            await self.runs.insert_one(run)
+        except DuplicateKeyError:
+            return
+        self._remember(self.runs, run["_id"], (run["tenant_id"], run["case_id"]))
+
+    async def record_stage(
+        self, tenant_id: str, case_id: str, run_id: str, result: StageResult, *, unless_cancelled: bool
+    ) -> RecordedStage:
+        """Record a stage's result, artifacts and summary on its run in one write, creating the run if intake
+        has not seen it (upstream's auto run). With `unless_cancelled`, a run already cancelled refuses it
+        (its write is undone: a cancel that raced this result wins). OwnedElsewhere for another tenant's or
+        case's run."""
+        stage = result.stage
+        fields: Document = {f"stages.{stage}": result.doc, f"outputs.{stage}": result.artifacts}
+        fields["updated_at"] = result.received
+        if result.summary is not None:
+            fields[f"projection.{result.summary[0]}"] = result.summary[1]
+        async with document_lock(self.runs, run_id):
+            # A run not seen yet is created by its first result: an insert, and a duplicate key (a run this
+            # process has not seen, or another tenant's) is read once to tell.
+            owner = self._owners.get((self.runs.name, run_id))
+            if owner is None:
+                created = await self._create_run(tenant_id, case_id, run_id, result)
+                if created is not None:
+                    return RecordedStage(run=with_status(created), before=None)
+                owner = await self._owner(self.runs, run_id)
+            if owner != (tenant_id, case_id):
+                raise OwnedElsewhere
+            update: Document = {
+                "$set": fields,
+                "$setOnInsert": {
+                    "tenant_id": tenant_id,
+                    "case_id": case_id,
+                    "requested_by": "auto",
+                    "created_at": result.received,
+                },
+            }
+            if result.finishes:
+                update["$min"] = {"finished_at": result.received}
+            found = await self.runs.find_one_and_update(
+                {"_id": run_id}, update, upsert=True, return_document=ReturnDocument.BEFORE
+            )
+            before = _state(found) if found is not None else None
+            if unless_cancelled and before is not None and is_cancelled(before):
+                # A stage it had before the cancel was written again as it was (a redelivery): nothing to undo.
+                if stage not in (before.get("stages") or {}):
+                    undo = {key: "" for key in fields if key != "updated_at" and not _present(before, key)}
+                    await self.runs.update_one({"_id": run_id}, {"$unset": undo})
+                return RecordedStage(run=with_status(before), before=before, refused=True)
+        return RecordedStage(run=with_status(_after(before, tenant_id, case_id, result)), before=before)
+
+    async def _create_run(self, tenant_id: str, case_id: str, run_id: str, result: StageResult) -> Document | None:
+        """A run intake has not seen, created with its first stage; None when it exists after all."""
+        run: Document = {
+            "_id": run_id,
+            "tenant_id": tenant_id,
+            "case_id": case_id,
+            "requested_by": "auto",
+            "created_at": result.received,
+            "updated_at": result.received,
+            "stages": {result.stage: result.doc},
+            "outputs": {result.stage: result.artifacts},
+        }
+        if result.summary is not None:
+            run["projection"] = {result.summary[0]: result.summary[1]}
+        if result.finishes:
+            run["finished_at"] = result.received
+        try:
+            await self.runs.insert_one(run)
+        except DuplicateKeyError:
+            return None
+        self._remember(self.runs, run_id, (tenant_id, case_id))
+        return {k: v for k, v in run.items() if k != "outputs"}
 
     # -- reads, always scoped by tenant --------------------------------------------------------------
-    # FerretDB's SQLite backend answers a filter on `_id` alone from its index and scans the whole
-    # collection for anything else, so single reads go by `_id` (the tenant is checked on the result)
-    # and a case lists its own documents and runs.
-
-    async def owner(self, collection: AsyncCollection[Document], doc_id: str) -> str | None:
-        """The tenant a case or run belongs to (None when it does not exist yet)."""
-        found = await collection.find_one({"_id": doc_id}, {"tenant_id": 1})
-        return None if found is None else found.get("tenant_id")
-
-    async def run_state(self, run_id: str) -> Document | None:
-        """A run's owner, status and stages, without its outbox (None when it does not exist yet)."""
-        return await self.runs.find_one(
-            {"_id": run_id},
-            {
-                "tenant_id": 1,
-                "case_id": 1,
-                "status": 1,
-                "cancelled_at": 1,
-                "stages": 1,
-                "projection": 1,
-                "created_at": 1,
-            },
-        )
+    # Single reads go by `_id` (the tenant is checked on the result) and a case lists its own documents
+    # and runs (see the module docstring).
 
     async def _owned(
         self, collection: AsyncCollection[Document], tenant_id: str, doc_id: str, projection: Document | None = None
@@ -208,26 +297,37 @@ class IntakeRepository:
         return any(d["doc_type"] == "denial_letter" for d in await self.case_documents(tenant_id, case_id))
 
     async def get_run(self, tenant_id: str, run_id: str) -> Document | None:
-        return await self._owned(self.runs, tenant_id, run_id, {"outbox": 0})
+        run = await self._owned(self.runs, tenant_id, run_id, RUN_STATE)
+        return with_status(run) if run is not None else None
 
-    async def case_runs(self, tenant_id: str, case_id: str) -> list[Document]:
-        case = await self._owned(self.cases, tenant_id, case_id, {"run_ids": 1, "tenant_id": 1})
+    async def case_runs(self, tenant_id: str, case_id: str, case: Document | None = None) -> list[Document]:
+        """The case's runs, newest first (`case`: the case as the caller read it for the tenant, saving a read)."""
+        if case is None:
+            case = await self._owned(self.cases, tenant_id, case_id, {"run_ids": 1, "tenant_id": 1})
         found = [await self.get_run(tenant_id, run_id) for run_id in (case or {}).get("run_ids", [])]
         return sorted((r for r in found if r is not None), key=lambda r: r["created_at"], reverse=True)
 
     async def list_runs(self, tenant_id: str, limit: int, skip: int) -> list[Document]:
-        cursor = self.runs.find({"tenant_id": tenant_id}, {"outbox": 0}).sort("created_at", DESCENDING)
-        return await cursor.skip(skip).limit(limit).to_list()
+        cursor = self.runs.find({"tenant_id": tenant_id}, RUN_STATE).sort("created_at", DESCENDING)
+        return [with_status(run) for run in await cursor.skip(skip).limit(limit).to_list()]
 
     async def run_artifacts(self, tenant_id: str, run_id: str, *, with_content: bool) -> list[Document]:
-        run = await self.get_run(tenant_id, run_id)
-        names = sorted({name for stage in (run or {}).get("stages", {}).values() for name in stage["artifacts"]})
-        projection: Document | None = None if with_content else {"content": 0}
-        found = [await self._owned(self.artifacts, tenant_id, f"{run_id}:{name}", projection) for name in names]
-        return [a for a in found if a is not None]
+        """The run's artifacts, by name (one read: they are kept on the run)."""
+        run = await self._owned(self.runs, tenant_id, run_id, {"outputs": 1, "case_id": 1, "tenant_id": 1})
+        if run is None:
+            return []
+        found = {
+            artifact["name"]: {**artifact, "stage": stage, "run_id": run_id, "case_id": run["case_id"]}
+            for stage, artifacts in (run.get("outputs") or {}).items()
+            for artifact in artifacts
+        }
+        if not with_content:
+            found = {name: {k: v for k, v in a.items() if k != "content"} for name, a in found.items()}
+        return [found[name] for name in sorted(found)]
 
     async def get_artifact(self, tenant_id: str, run_id: str, name: str) -> Document | None:
-        return await self._owned(self.artifacts, tenant_id, f"{run_id}:{name}")
+        artifacts = await self.run_artifacts(tenant_id, run_id, with_content=True)
+        return next((a for a in artifacts if a["name"] == name), None)
 
     # -- case work: the case's own state and history, and its worklist item ---------------------------
 
@@ -289,3 +389,28 @@ class IntakeRepository:
     async def tenant_work_items(self, tenant_id: str) -> list[Document]:
         """Every worklist item of the tenant (its own collection: no other tenant's case is read)."""
         return [item async for item in self.work_items(tenant_id).find({}) if "case_id" in item]
+
+
+def _present(run: Document, path: str) -> bool:
+    """Whether the dotted field `path` (e.g. `stages.plan`) is set on `run`."""
+    head, _, rest = path.partition(".")
+    value = run.get(head)
+    return value is not None if not rest else isinstance(value, dict) and _present(value, rest)
+
+
+def _after(before: Document | None, tenant_id: str, case_id: str, result: StageResult) -> Document:
+    """The run as `record_stage`'s update left it, from the run before it (no read back)."""
+    run: Document = dict(before) if before is not None else {"tenant_id": tenant_id, "case_id": case_id}
+    run["stages"] = {**(run.get("stages") or {}), result.stage: result.doc}
+    run["updated_at"] = result.received
+    run.setdefault("created_at", result.received)
+    if result.summary is not None:
+        run["projection"] = {**(run.get("projection") or {}), result.summary[0]: result.summary[1]}
+    if result.finishes:
+        finished = run.get("finished_at")
+        run["finished_at"] = result.received if finished is None else min(finished, result.received)
+    return run
+
+
+def _state(run: Document) -> Document:
+    return {k: v for k, v in run.items() if k not in RUN_STATE}

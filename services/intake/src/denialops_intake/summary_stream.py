@@ -80,7 +80,8 @@ def build_summary_router(repo: IntakeRepository, llm: LlmSettings, completer: Co
             raise ApiError(404, "not_found", "no such case")
         runs = await repo.case_runs(tenant_id, case_id)
         for run in sorted(runs, key=lambda r: r["status"] != "succeeded"):  # stable: newest first within each
-            found = [await repo.get_artifact(tenant_id, str(run["_id"]), name) for name in SOURCE_ARTIFACTS]
+            artifacts = {a["name"]: a for a in await repo.run_artifacts(tenant_id, str(run["_id"]), with_content=True)}
+            found = [artifacts.get(name) for name in SOURCE_ARTIFACTS]
             if all(found):
                 plan, facts, route = (json.loads(artifact["content"]) for artifact in found if artifact)
                 return SummarySource(plan=plan, facts=facts, route=route)
