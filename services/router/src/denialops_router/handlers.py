@@ -20,6 +20,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from denialops_router.domain import read_by_ocr
 from denialops_router.metrics import ROUTES_CHOSEN, STAGE_FAILURES
 from denialops_router.pipeline import RunInput, RunOutcome, failed, run_stages
 from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode_stage
@@ -89,6 +90,7 @@ class Router:
                     "tenant_id": body.tenant_id,
                     "doc_type": body.doc_type.value,
                     "pages": [p.text for p in body.pages],
+                    "extraction_method": body.extraction_method,
                     "added_at": event.time,
                 }
             },
@@ -165,7 +167,10 @@ class Router:
         for run_id in case["requested_runs"]:
             letter = _letter_of(run_id, case, letters)
             if letter is not None and await self.runs.find_one({"_id": run_id}) is None:
-                await self._start(dataclasses.replace(run_input, run_id=run_id, letter_pages=letter["pages"]))
+                ocr = read_by_ocr(letter.get("extraction_method", "text"))
+                await self._start(
+                    dataclasses.replace(run_input, run_id=run_id, letter_pages=letter["pages"], letter_ocr=ocr)
+                )
 
     async def _run_stages(self, run_input: RunInput) -> RunOutcome:
         if self._executor is None:
