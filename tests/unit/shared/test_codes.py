@@ -15,6 +15,8 @@ from denialops_shared.contracts.codes import (
     WORDED_CARC,
     cas_reasons,
     normalise_code,
+    ocr_code,
+    ocr_digits,
 )
 
 
@@ -50,3 +52,42 @@ def test_worded_labelled_and_segment_carcs_and_rarcs() -> None:
     (segment,) = CAS_SEGMENT.finditer("SVC*HC:99214*210~CAS*CO*29*210.00**45*5.00~")
     assert (segment.group(1), cas_reasons(segment.group(2))) == ("CO", ["29", "45"])
     assert [m.group(1) for m in RARC.finditer("N56, M119 MA130 N4 M54.16 XN12")] == ["N56", "M119", "MA130", "N4"]
+
+
+@pytest.mark.parametrize(
+    ("token", "kind", "code"),
+    [
+        ("GO299", "hcpcs", "G0299"),  # O for 0
+        ("J1l00", "hcpcs", "J1100"),  # l for 1
+        ("9921S", "cpt", "99215"),  # S for 5
+        ("0001F", "cpt", "0001F"),  # category II keeps its letter
+        ("291.81", "icd10", "Z91.81"),  # Z read as 2 at the start
+        ("150.22", "icd10", "I50.22"),  # I read as 1
+        ("Z00. 00", "icd10", "Z00.00"),  # a space after the dot
+        ("MO5.12", "icd10", "M05.12"),  # the second character is always a digit
+    ],
+)
+def test_ocr_code_reads_the_usual_misreadings(token: str, kind: str, code: str) -> None:
+    assert ocr_code(token, kind) == code
+
+
+@pytest.mark.parametrize(
+    ("token", "kind"),
+    [
+        ("visit", "cpt"),  # a word: fewer than three digits
+        ("GOOOO", "hcpcs"),
+        ("99213", "hcpcs"),  # a CPT is no HCPCS
+        ("G0151", "cpt"),
+        ("7OO.12", "icd10"),  # 7 at the start could be T or Z: left unread
+        ("123", "icd10"),  # a bare number is no ICD-10 category
+        ("160.00", "cpt"),  # an amount
+        ("W1234", "hcpcs"),  # W is no HCPCS letter
+    ],
+)
+def test_ocr_code_invents_nothing_outside_the_grammar(token: str, kind: str) -> None:
+    assert ocr_code(token, kind) is None
+
+
+def test_ocr_digits_maps_only_the_letters_ocr_puts_for_digits() -> None:
+    assert ocr_digits("4118O-l2S") == "41180-125"
+    assert ocr_digits("TAX") == "TAX"

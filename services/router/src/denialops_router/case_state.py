@@ -40,7 +40,12 @@ def facts_of(body: EventBody, time: dt.datetime) -> Facts:
     if isinstance(body, DocumentAdded):
         # Stored to the millisecond, as BSON keeps it, so a state read back orders its documents the same.
         added_at = time.replace(microsecond=time.microsecond // 1000 * 1000)
-        document = {"doc_type": body.doc_type.value, "added_at": added_at, "pages": [p.text for p in body.pages]}
+        document = {
+            "doc_type": body.doc_type.value,
+            "added_at": added_at,
+            "pages": [p.text for p in body.pages],
+            "extraction_method": body.extraction_method,
+        }
         return {("documents", body.document_id): document}
     if isinstance(body, RunRequested):
         facts = {("runs", body.run_id, "requested"): True}

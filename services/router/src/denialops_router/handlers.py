@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import orjson
 
 from denialops_router.case_state import ReadyRun, State, documents_in_order, facts_of, ready_runs, recorded
+from denialops_router.domain import read_by_ocr
 from denialops_router.metrics import ROUTES_CHOSEN, STAGE_FAILURES
 from denialops_router.pipeline import RunInput, RunOutcome, failed, run_stages
 from denialops_router.repository import RouterRepository
@@ -103,6 +104,7 @@ class Router:
             case_id=body.case_id,
             run_id=run.run_id,
             letter_pages=await self._pages(body.case_id, run.letter_id, letter),
+            letter_ocr=read_by_ocr(letter.get("extraction_method", "text")),
             eob_pages=await pages_of(DocType.EOB),
             plan_pages=await pages_of(DocType.SBC, DocType.EOC),
             verified=state["mode"] == Mode.VERIFIED.value,

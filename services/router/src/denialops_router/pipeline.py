@@ -40,6 +40,8 @@ class RunInput:
     case_id: str
     run_id: str
     letter_pages: Sequence[str]
+    # Some of the letter's text came through OCR (its document's `extraction_method`, `read_by_ocr`).
+    letter_ocr: bool = False
     eob_pages: Sequence[Sequence[str]] = ()
     plan_pages: Sequence[Sequence[str]] = ()
     verified: bool = False
@@ -130,7 +132,7 @@ def failed(
 
 
 def _extract(run: RunInput) -> tuple[CaseFacts, list[Artifact], PlanRules | None]:
-    facts = extract_case_facts(run.letter_pages)
+    facts = extract_case_facts(run.letter_pages, ocr=run.letter_ocr)
     artifacts = [make_artifact("case_facts.json", facts.model_dump_json(indent=2))]
     artifacts += _eob_artifacts(run.eob_pages)
     plan_rules = _plan_rules(run)

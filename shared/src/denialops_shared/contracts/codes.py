@@ -59,3 +59,46 @@ def normalise_code(code: str) -> str:
     """One spelling per code, for comparing: upper case, no dot, `CO-197` for every group form."""
     code = code.strip().upper().replace(".", "")
     return re.sub(rf"^({GROUP})[ :/-]?(?=[A-Z]?\d)", r"\1-", code)
+
+
+# OCR's usual misreadings of a code's characters. A digit position read as a letter (`GO299`, `99Z13`)
+# and, for ICD-10-CM, the leading letter read as a digit (`291.81` for Z91.81, `150.22` for I50.22).
+# `7` stays unread at the start (T or Z), and a space OCR put after a code's dot or hyphen is dropped.
+_OCR_AS_DIGIT = str.maketrans("OoDIl|SsB", "000111558")
+_OCR_AS_LETTER = str.maketrans("0125", "OIZS")
+_OCR_CODE_SHAPES = {
+    "cpt": re.compile(CPT_SHAPE),
+    "hcpcs": re.compile(HCPCS_SHAPE),
+    "icd10": re.compile(r"[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?"),
+}
+# What a misread code can look like at all: code characters, one optional dot (with OCR's space after it).
+_OCR_TOKEN = re.compile(r"[0-9A-Za-z|]{3,5}(?:\. ?[0-9A-Za-z]{1,4})?")
+
+
+def ocr_digits(text: str) -> str:
+    """`text` with the letters OCR puts for digits read as digits (`4118O` -> `41180`)."""
+    return text.translate(_OCR_AS_DIGIT)
+
+
+def ocr_code(token: str, kind: str) -> str | None:
+    """The `kind` code (`cpt`, `hcpcs`, `icd10`) an OCR'd token spells, or None when it spells none.
+
+    Only for a token that stands where the document's structure puts a code (a code field, a code
+    column): the reading maps OCR's confusions and then must fit the code's grammar exactly, and at
+    least three of the token's characters must already be digits, so no word of prose becomes a code.
+    """
+    token = token.replace(". ", ".")
+    if not _OCR_TOKEN.fullmatch(token) or sum(c.isdigit() for c in token) < 3:
+        return None
+    head, dot, tail = token.partition(".")
+    if kind == "icd10":
+        if head[0].isdigit() and not dot:
+            return None  # a bare number (`123`) is a count before it is a misread category
+        code = head[0].upper().translate(_OCR_AS_LETTER) + ocr_digits(head[1:2]) + head[2:].upper() + dot + tail.upper()
+    elif dot:
+        return None
+    elif kind == "hcpcs":
+        code = head[0].upper() + ocr_digits(head[1:])
+    else:  # CPT: four digits, then a digit or the F/T/U of category II and III
+        code = ocr_digits(head[:4]) + (head[4:] if head[4:] in ("F", "T", "U") else ocr_digits(head[4:]))
+    return code if _OCR_CODE_SHAPES[kind].fullmatch(code) else None

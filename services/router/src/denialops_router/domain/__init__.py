@@ -3,7 +3,7 @@ deadlines."""
 
 from denialops_router.domain.deadline_engine import build_deadlines
 from denialops_router.domain.eob import extract_eob_facts
-from denialops_router.domain.extract import extract_case_facts
+from denialops_router.domain.extract import extract_case_facts, read_by_ocr
 from denialops_router.domain.plan_rules import extract_plan_rules, merge_plan_rules
 from denialops_router.domain.routing import decide_route
 
@@ -14,4 +14,5 @@ __all__ = [
     "extract_eob_facts",
     "extract_plan_rules",
     "merge_plan_rules",
+    "read_by_ocr",
 ]

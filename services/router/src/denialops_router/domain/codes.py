@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from denialops_router.domain.labelled import normalise_label
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import Field, fields
-from denialops_router.domain.text import Doc
-from denialops_shared.contracts.codes import CPT, HCPCS, ICD10
+from denialops_router.domain.tables import tables
+from denialops_router.domain.text import Doc, Span
+from denialops_shared.contracts.codes import CPT, HCPCS, ICD10, ocr_code
 
 US_STATES = frozenset(
     [
@@ -105,6 +107,19 @@ _PARTY_LABEL = re.compile(
     r"npi|tin|tax|zip|address|phone|fax|tel|policy|batch|trace|check|eft|invoice|control|ctl|ref|reference)\b"
 )
 
+# Fields whose value is the claim's codes (OCR reading, `_ocr_slots`): billed services or procedures, and
+# diagnoses. A label that names a date, an amount or a denial reason holds no billed code.
+_PROCEDURE_FIELD = re.compile(
+    r"\b(?:cpt|hcpcs|cdt|proc(?:edure)?s?|services?|procedure codes?|service codes?|codes? billed|billed codes?)\b"
+)
+_DX_FIELD = re.compile(r"\b(?:diagnos[ie]s|diagnosis(?: codes?)?|dx|icd(?:-?10)?(?:-cm)?(?: codes?)?)\b")
+_NO_CODE_FIELD = re.compile(
+    r"\b(?:date|dates|dos|amount|amt|charge|charges|total|reason|denial|adj\w*|group|type|place)\b"
+)
+# A code-shaped token at the start of a list item, with the space OCR may leave after a dot (`Z00. 00`).
+_SLOT_TOKEN = re.compile(r"\s*\(?([0-9A-Za-z|]{3,5}(?:\. ?[0-9A-Za-z]{1,4})?)(?=[\s,;)]|$)")
+_TABLE_KINDS: dict[str, tuple[str, ...]] = {"procedure code": ("cpt", "hcpcs"), "diagnosis": ("icd10",)}
+
 
 @dataclass(frozen=True)
 class CodeHit:
@@ -166,10 +181,69 @@ def _suggested(doc: Doc, start: int) -> bool:
     return bool(_SUGGESTED.search(before))
 
 
-def find_procedure_codes(doc: Doc, scope: Scope) -> ProcedureCodes:
-    cpt = _collect(doc, scope, CPT)
-    hcpcs = _collect(doc, scope, HCPCS)
-    return ProcedureCodes(cpt=cpt, hcpcs=hcpcs, icd10=_find_icd(doc, scope))
+def find_procedure_codes(doc: Doc, scope: Scope, ocr: bool = False) -> ProcedureCodes:
+    """The claim's codes; on a letter read by OCR, also those OCR misspelt where the layout puts a code."""
+    codes = ProcedureCodes(
+        cpt=_collect(doc, scope, CPT), hcpcs=_collect(doc, scope, HCPCS), icd10=_find_icd(doc, scope)
+    )
+    return _with_ocr_readings(doc, scope, codes) if ocr else codes
+
+
+def _with_ocr_readings(doc: Doc, scope: Scope, codes: ProcedureCodes) -> ProcedureCodes:
+    """Add the codes of code slots the grammar could not read as printed (`GO299`, `291.81`, `Z00. 00`).
+
+    A slot's token is read as each code kind its slot admits; it counts only when exactly one kind
+    reads it, so a token two grammars could both take (`SO299`: S0299 or 50299) stays unread.
+    """
+    found = {"cpt": list(codes.cpt), "hcpcs": list(codes.hcpcs), "icd10": list(codes.icd10)}
+    for span, kinds in doc.memo(_ocr_slots):
+        if not scope.allows(span.start) or _suggested(doc, span.start):
+            continue
+        token = doc.text[span.start : span.end]
+        readings = {kind: code for kind in kinds if (code := ocr_code(token, kind))}
+        if len(readings) != 1:
+            continue
+        ((kind, code),) = readings.items()
+        hits = found[kind]
+        # The printed reading of the same token is a truncated one (`Z00` of `Z00. 00`): the repair replaces it.
+        hits[:] = [h for h in hits if not span.start <= h.start < span.end]
+        if all(h.code != code for h in hits):
+            hits.append(CodeHit(code, span.start, span.end))
+    return ProcedureCodes(*(sorted(found[kind], key=lambda h: h.start) for kind in ("cpt", "hcpcs", "icd10")))
+
+
+def _ocr_slots(doc: Doc) -> list[tuple[Span, tuple[str, ...]]]:
+    """Where the layout says a code stands, with the kinds it may be: the leading token of each item of a
+    procedure, service or diagnosis field, and the cells of a table's procedure-code and diagnosis columns."""
+    slots: list[tuple[Span, tuple[str, ...]]] = []
+    for found in fields(doc):
+        label = normalise_label(found.label)
+        if _NO_CODE_FIELD.search(label):
+            continue
+        kinds: tuple[str, ...] = (
+            ("icd10",) if _DX_FIELD.search(label) else ("cpt", "hcpcs") if _PROCEDURE_FIELD.search(label) else ()
+        )
+        if kinds:
+            slots += [(span, kinds) for span in _item_tokens(doc, found.value_span)]
+    for table in tables(doc):
+        for index, column in enumerate(table.columns):
+            kinds = _TABLE_KINDS.get(column.role or "", ())
+            for row in table.rows if kinds else ():
+                slots += [(span, kinds) for piece in row.cells[index] for span in _item_tokens(doc, piece)]
+    return slots
+
+
+def _item_tokens(doc: Doc, value: Span) -> list[Span]:
+    """The code-shaped token that begins each comma- or semicolon-separated item of a value."""
+    out = []
+    start = value.start
+    for end in [*(m.start() for m in re.finditer(r"[,;](?!\d)", doc.text[value.start : value.end])), None]:
+        stop = value.end if end is None else value.start + end
+        m = _SLOT_TOKEN.match(doc.text, start, stop)
+        if m:
+            out.append(Span(m.start(1), m.end(1)))
+        start = stop + 1
+    return out
 
 
 def _collect(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:

@@ -53,15 +53,23 @@ class _Builder:
         self.evidence[name] = [self.doc.evidence(s.start, s.end) for s in spans]
 
 
-def extract_case_facts(pages: Sequence[str]) -> CaseFacts:
+def read_by_ocr(extraction_method: str) -> bool:
+    """Whether a document's `extraction_method` (intake's `text`, `pdf_text`, `ocr`, `pdf_text+ocr`)
+    says some of its text came through OCR."""
+    return "ocr" in extraction_method.split("+")
+
+
+def extract_case_facts(pages: Sequence[str], *, ocr: bool = False) -> CaseFacts:
     """Read a denial letter (`pages[i]` is the text of page i+1); unknown facts stay None.
 
+    `ocr` says the text came through OCR: codes and identifiers where the layout expects them are then
+    also read through OCR's usual misreadings (`GO299`, `SCH- 7720-41186`), which typed text never has.
     A bug raises (the router's stage reports it as failed) rather than passing for a letter without facts.
     """
-    return _extract(make_doc(pages))
+    return _extract(make_doc(pages), ocr)
 
 
-def _extract(doc: Doc) -> CaseFacts:
+def _extract(doc: Doc, ocr: bool) -> CaseFacts:
     b = _Builder(doc)
     scope = find_scope(doc)
     assumptions: list[str] = []
@@ -70,7 +78,7 @@ def _extract(doc: Doc) -> CaseFacts:
     payer_name = payer.value if payer else None
     for name, found in (
         ("payer_name", payer),
-        ("member_id", find_member_id(doc, scope)),
+        ("member_id", find_member_id(doc, scope, ocr)),
         ("group_number", find_group_number(doc, scope)),
         ("patient_name", find_patient(doc, scope)),
         ("provider_name", find_provider(doc, scope, payer_name)),
@@ -83,12 +91,12 @@ def _extract(doc: Doc) -> CaseFacts:
         if found:
             b.put(name, found.value, found.confidence, [Span(found.start, found.end)])
 
-    claim = find_claim_number(doc, scope)
+    claim = find_claim_number(doc, scope, ocr)
     pre_service = letter_kind.pre_service(doc) is not None and claim is None
     if claim:
         b.put("claim_number", claim.value, claim.confidence, [Span(claim.start, claim.end)])
 
-    codes = find_procedure_codes(doc, scope)
+    codes = find_procedure_codes(doc, scope, ocr)
     for name, hits in (("cpt_codes", codes.cpt), ("hcpcs_codes", codes.hcpcs), ("icd10_codes", codes.icd10)):
         b.put(name, [h.code for h in hits], 0.85, [Span(h.start, h.end) for h in hits])
     denial = find_denial_codes(doc, scope)

@@ -13,6 +13,7 @@ from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import table_lines
 from denialops_router.domain.text import Doc, Span, at_word
+from denialops_shared.contracts.codes import ocr_digits
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,14 @@ class Found:
 
 # An identifier: uppercase letters and digits in groups joined by hyphens or single spaces
 # (`IWM 6631 0027 14`); each space-joined group carries a digit so words are not swallowed.
-_ID = r"(?P<id>(?!(?:ID|NO|NUM|NUMBER)\b)(?=[A-Z0-9 -]*\d)[A-Z0-9]+(?:(?:-| (?=[A-Z0-9-]*\d[A-Z0-9-]*\b))[A-Z0-9]+)*)"
+def _id(hyphen: str) -> str:
+    return (
+        r"(?P<id>(?!(?:ID|NO|NUM|NUMBER)\b)(?=[A-Z0-9 -]*\d)[A-Z0-9]+"
+        rf"(?:(?:{hyphen}| (?=[A-Z0-9-]*\d[A-Z0-9-]*\b))[A-Z0-9]+)*)"
+    )
+
+
+_ID = _id("-")
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|subscriber|enrollee|participant|insured|beneficiary|policy(?:holder)?|miembro|"
     r"cooperative|identification|id)(?:[ _]?(?:id|number|no|num|#))?\b\.?"
@@ -93,11 +101,17 @@ _PHONE_SHAPED = re.compile(r"1?\W?\d{3}\W\d{3}\W\d{4}")
 # `for Yusuf Abernathy-Lin (KPH 7731-004-22)`: the member ID in brackets right after the person's name.
 _ID_AFTER_NAME = re.compile(rf"(?P<who>{NAME}) \((?:(?i:member id|id)[:#]? )?{_ID}\)")
 _LEADING_ID = re.compile(rf"[\s#:]*(?:\([^)\n]*\)[\s.:]*)?{_ID}")
+# The same under an identifier label of a letter read by OCR, which leaves a space beside a hyphen
+# (`SCH- 7720-41186`) when the group after it has a digit; `_ocr_id` reads the value back.
+_OCR_JOIN = r"-(?: (?=[A-Z0-9]*\d))?| -(?=[A-Z0-9]*\d)"
+_LEADING_OCR_ID = re.compile(rf"[\s#:]*(?:\([^)\n]*\)[\s.:]*)?{_id(_OCR_JOIN)}")
+# A group of an identifier that is digits but for OCR's `O` (0) and `I` (1): at least three real digits.
+_DIGIT_GROUP = re.compile(r"[0-9OI]*\d[0-9OI]*")
 
 
-def find_member_id(doc: Doc, scope: Scope) -> Found | None:
+def find_member_id(doc: Doc, scope: Scope, ocr: bool = False) -> Found | None:
     """A member-id label's value (key-value field, then table column), else a member-id phrase."""
-    found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4)
+    found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4, ocr)
     if found:
         return found
     for m in _ID_AFTER_NAME.finditer(doc.text):
@@ -120,9 +134,9 @@ def find_member_id(doc: Doc, scope: Scope) -> Found | None:
     return None
 
 
-def find_claim_number(doc: Doc, scope: Scope) -> Found | None:
+def find_claim_number(doc: Doc, scope: Scope, ocr: bool = False) -> Found | None:
     """A claim-number label's value (key-value field, then table column), else a claim phrase."""
-    found = _labelled_id(doc, scope, _CLAIM_ROLE, 5)
+    found = _labelled_id(doc, scope, _CLAIM_ROLE, 5, ocr)
     if found:
         return found
     for m in _CLAIM_LABEL.finditer(doc.text):
@@ -137,17 +151,32 @@ def find_claim_number(doc: Doc, scope: Scope) -> Found | None:
     return None
 
 
-def _labelled_id(doc: Doc, scope: Scope, role: re.Pattern[str], min_digits: int) -> Found | None:
+def _labelled_id(doc: Doc, scope: Scope, role: re.Pattern[str], min_digits: int, ocr: bool) -> Found | None:
     """The first identifier-shaped value under a label of the role, not an earlier/original claim's."""
+    pattern = _LEADING_OCR_ID if ocr else _LEADING_ID
     for item in (*labelled(doc, scope, role), *_label_tails(doc, scope, role), *column_values(doc, scope, role)):
-        m = _LEADING_ID.match(doc.text, item.value.start, item.value.end)
-        if not m or len(re.sub(r"\D", "", m.group("id"))) < min_digits:
+        m = pattern.match(doc.text, item.value.start, item.value.end)
+        if not m:
+            continue
+        value = _ocr_id(m.group("id")) if ocr else m.group("id")
+        if len(re.sub(r"\D", "", value)) < min_digits:
             continue
         line_start = doc.line(item.label_span.start).start
         if _NOT_CURRENT_CLAIM.search(doc.text[max(line_start, item.label_span.start - 40) : item.label_span.start]):
             continue
-        return Found(m.group("id"), m.start("id"), m.end("id"), 0.9)
+        return Found(value, m.start("id"), m.end("id"), 0.9 if value == m.group("id") else 0.8)
     return None
+
+
+def _ocr_id(value: str) -> str:
+    """An identifier as printed before OCR: no space beside its hyphens, and a group of digits read as
+    digits where OCR put `O` for 0 or `I` for 1 (`4118O` -> `41180`; a group with other letters is kept)."""
+    return re.sub(r"[0-9A-Z]+", _ocr_group, re.sub(r" ?- ?", "-", value))
+
+
+def _ocr_group(group: re.Match[str]) -> str:
+    text = group[0]
+    return ocr_digits(text) if _DIGIT_GROUP.fullmatch(text) and sum(c.isdigit() for c in text) >= 3 else text
 
 
 def _label_tails(doc: Doc, scope: Scope, role: re.Pattern[str]) -> list[Labelled]:
