@@ -9,7 +9,7 @@ warm-up pass, `--repeat` times. CPU is the thread's (`time.thread_time`). A case
 over the runs; printed: the median over cases and the slowest cases. `--profile` writes a cProfile of
 the measured runs.
 
-`--write` saves every case's generated artifacts (name, sha256, content); `--check` compares them with
+`--write` saves every case's generated artifacts (name, sha256, content) and grounding reports; `--check` compares them with
 such a file and exits 1 on any difference, so a speed-up can be shown to change no output byte.
 """
 
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.extraction_bench import development_letters
-from denialops_llm_worker.pipeline import GenerationInput, run_stages
+from denialops_llm_worker.pipeline import GenerationInput, generate, run_stages
 from denialops_router.pipeline import RunInput
 from denialops_router.pipeline import run_stages as route_stages
 from denialops_shared.contracts.artifacts import CaseFacts, Deadlines, RouteDecision
@@ -60,12 +60,16 @@ def case_inputs() -> dict[str, GenerationInput]:
     return inputs
 
 
-def artifacts(run: GenerationInput) -> list[dict[str, str]]:
-    return [
-        {"stage": s.stage.value, "name": a.name, "sha256": a.sha256, "content": a.content}
-        for s in run_stages(run, clock=lambda: STARTED)
-        for a in s.artifacts
-    ]
+def artifacts(run: GenerationInput) -> dict[str, object]:
+    """The case's artifacts as published, and what the grounding check reports of each document."""
+    return {
+        "artifacts": [
+            {"stage": s.stage.value, "name": a.name, "sha256": a.sha256, "content": a.content}
+            for s in run_stages(run, clock=lambda: STARTED)
+            for a in s.artifacts
+        ],
+        "ungrounded": generate(run.facts, run.decision, run.today, run.wording, run.deadlines).ungrounded,
+    }
 
 
 def measure(run: GenerationInput) -> float:
