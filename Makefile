@@ -8,7 +8,7 @@ VENV := .venv
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
 
-.PHONY: help setup up down run demo test test-system bench bench-growth bench-extraction lint format infra-up infra-down status logs route-model
+.PHONY: help setup up down run demo test test-system bench bench-growth bench-extraction bench-generation lint format infra-up infra-down status logs route-model
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench-growth: setup ## 20,000 cases through Kafka: throughput and CPU per case, 
 
 bench-extraction: setup ## median CPU per letter of extraction + routing (extract, route) over the development letters
 	$(VENV)/bin/python -m bench.extraction_bench $(BENCH_ARGS)
+
+bench-generation: setup ## median CPU per case of template generation (llm-worker run_stages) over the development letters
+	$(VENV)/bin/python -m bench.generation_bench $(BENCH_ARGS)
 
 route-model: setup ## re-fit the router's route model on the development letters (after changing extraction)
 	$(VENV)/bin/python -m tools.routing_model.train

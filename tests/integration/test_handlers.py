@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_llm_worker.handlers import Generator
+from denialops_llm_worker.repository import MongoGeneratorRepository
 from denialops_router.handlers import Router
 from denialops_router.pipeline import RunInput, RunOutcome, run_stages
 from denialops_router.repository import MongoRouterRepository
@@ -117,7 +118,9 @@ async def test_router_refuses_another_tenants_event_for_a_case(
 async def test_llm_worker_generates_once_from_stages_in_any_order(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:
-    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    generator = Generator(
+        MongoGeneratorRepository(db), Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15)
+    )
     case_id = f"case-{unique}"
     extract, route = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id="run-g", letter_pages=[LETTER])).stages
 
@@ -141,7 +144,9 @@ async def test_llm_worker_plans_from_the_routes_deadlines(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:
     """deadlines.json travels with route.json; the plan's timeline is the engine's next dated level."""
-    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    generator = Generator(
+        MongoGeneratorRepository(db), Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15)
+    )
     case_id = f"case-{unique}"
     stages = run_stages(RunInput(tenant_id="it", case_id=case_id, run_id=f"run-{unique}", letter_pages=[LETTER])).stages
     for stage in stages:
@@ -167,7 +172,9 @@ async def test_llm_worker_plans_from_the_routes_deadlines(
 async def test_llm_worker_refuses_a_cancel_naming_another_tenants_run(
     db: AsyncDatabase[Document], broker: KafkaBroker, unique: str
 ) -> None:
-    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    generator = Generator(
+        MongoGeneratorRepository(db), Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15)
+    )
     case_id = f"case-{unique}"
     extract, _route = run_stages(
         RunInput(tenant_id="it", case_id=case_id, run_id="run-t", letter_pages=[LETTER])
@@ -183,7 +190,9 @@ async def test_llm_worker_refuses_a_cancel_naming_another_tenants_run(
 async def test_llm_worker_skips_a_run_cancelled_before_generation(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:
-    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15))
+    generator = Generator(
+        MongoGeneratorRepository(db), Outbox(db.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15)
+    )
     case_id = f"case-{unique}"
     await generator.on_run_cancelled(
         received(Topic.RUN_CANCELLED, RunCancelled(tenant_id="it", case_id=case_id, run_id="run-c", cancelled_by="t"))

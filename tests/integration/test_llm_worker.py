@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_llm_worker.handlers import Generator
 from denialops_llm_worker.main import build_assistant
+from denialops_llm_worker.repository import MongoGeneratorRepository
 from denialops_llm_worker.settings import LlmWorkerSettings
 from denialops_router.pipeline import RunInput, run_stages
 from denialops_shared.contracts.artifacts import ActionPlan
@@ -101,7 +102,9 @@ async def test_a_case_is_generated_by_the_model_with_its_letter(
             }
         }
     )
-    generator = Generator(db, Outbox(db.outcomes, broker, 1.0), lambda: dt.date(2025, 1, 15), assistant)
+    generator = Generator(
+        MongoGeneratorRepository(db), Outbox(db.outcomes, broker, 1.0), lambda: dt.date(2025, 1, 15), assistant
+    )
     case_id = f"case-{unique}"
     run_id = f"run-{unique}"
     await generator.on_document_added(

@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from denialops_llm_worker.llm.assistant import Assistant
 from denialops_llm_worker.pipeline import GenerationInput, run_stages
+from denialops_llm_worker.repository import GeneratorRepository, RunInputs
 from denialops_shared.contracts.artifacts import CaseFacts, Deadlines, RouteDecision
-from denialops_shared.contracts.cloudevents import InvalidEvent, ReceivedEvent, encode_stage
+from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
     DocType,
     DocumentAdded,
     EventBody,
-    Page,
     RunCancelled,
     Stage,
     StageCompleted,
     StageStatus,
     terminal_stage,
 )
-from denialops_shared.mongo import Document
-from denialops_shared.outbox import Outbox, with_events
 
 SOURCE = "/denialops/llm-worker"
 # Stage -> (artifact, run field) it brings; the first of each stage is required to generate. `deadlines.json`
@@ -36,19 +31,21 @@ INPUT_ARTIFACTS = {
 }
 
 
+class Relay(Protocol):
+    """Publishes events just written with an outcome (the shared `Outbox`)."""
+
+    def flush_soon(self, doc_id: Any, events: Sequence[EncodedEvent]) -> None: ...
+
+
 class Generator:
     def __init__(
         self,
-        db: AsyncDatabase[Document],
-        outbox: Outbox,
+        repository: GeneratorRepository,
+        outbox: Relay,
         today: Callable[[], dt.date],
         assistant: Assistant | None = None,
     ) -> None:
-        # A run's inputs (facts, route) collect in `runs`; its outcome, once, in `outcomes` (with the outbox).
-        self.runs = db["runs"]
-        self.outcomes = db["outcomes"]
-        # The denial letter's pages, kept only while an LLM is configured (it reads them to refine facts).
-        self.letters = db["letters"]
+        self.repository = repository
         self.outbox = outbox
         self.today = today
         self.assistant = assistant
@@ -58,18 +55,10 @@ class Generator:
         assert isinstance(body, DocumentAdded)
         if self.assistant is None or body.doc_type is not DocType.DENIAL_LETTER:
             return
-        await self.letters.update_one(
-            {"_id": f"{body.tenant_id}:{body.case_id}"},
-            {"$set": {"pages": [page.model_dump() for page in body.pages], "document_id": body.document_id}},
-            upsert=True,
-        )
-
-    async def _letter(self, tenant_id: str, case_id: str) -> list[Page]:
-        found = await self.letters.find_one({"_id": f"{tenant_id}:{case_id}"})
-        return [Page.model_validate(page) for page in found["pages"]] if found else []
+        await self.repository.save_letter(body.tenant_id, body.case_id, body.document_id, body.pages)
 
     async def create_indexes(self) -> None:
-        await self.outcomes.create_index([("outbox_at", ASCENDING)])
+        await self.repository.create_indexes()
 
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
@@ -81,33 +70,34 @@ class Generator:
         (required, _), *_ = wanted
         if required not in contents:
             return
-        run = await self.runs.find_one_and_update(
-            {"_id": body.run_id},
-            {
-                "$set": {field: contents[name] for name, field in wanted if name in contents},
-                "$setOnInsert": {"tenant_id": body.tenant_id, "case_id": body.case_id, "status": "waiting"},
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+        # One write records the input and returns the run: whichever stage comes second sees both inputs.
+        run = await self.repository.add_inputs(
+            body.run_id,
+            body.tenant_id,
+            body.case_id,
+            {field: contents[name] for name, field in wanted if name in contents},
         )
-        assert run is not None  # upsert always returns a document
-        if "facts" in run and "decision" in run and await self.outcomes.find_one({"_id": body.run_id}) is None:
-            await self._generate(run)
+        if (run.tenant_id, run.case_id) != (body.tenant_id, body.case_id):
+            raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant")
+        # No read of the outcome first: a repeated stage generates again and `finish` drops the copy.
+        if run.ready:
+            await self._generate(body.run_id, run)
 
-    async def _generate(self, run: Document) -> None:
-        facts = CaseFacts.model_validate_json(run["facts"])
-        decision = RouteDecision.model_validate_json(run["decision"])
-        deadlines = Deadlines.model_validate_json(run["deadlines"]) if "deadlines" in run else None
+    async def _generate(self, run_id: str, run: RunInputs) -> None:
+        inputs = run.inputs
+        facts = CaseFacts.model_validate_json(inputs["facts"])
+        decision = RouteDecision.model_validate_json(inputs["decision"])
+        deadlines = Deadlines.model_validate_json(inputs["deadlines"]) if "deadlines" in inputs else None
         today = self.today()
         wording = None
         if self.assistant is not None:
-            letter = await self._letter(run["tenant_id"], run["case_id"])
+            letter = await self.repository.letter(run.tenant_id, run.case_id)
             facts, wording = await self.assistant.prepare(facts, decision, today, letter, deadlines)
         stages = run_stages(
             GenerationInput(
-                tenant_id=run["tenant_id"],
-                case_id=run["case_id"],
-                run_id=str(run["_id"]),
+                tenant_id=run.tenant_id,
+                case_id=run.case_id,
+                run_id=run_id,
                 facts=facts,
                 decision=decision,
                 today=today,
@@ -115,23 +105,19 @@ class Generator:
                 deadlines=deadlines,
             )
         )
-        await self._finish(run["_id"], "generated", stages)
+        await self._finish(run_id, "generated", stages)
 
     async def on_run_cancelled(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, RunCancelled)
-        run = await self.runs.find_one({"_id": body.run_id}, {"tenant_id": 1, "case_id": 1})
-        if run is not None and (run["tenant_id"], run["case_id"]) != (body.tenant_id, body.case_id):
+        owner = await self.repository.owner(body.run_id)
+        if owner is not None and owner != (body.tenant_id, body.case_id):
             raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant")
         stage = terminal_stage(body, Stage.PLAN, StageStatus.CANCELLED, dt.datetime.now(dt.UTC))
         await self._finish(body.run_id, "cancelled", [stage])
 
     async def _finish(self, run_id: str, status: str, stages: list[StageCompleted]) -> None:
-        """Record the outcome with its events; inserting it is the claim, so a run finishes once."""
-        outcome = {"_id": run_id, "status": status, "finished_at": dt.datetime.now(dt.UTC)}
+        """Record the outcome with its events; recording it is the claim, so a run finishes once."""
         events = [encode_stage(s, SOURCE) for s in stages]
-        try:
-            await self.outcomes.insert_one(with_events(outcome, events))
-        except DuplicateKeyError:
-            return  # generated or cancelled already
-        self.outbox.flush_soon(run_id, events)
+        if await self.repository.finish(run_id, status, events):
+            self.outbox.flush_soon(run_id, events)

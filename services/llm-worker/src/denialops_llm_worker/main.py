@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from denialops_llm_worker import __version__, consumers
 from denialops_llm_worker.handlers import Generator
 from denialops_llm_worker.llm.assistant import Assistant
+from denialops_llm_worker.repository import MongoGeneratorRepository
 from denialops_llm_worker.settings import LlmWorkerSettings
 from denialops_shared.llm.factory import build_completer
 from denialops_shared.mongo import Document
@@ -43,9 +44,8 @@ def bootstrap(settings: LlmWorkerSettings | None = None) -> FastAPI:
         return pinned or dt.datetime.now(dt.UTC).date()
 
     assistant, cache_hooks = build_assistant(settings, ctx.db)
-    generator = Generator(
-        ctx.db, Outbox(ctx.db["outcomes"], ctx.broker, settings.outbox_sweep_seconds), today, assistant
-    )
+    outbox = Outbox(ctx.db["outcomes"], ctx.broker, settings.outbox_sweep_seconds)
+    generator = Generator(MongoGeneratorRepository(ctx.db), outbox, today, assistant)
     consumers.register(ctx.broker, settings.consumer_options, generator)
 
     async def create_indexes(_: ServiceContext) -> None:
@@ -56,7 +56,7 @@ def bootstrap(settings: LlmWorkerSettings | None = None) -> FastAPI:
         title="DenialOps llm-worker",
         version=__version__,
         on_connected=[create_indexes, *cache_hooks],
-        background=[lambda _: generator.outbox.run_relay()],
+        background=[lambda _: outbox.run_relay()],
     )
 
 

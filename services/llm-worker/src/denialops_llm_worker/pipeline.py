@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from denialops_llm_worker.domain import (
     build_action_plan,
     build_document_pack,
-    check_grounding,
     render_action_plan_markdown,
 )
+from denialops_llm_worker.domain.grounding import Grounding
 from denialops_llm_worker.domain.wording import Wording, apply_wording
 from denialops_shared.contracts.artifacts import ActionPlan, CaseFacts, Deadlines, RouteDecision
 from denialops_shared.contracts.events import Stage, StageCompleted, StageStatus, make_artifact
@@ -51,7 +51,8 @@ def _pack(
     plan_markdown = render_action_plan_markdown(plan, facts, wording.outlook if wording else None, deadlines)
     documents = build_document_pack(facts, decision, plan, wording.letter_paragraph if wording else None)
     checked = {"action_plan.md": plan_markdown, **documents}
-    ungrounded = {name: check_grounding(text, facts, plan, deadlines).ungrounded for name, text in checked.items()}
+    grounding = Grounding(facts, plan, deadlines)
+    ungrounded = {name: grounding.check(text).ungrounded for name, text in checked.items()}
     return GeneratedPack(plan, plan_markdown, documents, ungrounded)
 
 

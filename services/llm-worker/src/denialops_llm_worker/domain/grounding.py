@@ -123,10 +123,9 @@ def _mask_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, values))})(?![\w]|\.\w)")
 
 
-def _mask(text: str, values: Iterable[str | None]) -> str:
-    """Blank out whole occurrences of the facts' own strings, never a piece of a longer token."""
-    distinct = sorted({v.strip() for v in values if v and v.strip()}, key=lambda v: (-len(v), v))
-    return _mask_pattern(tuple(distinct)).sub(" ", text) if distinct else text
+def _mask_values(values: Iterable[str | None]) -> tuple[str, ...]:
+    """The distinct fact strings to blank out, longest first (see `_mask_pattern`)."""
+    return tuple(sorted({v.strip() for v in values if v and v.strip()}, key=lambda v: (-len(v), v)))
 
 
 def _parse_amount(match: re.Match[str]) -> int:
@@ -146,28 +145,42 @@ def _date_check(allowed: set[dt.date]) -> _Check:
     return lambda text: [(start, end, bool(days) and set(days) <= allowed) for start, end, days in date_shapes(text)]
 
 
+class Grounding:
+    """What a case's documents may hold (its codes, dates, amounts and fact strings), worked out once
+    and checked against each of the case's documents."""
+
+    def __init__(self, facts: CaseFacts, plan: ActionPlan | None = None, deadlines: Deadlines | None = None) -> None:
+        amounts, dates, codes = _allowed_amounts(facts), _allowed_dates(facts, plan, deadlines), _allowed_codes(facts)
+        self._checks: list[_Check] = [
+            _pattern_check(_AMOUNT, lambda match: _parse_amount(match) in amounts),
+            _date_check(dates),
+            *(_pattern_check(pattern, lambda match: set(_codes_of(match)) <= codes) for pattern in _CODE_PATTERNS),
+        ]
+        values = _mask_values(_fact_strings(facts))
+        self._mask = _mask_pattern(values) if values else None
+
+    def check(self, document: str) -> GroundingReport:
+        """Report the codes, dates and amounts in `document` that the case does not hold."""
+        # Verbatim fact strings are blanked out whole first, never a piece of a longer token.
+        text = self._mask.sub(" ", document) if self._mask is not None else document
+        found: list[tuple[str, bool]] = []
+        # Amounts, then dates, then codes: each value found is blanked once checked, so `$12345` or
+        # `2025-02-03` is not read again as a CPT code.
+        for check in self._checks:
+            pieces: list[str] = []
+            pos = 0
+            for start, end, grounded in check(text):
+                found.append((text[start:end].strip(), grounded))
+                pieces += [text[pos:start], " "]
+                pos = end
+            text = "".join(pieces) + text[pos:]
+        ungrounded = [value for value, grounded in found if not grounded]
+        return GroundingReport(ungrounded=list(dict.fromkeys(ungrounded)), checked=len(found))
+
+
 def check_grounding(
     document: str, facts: CaseFacts, plan: ActionPlan | None = None, deadlines: Deadlines | None = None
 ) -> GroundingReport:
     """Report the codes, dates and amounts in `document` that the facts (or `plan`'s or `deadlines`' dates)
     do not hold."""
-    amounts, dates, codes = _allowed_amounts(facts), _allowed_dates(facts, plan, deadlines), _allowed_codes(facts)
-    checks: list[_Check] = [
-        _pattern_check(_AMOUNT, lambda match: _parse_amount(match) in amounts),
-        _date_check(dates),
-        *(_pattern_check(pattern, lambda match: set(_codes_of(match)) <= codes) for pattern in _CODE_PATTERNS),
-    ]
-    text = _mask(document, _fact_strings(facts))
-    found: list[tuple[str, bool]] = []
-    # Amounts, then dates, then codes: each value found is blanked once checked, so `$12345` or
-    # `2025-02-03` is not read again as a CPT code.
-    for check in checks:
-        pieces: list[str] = []
-        pos = 0
-        for start, end, grounded in check(text):
-            found.append((text[start:end].strip(), grounded))
-            pieces += [text[pos:start], " "]
-            pos = end
-        text = "".join(pieces) + text[pos:]
-    ungrounded = [value for value, grounded in found if not grounded]
-    return GroundingReport(ungrounded=list(dict.fromkeys(ungrounded)), checked=len(found))
+    return Grounding(facts, plan, deadlines).check(document)

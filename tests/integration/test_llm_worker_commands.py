@@ -1,0 +1,91 @@
+"""The llm-worker's database commands for one case, counted on the real server (PyMongo command monitoring).
+
+The data design (README) says three per case: one upsert per input stage, one insert of the outcome;
+the outbox then clears the published events. A count, not a time: it holds on any machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.database import AsyncDatabase
+
+from denialops_llm_worker.handlers import Generator
+from denialops_llm_worker.repository import MongoGeneratorRepository
+from denialops_router.pipeline import RunInput, run_stages
+from denialops_shared.contracts.topics import Topic
+from denialops_shared.mongo import Document
+from denialops_shared.outbox import Outbox
+from denialops_shared.settings import ServiceSettings
+from tests.infra import ROOT
+from tests.integration.support import received
+
+pytestmark = pytest.mark.integration
+
+LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding="utf-8")
+
+
+class Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.seen: Counter[tuple[str, str]] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        self.seen[(event.command_name, target if isinstance(target, str) else "")] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+async def monitored(settings: ServiceSettings) -> AsyncIterator[tuple[AsyncDatabase[Document], Commands]]:
+    commands = Commands()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongodb_uri.get_secret_value(), tz_aware=True, event_listeners=[commands]
+    )
+    yield client[settings.mongodb_database], commands
+    await client.close()
+
+
+async def outbox_cleared(db: AsyncDatabase[Document], run_id: str) -> None:
+    for _ in range(200):
+        outcome = await db.outcomes.find_one({"_id": run_id})
+        if outcome is not None and not outcome.get("outbox"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outcome's events were not published")
+
+
+async def test_one_case_costs_three_commands_and_the_outbox_clear(
+    db: AsyncDatabase[Document],
+    monitored: tuple[AsyncDatabase[Document], Commands],
+    broker: KafkaBroker,
+    unique: str,
+) -> None:
+    watched, commands = monitored
+    generator = Generator(
+        MongoGeneratorRepository(watched), Outbox(watched.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15)
+    )
+    run_id = f"run-{unique}"
+    stages = run_stages(RunInput(tenant_id="it", case_id=f"case-{unique}", run_id=run_id, letter_pages=[LETTER])).stages
+    for stage in stages:
+        await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
+    await outbox_cleared(db, run_id)  # read through the unwatched client
+
+    generating = {key: n for key, n in commands.seen.items() if key != ("findAndModify", "outcomes")}
+    assert generating == {("findAndModify", "runs"): 2, ("insert", "outcomes"): 1}, commands.seen
+    assert commands.seen[("findAndModify", "outcomes")] <= 1, "the outbox clears the published events once"
+
+    # A stage delivered again after the run finished: its upsert, and the insert whose duplicate key says done.
+    commands.seen.clear()
+    await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stages[-1]))
+    assert commands.seen == {("findAndModify", "runs"): 1, ("insert", "outcomes"): 1}, commands.seen
