@@ -9,8 +9,9 @@ warm-up pass, `--repeat` times. CPU is the thread's (`time.thread_time`). A case
 over the runs; printed: the median over cases and the slowest cases. `--profile` writes a cProfile of
 the measured runs.
 
-`--write` saves every case's generated artifacts (name, sha256, content) and grounding reports; `--check` compares them with
-such a file and exits 1 on any difference, so a speed-up can be shown to change no output byte.
+`--write` saves every case's generated artifacts (name, sha256, content) and grounding reports;
+`--check` compares them with such a file and exits 1 on any difference, so a speed-up can be shown to
+change no output byte.
 """
 
 from __future__ import annotations
