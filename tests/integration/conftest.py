@@ -14,7 +14,7 @@ from denialops_shared.mongo import Document
 from denialops_shared.settings import ServiceSettings
 from tests.infra import Endpoints
 from tests.integration.intake_api import Api, api_for
-from tests.integration.support import make_intake
+from tests.integration.support import CommandCounter, make_intake
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +51,14 @@ async def broker(settings: ServiceSettings) -> AsyncIterator[KafkaBroker]:
 async def api(db: AsyncDatabase[Document], broker: KafkaBroker) -> AsyncIterator[Api]:
     async with api_for(make_intake(db, broker)) as served:
         yield served
+
+
+@pytest.fixture
+async def counted(settings: ServiceSettings) -> AsyncIterator[tuple[AsyncDatabase[Document], CommandCounter]]:
+    """The test's database through a client whose every command on it is counted."""
+    commands = CommandCounter(settings.mongodb_database)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongodb_uri.get_secret_value(), tz_aware=True, event_listeners=[commands]
+    )
+    yield client[settings.mongodb_database], commands
+    await client.close()

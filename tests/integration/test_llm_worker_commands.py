@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_llm_worker.handlers import Generator
@@ -22,38 +19,12 @@ from denialops_router.pipeline import RunInput, run_stages
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox
-from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
-from tests.integration.support import received
+from tests.integration.support import CLEAR_OUTBOX, CommandCounter, received
 
 pytestmark = pytest.mark.integration
 
 LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding="utf-8")
-
-
-class Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.seen: Counter[tuple[str, str]] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        target = event.command.get(event.command_name)
-        self.seen[(event.command_name, target if isinstance(target, str) else "")] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-@pytest.fixture
-async def monitored(settings: ServiceSettings) -> AsyncIterator[tuple[AsyncDatabase[Document], Commands]]:
-    commands = Commands()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongodb_uri.get_secret_value(), tz_aware=True, event_listeners=[commands]
-    )
-    yield client[settings.mongodb_database], commands
-    await client.close()
 
 
 async def outbox_cleared(db: AsyncDatabase[Document], run_id: str) -> None:
@@ -67,11 +38,11 @@ async def outbox_cleared(db: AsyncDatabase[Document], run_id: str) -> None:
 
 async def test_one_case_costs_three_commands_and_the_outbox_clear(
     db: AsyncDatabase[Document],
-    monitored: tuple[AsyncDatabase[Document], Commands],
+    counted: tuple[AsyncDatabase[Document], CommandCounter],
     broker: KafkaBroker,
     unique: str,
 ) -> None:
-    watched, commands = monitored
+    watched, commands = counted
     generator = Generator(
         MongoGeneratorRepository(watched), Outbox(watched.outcomes, broker, 1.0), today=lambda: dt.date(2025, 1, 15)
     )
@@ -81,9 +52,9 @@ async def test_one_case_costs_three_commands_and_the_outbox_clear(
         await generator.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
     await outbox_cleared(db, run_id)  # read through the unwatched client
 
-    generating = {key: n for key, n in commands.seen.items() if key != ("findAndModify", "outcomes")}
+    generating = {key: n for key, n in commands.seen.items() if key != (CLEAR_OUTBOX, "outcomes")}
     assert generating == {("findAndModify", "runs"): 2, ("insert", "outcomes"): 1}, commands.seen
-    assert commands.seen[("findAndModify", "outcomes")] <= 1, "the outbox clears the published events once"
+    assert commands.seen[(CLEAR_OUTBOX, "outcomes")] <= 1, "the outbox clears the published events once"
 
     # A stage delivered again after the run finished: its upsert, and the insert whose duplicate key says done.
     commands.seen.clear()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_router.handlers import Router
@@ -20,39 +18,10 @@ from denialops_shared.mongo import Document
 from denialops_shared.outbox import Outbox
 from denialops_shared.settings import ServiceSettings
 from tests.infra import ROOT
-from tests.integration.support import received
+from tests.integration.support import CLEAR_OUTBOX, CommandCounter, received
 from tests.integration.test_handlers import letter, router_stages
 
 pytestmark = pytest.mark.integration
-
-
-class Commands(monitoring.CommandListener):
-    """Counts the commands sent to one database, by (command, collection)."""
-
-    def __init__(self, database: str) -> None:
-        self.database = database
-        self.counted: Counter[tuple[str, str]] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == self.database:
-            target = event.command.get(event.command_name)
-            self.counted[(event.command_name, target if isinstance(target, str) else "")] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-@pytest.fixture
-async def counted(settings: ServiceSettings) -> AsyncIterator[tuple[AsyncDatabase[Document], Commands]]:
-    commands = Commands(settings.mongodb_database)
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongodb_uri.get_secret_value(), tz_aware=True, event_listeners=[commands]
-    )
-    yield client[settings.mongodb_database], commands
-    await client.close()
 
 
 async def published(db: AsyncDatabase[Document], run_id: str) -> Document:
@@ -67,7 +36,7 @@ async def published(db: AsyncDatabase[Document], run_id: str) -> Document:
 
 async def test_one_case_costs_the_router_one_write_per_event_and_one_claim(
     db: AsyncDatabase[Document],
-    counted: tuple[AsyncDatabase[Document], Commands],
+    counted: tuple[AsyncDatabase[Document], CommandCounter],
     broker: KafkaBroker,
     settings: ServiceSettings,
     unique: str,
@@ -82,8 +51,8 @@ async def test_one_case_costs_the_router_one_write_per_event_and_one_claim(
     assert run["status"] == "done"
     assert [s.stage.value for s in await router_stages(settings, case_id, 3)] == ["extract", "route"]
 
-    clear = {key: n for key, n in commands.counted.items() if key[1] == "runs" and key[0] != "insert"}
-    own = commands.counted - Counter(clear)
+    clear = {key: n for key, n in commands.seen.items() if key[0] == CLEAR_OUTBOX}
+    own = commands.seen - Counter(clear)
     # The two events' writes and the run's claim (with its events): nothing read.
     assert own == Counter({("findAndModify", "cases"): 2, ("insert", "runs"): 1})
     # The shared outbox then removes the published events from the run (at most two commands).
