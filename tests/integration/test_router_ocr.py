@@ -7,6 +7,7 @@ from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
 from denialops_router.handlers import SOURCE, Router
+from denialops_router.repository import MongoRouterRepository
 from denialops_shared.contracts.artifacts import CaseFacts
 from denialops_shared.contracts.events import CaseCreated, DocType, DocumentAdded, Page, StageCompleted
 from denialops_shared.contracts.topics import Topic
@@ -29,7 +30,7 @@ SCANNED = (
 async def _case_facts(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, case_id: str, method: str
 ) -> CaseFacts:
-    router = Router(db, Outbox(db.runs, broker, 1.0))
+    router = Router(MongoRouterRepository(db), Outbox(db.runs, broker, 1.0))
     await router.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id)))
     document = DocumentAdded(
         tenant_id="it",
