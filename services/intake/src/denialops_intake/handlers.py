@@ -392,13 +392,15 @@ class Intake:
         summary came with its own stage write, so this is one write of the item; a redelivery of the second
         projects again (the same write), so a crash between the two writes loses nothing."""
         name, mine = summary
-        parts = {**((before or {}).get("projection") or {}), name: mine}
+        before = before or {}
+        projected = before.get("projection") or {}
+        parts = {**projected, name: mine}
         if not {"facts", "route"} <= parts.keys():
             return
-        run_at = (before or {}).get("created_at") or body.started_at
+        run_at = before.get("created_at") or body.started_at
         update = project(parts["facts"], parts["route"], run_at, known_on=self.today())
         await self.repo.update_work_item(body.tenant_id, body.case_id, update)
-        if body.run_id == auto_run_id(body.case_id) and name not in ((before or {}).get("projection") or {}):
+        if body.run_id == auto_run_id(body.case_id) and name not in projected:
             DENIALS_RECEIVED.labels(route=str(parts["route"].get("route"))).inc()
 
 
