@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from denialops_router.domain.codes import find_procedure_codes
-from denialops_router.domain.layout import reading_pieces
+from denialops_router.domain.extract import extract_case_facts
+from denialops_router.domain.layout import reading_order, reading_pieces
 from denialops_router.domain.scope import find_scope
-from denialops_router.domain.text import Doc
+from denialops_router.domain.text import Doc, Span
 
 LEFT = [
     "CLAIM 1 OF 2",
@@ -50,3 +53,45 @@ def test_a_fixed_width_table_is_not_two_columns() -> None:
     rows = [f"0{i}  01-APR-2025  E026{i}  RR      1  210.00     0.00    0.00   CO-50   N115" for i in range(8)]
     doc = Doc(["\n".join(rows)])
     assert len(reading_pieces(doc)) == len(rows)
+
+
+def test_a_window_split_by_the_other_column_is_read_whole() -> None:
+    # `within 120` ends one line of the right column and `days of the date of this notice` starts the
+    # next; flattened, the left column's claim lines sit between them.
+    right = [
+        "HOW TO RESOLVE",
+        "If the wrong diagnosis was keyed,",
+        "send us a corrected claim for it.",
+        "Corrected claims must reach us",
+        "in full within 120",
+        "days of the date of this notice,",
+        "by mail or through the provider",
+        "portal. Call us with questions.",
+        "",
+    ]
+    lines = (f"{left:<40}{r}".rstrip() for left, r in zip(LEFT, right, strict=True))
+    text = "NOTICE DATE: 01/24/2025\n" + "\n".join(lines) + "\n"
+    facts = extract_case_facts([text])
+    assert facts.appeal_window_days == 120
+    assert facts.appeal_deadline == dt.date(2025, 5, 24)
+    evidence = facts.evidence["appeal_window_days"][0]
+    assert text[evidence.start : evidence.end].startswith("120")
+
+
+def test_reading_order_maps_spans_back_to_the_letter() -> None:
+    doc = Doc([TEXT])
+    reading = reading_order(doc)
+    at = reading.doc.text.index("within 120 days")
+    found = reading.original(Span(at, at + len("within 120")))
+    assert doc.text[found.start : found.end] == "within 120"
+    # A span from the left column's last line into the right column's first keeps its first part.
+    end_of_left = reading.doc.text.index("Status: DENIED") + len("Status: DENIED")
+    crossing = reading.original(Span(end_of_left - 6, end_of_left + 10))
+    assert doc.text[crossing.start : crossing.end] == "DENIED"
+
+
+def test_a_letter_without_columns_is_its_own_reading_order() -> None:
+    doc = Doc(["Claim No.: 12345\nWe denied the claim. You may appeal within 60 days of this notice.\n"])
+    reading = reading_order(doc)
+    assert reading.doc is doc
+    assert reading.original(Span(3, 9)) == Span(3, 9)

@@ -13,6 +13,7 @@ from denialops_router.domain.deadline import find_deadline
 from denialops_router.domain.denial_codes import find_denial_codes
 from denialops_router.domain.describe import denial_reason, service_description
 from denialops_router.domain.key_dates import find_key_dates
+from denialops_router.domain.layout import reading_order
 from denialops_router.domain.parties import (
     find_claim_number,
     find_group_number,
@@ -115,9 +116,12 @@ def _extract(doc: Doc, ocr: bool) -> CaseFacts:
 
     remit = read_remittance(doc)
     issued_on = remit.issued if remit and remit.issued else issued.mention.value if issued else None
-    deadline = find_deadline(doc, issued_on, is_final)
-    b.put("appeal_window_days", deadline.window_days, deadline.confidence, deadline.evidence[:1])
-    b.put("appeal_deadline", deadline.deadline, deadline.confidence, deadline.evidence)
+    # Windows are read in sentences, so a flattened second column is read whole (`layout.py`).
+    reading = reading_order(doc)
+    deadline = find_deadline(reading.doc, issued_on, is_final)
+    deadline_spans = [reading.original(s) for s in deadline.evidence]
+    b.put("appeal_window_days", deadline.window_days, deadline.confidence, deadline_spans[:1])
+    b.put("appeal_deadline", deadline.deadline, deadline.confidence, deadline_spans)
     assumptions += deadline.assumptions
 
     amounts = find_amounts(doc, scope, [h.start for h in codes.cpt + codes.hcpcs])

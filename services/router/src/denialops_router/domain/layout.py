@@ -9,8 +9,11 @@ offsets stay exact.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from denialops_router.domain.text import Doc, Span
 
@@ -23,6 +26,48 @@ _WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 def reading_pieces(doc: Doc) -> list[Span]:
     """The letter as pieces in reading order (cached on the Doc)."""
     return doc.memo(_reading_pieces)
+
+
+@dataclass(frozen=True)
+class ReadingOrder:
+    """The letter's text in reading order, as a Doc of its own, with a way back to the letter's offsets.
+
+    Readers of running text (a sentence, a window and what it counts from) see each column's sentences
+    whole; the spans they find map back to the letter, so evidence points at the printed text.
+    """
+
+    doc: Doc
+    # (start in `doc`, start in the letter, length) of each piece, in reading order; empty when nothing moved.
+    _pieces: tuple[tuple[int, int, int], ...] = ()
+
+    def original(self, span: Span) -> Span:
+        if not self._pieces:
+            return span
+        starts = [p[0] for p in self._pieces]
+        first = self._pieces[max(0, bisect.bisect_right(starts, span.start) - 1)]
+        last = self._pieces[max(0, bisect.bisect_right(starts, max(span.start, span.end - 1)) - 1)]
+        start = first[1] + span.start - first[0]
+        end = last[1] + span.end - last[0]
+        if end < start:  # from one column's last line into the next column's first: keep the first part
+            end = first[1] + first[2]
+        return Span(start, end)
+
+
+def reading_order(doc: Doc) -> ReadingOrder:
+    """The letter in reading order (cached on the Doc); the letter itself when no columns were flattened."""
+    return doc.memo(_reading_order)
+
+
+def _reading_order(doc: Doc) -> ReadingOrder:
+    pieces = reading_pieces(doc)
+    if all(a.end <= b.start for a, b in itertools.pairwise(pieces)):
+        return ReadingOrder(doc)
+    starts: list[tuple[int, int, int]] = []
+    pos = 0
+    for piece in pieces:
+        starts.append((pos, piece.start, piece.end - piece.start))
+        pos += piece.end - piece.start + 1
+    return ReadingOrder(Doc(["\n".join(doc.text[p.start : p.end] for p in pieces)]), tuple(starts))
 
 
 def _reading_pieces(doc: Doc) -> list[Span]:
