@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -93,3 +94,70 @@ async def test_cases_run_concurrently_in_order_and_a_bad_header_is_dead_lettered
     assert 1 < most_in_flight <= 8, "several cases at once, never more than the bound"
     assert f"case-{unique}-bad" not in seen
     assert [(d["dlq_error_class"], d["denialops_invalid_headers"]) for d in dead] == [("bad_header", "note")]
+
+
+async def test_one_cases_records_of_a_batch_are_offered_to_the_group_hook_and_a_poison_record_splits_them(
+    settings: ServiceSettings, unique: str
+) -> None:
+    await ensure_topics(settings)
+    tenant = f"group-{unique}"
+    poisoned = f"case-{unique}-poisoned"
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        # Published before the consumer starts, so each case's two records come in one batch.
+        for c in [*range(CASES), "poisoned"]:
+            case_id = f"case-{unique}-{c}"
+            for n in range(2):
+                body = CaseCreated(tenant_id=tenant, case_id=case_id, source=f"/seq/{n}")
+                event = encode(Topic.CASE_CREATED, body, source="/test")
+                headers = [(k, v.encode()) for k, v in event.headers.items()]
+                if case_id == poisoned and n == 1:
+                    await producer.send(event.topic, b"{nope", key=event.key.encode(), headers=headers)
+                await producer.send(event.topic, event.value, key=event.key.encode(), headers=headers)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    alone: dict[str, list[str]] = defaultdict(list)
+    together: dict[str, list[str]] = defaultdict(list)
+
+    def mine(event: ReceivedEvent[EventBody]) -> CaseCreated | None:
+        body = event.body
+        return body if isinstance(body, CaseCreated) and body.tenant_id == tenant else None
+
+    async def handler(event: ReceivedEvent[EventBody]) -> None:
+        if (body := mine(event)) is not None:
+            alone[body.case_id].append(body.source)
+
+    async def group(events: Sequence[ReceivedEvent[EventBody]]) -> int:
+        first, second = mine(events[0]), mine(events[1])
+        if first is None or second is None:
+            return 0  # other tests' records on the shared topic
+        together[first.case_id].extend([first.source, second.source])
+        return 2
+
+    broker = create_broker(settings)
+    subscribe(
+        broker,
+        ConsumerOptions(f"it-group-{unique}", "earliest", concurrency=8, max_batch=500),
+        {Topic.CASE_CREATED: handler},
+        group,
+    )
+    await broker.start()
+    try:
+        assert await wait_for_assignment(broker, 30)
+        for _ in range(300):
+            if sum(map(len, alone.values())) + sum(map(len, together.values())) == 2 * (CASES + 1):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await broker.stop()
+
+    assert alone.pop(poisoned) == ["/seq/0", "/seq/1"], "the dead-lettered record split the case's two"
+    assert poisoned not in together
+    for c in range(CASES):
+        case_id = f"case-{unique}-{c}"
+        assert sorted(together.get(case_id, []) + alone.get(case_id, [])) == ["/seq/0", "/seq/1"], "each once"
+    assert together, "records of one case that came in one batch were offered together"
+    assert all(sources == ["/seq/0", "/seq/1"] for sources in together.values()), "in order"

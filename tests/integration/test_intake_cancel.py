@@ -6,6 +6,7 @@ results that arrive afterwards (a stage already under way) must neither revive t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -114,7 +115,7 @@ async def test_stage_results_after_a_cancel_neither_revive_the_run_nor_add_artif
 
 class CancelWhile(IntakeRepository):
     """Lands a cancel request (as another request would) just before or just after the consumer records a
-    stage (`record_stage` is its one write of the run)."""
+    stage (`record_stages` is its one write of the run)."""
 
     def __init__(self, db: AsyncDatabase[Document], after: str) -> None:
         super().__init__(db)
@@ -126,11 +127,11 @@ class CancelWhile(IntakeRepository):
             cancel, self.cancel = self.cancel, None
             await cancel(run_id)
 
-    async def record_stage(
-        self, tenant_id: str, case_id: str, run_id: str, result: StageResult, *, unless_cancelled: bool
+    async def record_stages(
+        self, tenant_id: str, case_id: str, run_id: str, results: Sequence[StageResult], *, unless_cancelled: bool
     ) -> RecordedStage:
         await self._maybe_cancel("before_record", run_id)
-        recorded = await super().record_stage(tenant_id, case_id, run_id, result, unless_cancelled=unless_cancelled)
+        recorded = await super().record_stages(tenant_id, case_id, run_id, results, unless_cancelled=unless_cancelled)
         await self._maybe_cancel("record_stage", run_id)
         return recorded
 

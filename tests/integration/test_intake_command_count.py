@@ -1,7 +1,8 @@
 """How many database commands intake spends on one case, on the real database (pymongo command monitoring).
 
 The Kafka path is what the benchmark's ingress measures: upstream publishes case.created and
-document.added, the pipeline reports four stages, intake projects each. The bound is a count (the
+document.added, the pipeline reports four stages, intake projects each (eight commands), or, when they
+come in consumer batches as they are published, two events at a time (five). The bound is a count (the
 README's "Intake's data" lists each write and why it is needed), so a design change that adds a read or
 a write per case fails here, whatever the machine's speed.
 """
@@ -118,6 +119,81 @@ async def test_one_upstream_case_costs_intake_eight_commands_and_no_read(
     item = await db["work_items_acme"].find_one({"_id": case_id})
     assert item is not None
     assert item.get("route"), "the worklist item was projected"
+
+
+# What the consumer's group hook is given when the events come in batches as they are published: upstream's
+# case.created and document.added, the router's extract and route, the llm-worker's plan and documents.
+# Insert cases (listing the document), insert documents, insert the run with extract and route, one
+# findAndModify with plan and documents, the worklist item.
+KAFKA_PATH_COMMANDS_IN_BATCHES = 5
+
+
+async def test_a_case_whose_events_come_in_batches_costs_intake_five_commands_and_no_read(
+    db: AsyncDatabase[Document],
+    counted: tuple[AsyncDatabase[Document], CommandCounter],
+    broker: KafkaBroker,
+    unique: str,
+) -> None:
+    counted_db, commands = counted
+    intake = make_intake(counted_db, broker)
+    await intake.tenants.ensure_tenant("acme")
+    assert await intake.tenants.exists("acme")
+    case_id = f"case-{unique}"
+    run_id = auto_run_id(case_id)
+    document = DocumentAdded(
+        tenant_id="acme",
+        case_id=case_id,
+        document_id=f"doc-{unique}",
+        doc_type=DocType.DENIAL_LETTER,
+        media_type="text/plain",
+        sha256="a" * 64,
+        pages=[Page(number=1, text=LETTER)],
+        extraction_method="text",
+    )
+    extract, route = run_stages(
+        RunInput(tenant_id="acme", case_id=case_id, run_id=run_id, letter_pages=[LETTER])
+    ).stages
+    plan, documents = later_stages(case_id, run_id)
+    commands.seen.clear()
+
+    created = received(Topic.CASE_CREATED, CaseCreated(tenant_id="acme", case_id=case_id))
+    assert await intake.on_events([created, received(Topic.DOCUMENT_ADDED, document)]) == 2
+    assert await intake.on_events([received(Topic.STAGE_COMPLETED, s) for s in (extract, route)]) == 2
+    assert await intake.on_events([received(Topic.STAGE_COMPLETED, s) for s in (plan, documents)]) == 2
+
+    seen = dict(commands.seen)
+    assert seen == {
+        ("insert", "cases"): 1,
+        ("insert", "documents"): 1,
+        ("insert", "runs"): 1,
+        ("findAndModify", "runs"): 1,
+        ("update", "work_items_acme"): 1,
+    }, seen
+    assert sum(seen.values()) == KAFKA_PATH_COMMANDS_IN_BATCHES
+
+    # The same case as when its events come one by one.
+    task = await intake.repo.get_run("acme", run_id)
+    assert task is not None
+    assert task["status"] == "succeeded"
+    assert sorted(task["stages"]) == ["documents", "extract", "plan", "route"]
+    assert [r["_id"] for r in await intake.repo.case_runs("acme", case_id)] == [run_id]
+    assert [d["_id"] for d in await intake.repo.case_documents("acme", case_id)] == [f"doc-{unique}"]
+    names = {a["name"] for a in await intake.repo.run_artifacts("acme", run_id, with_content=False)}
+    assert {"case_facts.json", "route.json", "action_plan.md", "call_script.md"} <= names
+    item = await db["work_items_acme"].find_one({"_id": case_id})
+    assert item is not None
+    assert item.get("route"), "the worklist item was projected"
+
+    # Redelivered one by one (a batch cut elsewhere): the duplicate keys say so, and nothing changes.
+    commands.seen.clear()
+    await intake.on_case_created(created)
+    await intake.on_document_added(received(Topic.DOCUMENT_ADDED, document))
+    for stage in (extract, route, plan, documents):
+        await intake.on_stage_completed(received(Topic.STAGE_COMPLETED, stage))
+    assert [d["_id"] for d in await intake.repo.case_documents("acme", case_id)] == [f"doc-{unique}"]
+    again = await intake.repo.get_run("acme", run_id)
+    assert again is not None
+    assert (again["status"], again["finished_at"]) == ("succeeded", task["finished_at"])
 
 
 async def test_redelivering_the_whole_case_reads_nothing_new_and_changes_nothing(

@@ -59,6 +59,30 @@ async def test_one_case_costs_the_router_one_write_per_event_and_one_claim(
     assert sum(clear.values()) <= 2, clear
 
 
+async def test_a_case_and_its_letter_in_one_batch_cost_the_router_one_write_and_one_claim(
+    db: AsyncDatabase[Document],
+    counted: tuple[AsyncDatabase[Document], CommandCounter],
+    broker: KafkaBroker,
+    settings: ServiceSettings,
+    unique: str,
+) -> None:
+    router_db, commands = counted
+    repository = MongoRouterRepository(router_db)
+    router = Router(repository, Outbox(repository.runs, broker, 1.0))
+    case_id = f"case-{unique}"
+    # What the consumer's group hook is given when upstream's two events come in one batch.
+    created = received(Topic.CASE_CREATED, CaseCreated(tenant_id="it", case_id=case_id))
+    assert await router.on_events([created, received(Topic.DOCUMENT_ADDED, letter(case_id))]) == 2
+    run = await published(db, auto_run_id(case_id))
+    assert run["status"] == "done"
+    assert [s.stage.value for s in await router_stages(settings, case_id, 3)] == ["extract", "route"]
+
+    clear = {key: n for key, n in commands.seen.items() if key[0] == CLEAR_OUTBOX}
+    own = commands.seen - Counter(clear)
+    assert own == Counter({("findAndModify", "cases"): 1, ("insert", "runs"): 1})
+    assert sum(clear.values()) <= 2, clear
+
+
 async def test_documents_past_the_page_budget_are_kept_apart_and_read_for_the_run(
     db: AsyncDatabase[Document], broker: KafkaBroker, settings: ServiceSettings, unique: str
 ) -> None:

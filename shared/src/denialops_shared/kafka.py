@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -34,12 +34,23 @@ from denialops_shared.contracts.cloudevents import EncodedEvent, InvalidEvent, R
 from denialops_shared.contracts.events import EventBody
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
 from denialops_shared.kafka_producer import Record, send, send_all
-from denialops_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED, HANDLER_SECONDS
+from denialops_shared.metrics import (
+    DEAD_LETTERS,
+    EVENT_GROUP_FALLBACKS,
+    EVENTS_CONSUMED,
+    EVENTS_PUBLISHED,
+    HANDLER_SECONDS,
+)
 from denialops_shared.settings import KAFKA_SASL_MECHANISM, ConsumerOptions, ServiceSettings
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[ReceivedEvent[EventBody]], Awaitable[None]]
+# A valid record as the consumer handles it: the record, its decoded headers, its event.
+Delivery = tuple[ConsumerRecord[Any, Any], dict[str, str], ReceivedEvent[EventBody]]
+# Offered consecutive events of one case from one batch (at least two, in order); returns how many of the
+# leading ones it handled together (0: none, each then goes through its topic's handler).
+GroupHandler = Callable[[Sequence[ReceivedEvent[EventBody]]], Awaitable[int]]
 
 # Failures of our own infrastructure: waiting and redelivering fixes them, dead-lettering would not.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -202,7 +213,28 @@ async def raw_body(message: StreamMessage[Any]) -> Any:
     return message.body
 
 
-def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[Topic, Handler]) -> None:
+def stretches(valid: Sequence[bool]) -> list[range]:
+    """A case's records of one batch in the order they are handled: each invalid record alone (it is
+    dead-lettered), each run of consecutive valid records together (what a group handler may be offered)."""
+    found: list[range] = []
+    start = 0
+    for at, ok in enumerate(valid):
+        if not ok:
+            if start < at:
+                found.append(range(start, at))
+            found.append(range(at, at + 1))
+            start = at + 1
+    if start < len(valid):
+        found.append(range(start, len(valid)))
+    return found
+
+
+def subscribe(
+    broker: KafkaBroker,
+    options: ConsumerOptions,
+    handlers: Mapping[Topic, Handler],
+    group_handler: GroupHandler | None = None,
+) -> None:
     """One consumer in group `options.group_id` for every topic in `handlers`, with at-least-once semantics.
 
     One consumer per service (not one per topic) keeps group rebalances to one per process start.
@@ -210,6 +242,11 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
     case in order, and the batch is committed once all are done; a transient failure rewinds the whole
     batch (handlers are idempotent). A handler may raise `InvalidEvent` to dead-letter a record it
     refuses (e.g. another tenant's case).
+
+    `group_handler` is offered each run of two or more consecutive valid records of one case in a batch
+    (the events one write can record together: a run's stages published at once); what it does not take
+    goes through `handlers` as above, and the rest is offered again. A group that fails otherwise than
+    transiently is handled again one record at a time (retries and dead letters per record).
     """
     group_id = options.group_id
     slots = asyncio.Semaphore(options.concurrency)
@@ -242,20 +279,82 @@ def subscribe(broker: KafkaBroker, options: ConsumerOptions, handlers: Mapping[T
 
     async def _consume_in_order(records: list[tuple[ConsumerRecord[Any, Any], dict[str, str]]]) -> None:
         async with slots:
-            for record, headers in records:
-                with tracing.consumer_span(record.topic, headers):
-                    await _consume(record, headers)
+            decoded = [(record, headers, _decoded(record, headers)) for record, headers in records]
+            for stretch in stretches([not isinstance(event, InvalidEvent) for _, _, event in decoded]):
+                record, headers, first = decoded[stretch.start]
+                if isinstance(first, InvalidEvent):
+                    with tracing.consumer_span(record.topic, headers):
+                        await _dead_letter_invalid(record, headers, first)
+                else:
+                    await _consume_valid([cast(Delivery, decoded[at]) for at in stretch])
 
-    async def _consume(record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> None:
-        topic = Topic(record.topic)
+    def _decoded(record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> ReceivedEvent[EventBody] | InvalidEvent:
         try:
             if INVALID_HEADERS in headers:
                 raise InvalidEvent("bad_header", "a header is not UTF-8 text")
-            event = decode(topic, headers, record.value or b"")
+            return decode(Topic(record.topic), headers, record.value or b"")
         except InvalidEvent as exc:
-            EVENTS_CONSUMED.labels(topic=topic.value, outcome="invalid").inc()
-            await _dead_letter(broker, group_id, record, headers, exc.code, exc.detail, attempts=0)
-            return
+            return exc
+
+    async def _dead_letter_invalid(
+        record: ConsumerRecord[Any, Any], headers: dict[str, str], invalid: InvalidEvent
+    ) -> None:
+        EVENTS_CONSUMED.labels(topic=record.topic, outcome="invalid").inc()
+        await _dead_letter(broker, group_id, record, headers, invalid.code, invalid.detail, attempts=0)
+
+    async def _consume_valid(valid: list[Delivery]) -> None:
+        """Consecutive valid records of one case: groups where the group handler takes them, else one by one."""
+        at = 0
+        while at < len(valid):
+            taken = await _offer(valid[at:]) if group_handler is not None and len(valid) - at >= 2 else 0
+            if taken is None:  # the group failed: each of its records alone, as if no group handler were there
+                for record, headers, event in valid[at:]:
+                    with tracing.consumer_span(record.topic, headers):
+                        await _consume(record, headers, event)
+                return
+            if taken == 0:
+                record, headers, event = valid[at]
+                with tracing.consumer_span(record.topic, headers):
+                    await _consume(record, headers, event)
+                taken = 1
+            at += taken
+
+    async def _offer(valid: list[Delivery]) -> int | None:
+        """How many leading records the group handler took; None when it failed (a transient failure raises)."""
+        assert group_handler is not None
+        first, _, event = valid[0]
+        started = time.perf_counter()
+        # One span for the group, a child of its first record's producer.
+        with tracing.consumer_span(first.topic, valid[0][1]):
+            try:
+                taken = await group_handler([e for _, _, e in valid])
+                if not 0 <= taken <= len(valid):
+                    raise ValueError(f"the group handler took {taken} of {len(valid)} events")
+            except TRANSIENT_ERRORS:
+                for record, _, _ in valid:
+                    EVENTS_CONSUMED.labels(topic=record.topic, outcome="redelivered").inc()
+                log.warning("kafka.group.transient_failure", extra={"topic": first.topic, "event_id": event.id})
+                await asyncio.sleep(options.redelivery_pause_seconds)
+                raise
+            except Exception as exc:
+                # InvalidEvent included: which of the records is refused is for the per-record path to say.
+                EVENT_GROUP_FALLBACKS.labels(error_class=type(exc).__name__).inc()
+                log.warning(
+                    "kafka.group.handled_one_by_one",
+                    extra={"topic": first.topic, "event_id": event.id, "error_class": type(exc).__name__},
+                )
+                return None
+        # Each record's share of the group's time, so the histogram's sum stays the time spent handling.
+        share = (time.perf_counter() - started) / taken if taken else 0.0
+        for record, _, _ in valid[:taken]:
+            HANDLER_SECONDS.labels(topic=record.topic).observe(share)
+            EVENTS_CONSUMED.labels(topic=record.topic, outcome="processed").inc()
+        return taken
+
+    async def _consume(
+        record: ConsumerRecord[Any, Any], headers: dict[str, str], event: ReceivedEvent[EventBody]
+    ) -> None:
+        topic = Topic(record.topic)
         started = time.perf_counter()
         failure = await _handle_with_retries(handlers[topic], topic, event, options)
         if failure is None:

@@ -93,6 +93,11 @@ HANDLER_SECONDS = histogram(
     ["topic"],
     buckets=LATENCY_BUCKETS,
 )
+EVENT_GROUP_FALLBACKS = counter(
+    "denialops_event_group_fallbacks_total",
+    "Groups of one case's records that failed when handled together and were handled one by one instead.",
+    ["error_class"],
+)
 DEAD_LETTERS = counter(
     "denialops_dead_letters_total",
     "Records sent to a dead-letter topic, by original topic and error class.",

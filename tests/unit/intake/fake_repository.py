@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, cast
 
 from denialops_intake.domain.runs import is_cancelled, with_status
@@ -35,16 +36,22 @@ class FakeRepository:
         if case is not None and case["tenant_id"] != tenant_id:
             raise OwnedElsewhere
 
-    async def project_case(self, case: Document, run_ids: list[str]) -> None:
+    async def project_case(self, case: Document, run_ids: list[str], document_ids: Sequence[str] = ()) -> bool:
         found = self.cases.get(case["_id"])
         if found is not None and found["tenant_id"] != case["tenant_id"]:
             raise OwnedElsewhere
         self.writes["cases"] += 1
         if found is None:
-            self.cases[case["_id"]] = {**copy.deepcopy(case), "document_ids": [], "run_ids": list(run_ids)}
-        elif "mode" not in found:
+            self.cases[case["_id"]] = {
+                **copy.deepcopy(case),
+                "document_ids": list(document_ids),
+                "run_ids": list(run_ids),
+            }
+            return True
+        if "mode" not in found:
             found.update({k: v for k, v in case.items() if k not in ("_id", "created_at")})
             found["run_ids"] = [*found["run_ids"], *(r for r in run_ids if r not in found["run_ids"])]
+        return False
 
     async def project_document(self, document: Document) -> None:
         found = self.documents.get(document["_id"])
@@ -63,8 +70,8 @@ class FakeRepository:
             if value not in listed:
                 listed.append(value)
 
-    async def record_stage(
-        self, tenant_id: str, case_id: str, run_id: str, result: StageResult, *, unless_cancelled: bool
+    async def record_stages(
+        self, tenant_id: str, case_id: str, run_id: str, results: Sequence[StageResult], *, unless_cancelled: bool
     ) -> RecordedStage:
         self.writes["runs"] += 1
         found = self.runs.get(run_id)
@@ -73,20 +80,22 @@ class FakeRepository:
         before = self._state(found) if found is not None else None
         if unless_cancelled and before is not None and is_cancelled(before):
             return RecordedStage(run=with_status(before), before=before, refused=True)
+        received = results[-1].received
         run = found or {
             "_id": run_id,
             "tenant_id": tenant_id,
             "case_id": case_id,
             "requested_by": "auto",
-            "created_at": result.received,
+            "created_at": received,
         }
-        run.setdefault("stages", {})[result.stage] = copy.deepcopy(result.doc)
-        run.setdefault("outputs", {})[result.stage] = copy.deepcopy(result.artifacts)
-        run["updated_at"] = result.received
-        if result.summary is not None:
-            run.setdefault("projection", {})[result.summary[0]] = result.summary[1]
-        if result.finishes:
-            run["finished_at"] = min(run.get("finished_at") or result.received, result.received)
+        for result in results:
+            run.setdefault("stages", {})[result.stage] = copy.deepcopy(result.doc)
+            run.setdefault("outputs", {})[result.stage] = copy.deepcopy(result.artifacts)
+            if result.summary is not None:
+                run.setdefault("projection", {})[result.summary[0]] = result.summary[1]
+        run["updated_at"] = received
+        if any(result.finishes for result in results):
+            run["finished_at"] = min(run.get("finished_at") or received, received)
         self.runs[run_id] = run
         return RecordedStage(run=with_status(self._state(run)), before=before)
 

@@ -5,7 +5,9 @@ The same behaviour on the real database and broker: tests/integration/test_intak
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -215,3 +217,111 @@ async def test_an_unknown_tenant_is_refused_even_under_intakes_own_source() -> N
     assert refused.value.code == "unknown_tenant"
     await intake.on_case_created(received(Topic.CASE_CREATED, CaseCreated(tenant_id="acme", case_id=CASE), SOURCE))
     assert repo.cases == {}, "intake wrote its own case before publishing it"
+
+
+# -- events of one case in one consumer batch (the consumer's group hook) -------------------------------
+
+
+async def test_a_case_whose_events_come_together_is_written_in_fewer_writes_and_ends_the_same() -> None:
+    repo = FakeRepository()
+    intake = fake_intake(repo, "acme")
+    extract, route, plan, documents = pipeline()
+    assert await intake.on_events([created(), document(), extract]) == 2
+    assert dict(repo.writes) == {"cases": 1, "documents": 1}, "the case's insert lists its document"
+    assert await intake.on_events([extract, route, plan]) == 3, "one run's stages side by side"
+    assert await intake.on_events([documents, documents]) == 0, "a stage twice is not merged"
+    await intake.on_stage_completed(documents)
+
+    assert dict(repo.writes) == {"cases": 1, "documents": 1, "runs": 2, "work_items_acme": 1}
+    case = await repo.get_case("acme", CASE)
+    assert case is not None
+    assert (case["document_ids"], case["run_ids"]) == (["doc-1"], [RUN])
+    run = await repo.get_run("acme", RUN)
+    assert run is not None
+    assert run["status"] == "succeeded"
+    assert sorted(run["projection"]) == ["facts", "route"]
+    names = {a["name"] for a in await repo.run_artifacts("acme", RUN, with_content=False)}
+    assert {"case_facts.json", "route.json", "plan_out.md", "documents_out.md"} <= names
+    assert repo.work_items[("acme", CASE)].get("route"), "both summaries in one write project the item"
+
+
+async def test_a_grouped_case_redelivered_one_by_one_changes_nothing() -> None:
+    repo = FakeRepository()
+    intake = fake_intake(repo, "acme")
+    events = pipeline()
+    await intake.on_events([created(), document()])
+    await intake.on_events(events[:2])
+    await intake.on_events(events[2:])
+
+    def state() -> Any:
+        run = repo.runs[RUN]
+        kept = (run["stages"], run["outputs"], run["projection"], run["finished_at"], run["created_at"])
+        return copy.deepcopy((repo.cases, kept, repo.work_items))
+
+    grouped = state()
+    await intake.on_case_created(created())
+    await intake.on_document_added(document())
+    for event in events:
+        await intake.on_stage_completed(event)
+    assert state() == grouped
+
+
+async def test_a_document_grouped_with_its_case_after_an_early_document_is_linked() -> None:
+    repo = FakeRepository()
+    intake = fake_intake(repo, "acme")
+    await intake.on_document_added(document(document_id="doc-0"))  # created the case's document by its link
+    assert await intake.on_events([created(), document()]) == 2
+    case = await repo.get_case("acme", CASE)
+    assert case is not None
+    assert (case["mode"], case["document_ids"], case["run_ids"]) == ("fast", ["doc-0", "doc-1"], [RUN])
+
+
+async def test_grouped_stages_of_a_cancelled_run_are_refused_together() -> None:
+    repo = FakeRepository()
+    intake = fake_intake(repo, "acme")
+    await intake.on_case_created(created())
+    extract, route, plan, documents = pipeline()
+    await intake.on_stage_completed(extract)
+    await intake.cancel_run("acme", RUN, cancelled_by="api")
+    assert await intake.on_events([route, plan, documents]) == 3
+    run = await repo.get_run("acme", RUN)
+    assert run is not None
+    assert run["status"] == "cancelled"
+    assert list(run["stages"]) == ["extract"]
+    assert repo.work_items == {}
+
+
+async def test_a_cancels_confirmation_is_not_merged_with_other_results() -> None:
+    intake = fake_intake(FakeRepository(), "acme")
+    extract, route, _, _ = pipeline()
+    confirmation = received(Topic.STAGE_COMPLETED, later(Stage.PLAN, StageStatus.CANCELLED))
+    assert await intake.on_events([confirmation, extract]) == 0
+    assert await intake.on_events([extract, route, confirmation]) == 2, "the stages before it are"
+
+
+async def test_events_of_other_tenants_runs_or_intakes_own_source_are_not_merged() -> None:
+    intake = fake_intake(FakeRepository(), "acme", "globex")
+    extract = pipeline()[0]
+    other_run = received(Topic.STAGE_COMPLETED, later(Stage.PLAN, run_id="run-other"))
+    other_tenant = received(Topic.STAGE_COMPLETED, later(Stage.PLAN).model_copy(update={"tenant_id": "globex"}))
+    own_case = received(Topic.CASE_CREATED, CaseCreated(tenant_id="acme", case_id=CASE), SOURCE)
+    for events in (
+        [extract, other_run],
+        [extract, other_tenant],
+        [created(), document(tenant="globex")],
+        [own_case, document()],
+        [document(), created()],
+    ):
+        assert await intake.on_events(events) == 0
+
+
+async def test_a_grouped_case_of_another_tenant_is_refused_and_left_alone() -> None:
+    repo = FakeRepository()
+    intake = fake_intake(repo, "acme", "globex")
+    await intake.on_case_created(created())
+    before = dict(repo.cases)
+    with pytest.raises(InvalidEvent) as refused:
+        await intake.on_events([created(tenant="globex"), document(tenant="globex", document_id="doc-g")])
+    assert refused.value.code == "tenant_mismatch"
+    assert repo.cases == before
+    assert repo.documents == {}

@@ -171,3 +171,82 @@ async def test_letters_are_kept_only_for_a_model(generator: Generator, repo: InM
     )
     await generator.on_document_added(received(Topic.DOCUMENT_ADDED, letter))
     assert repo.letters == {}
+
+
+# -- a run's two input stages in one consumer batch (the consumer's group hook) ---------------------------
+
+
+async def offer(generator: Generator, *bodies: StageCompleted | RunCancelled) -> int:
+    topics = {StageCompleted: Topic.STAGE_COMPLETED, RunCancelled: Topic.RUN_CANCELLED}
+    return await generator.on_events([received(topics[type(b)], b) for b in bodies])
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+async def test_both_inputs_together_generate_at_once_without_recording_them(
+    generator: Generator, repo: InMemoryGeneratorRepository, relay: RecordingRelay, order: tuple[int, int]
+) -> None:
+    stages = router_stages()
+    assert await offer(generator, *(stages[i] for i in order)) == 2
+    assert repo.runs == {}, "no write of the inputs: the outcome's insert is the one write"
+    assert repo.outcomes["run-1"].status == "generated"
+    assert [s.stage for s in published_stages(relay)] == [Stage.PLAN, Stage.DOCUMENTS]
+
+
+async def test_a_group_generates_what_the_two_stages_apart_would(
+    repo: InMemoryGeneratorRepository, relay: RecordingRelay
+) -> None:
+    apart_relay = RecordingRelay()
+    apart = Generator(InMemoryGeneratorRepository(), apart_relay, today=lambda: dt.date(2025, 1, 15))
+    await deliver(apart, *router_stages())
+    together = Generator(repo, relay, today=lambda: dt.date(2025, 1, 15))
+    await offer(together, *router_stages())
+    assert [s.artifacts for s in published_stages(relay)] == [s.artifacts for s in published_stages(apart_relay)]
+
+
+async def test_a_stage_of_a_grouped_run_delivered_again_alone_publishes_nothing_more(
+    generator: Generator, repo: InMemoryGeneratorRepository, relay: RecordingRelay
+) -> None:
+    extract, route = router_stages()
+    await offer(generator, extract, route)
+    await deliver(generator, extract, route, route)  # the batch redelivered, split differently
+    assert await offer(generator, route, extract) == 2  # and again together
+    assert [doc_id for doc_id, _ in relay.published] == ["run-1"], "published once"
+
+
+async def test_a_cancel_before_a_group_wins_and_one_after_changes_nothing(
+    generator: Generator, repo: InMemoryGeneratorRepository, relay: RecordingRelay
+) -> None:
+    await generator.on_run_cancelled(cancel())
+    await offer(generator, *router_stages())
+    assert repo.outcomes["run-1"].status == "cancelled"
+    await offer(generator, *router_stages(run_id="run-2"))
+    await generator.on_run_cancelled(cancel(run_id="run-2"))
+    assert repo.outcomes["run-2"].status == "generated"
+    assert [(s.run_id, s.stage, s.status) for s in published_stages(relay)] == [
+        ("run-1", Stage.PLAN, StageStatus.CANCELLED),
+        ("run-2", Stage.PLAN, StageStatus.SUCCEEDED),
+        ("run-2", Stage.DOCUMENTS, StageStatus.SUCCEEDED),
+    ]
+
+
+async def test_events_that_are_not_one_runs_two_inputs_are_declined(
+    generator: Generator, repo: InMemoryGeneratorRepository, relay: RecordingRelay
+) -> None:
+    extract, route = router_stages()
+    _, other_case = router_stages(case_id="case-other")
+    _, other_run = router_stages(run_id="run-2")
+    other_tenant = route.model_copy(update={"tenant_id": "intruder"})
+    failed = route.model_copy(update={"status": StageStatus.FAILED, "artifacts": []})
+    declined = [
+        (extract, other_case),
+        (extract, other_run),
+        (extract, other_tenant),
+        (extract, failed),
+        (extract, extract),
+        (route, route),
+    ]
+    for pair in declined:
+        assert await offer(generator, *pair) == 0, pair
+    assert await offer(generator, cancel().body, extract) == 0
+    assert repo.runs == {}
+    assert relay.published == []

@@ -237,3 +237,56 @@ async def test_documents_past_the_page_budget_are_kept_apart_and_still_read(runs
     )
     extract = published.flushed[0][1][0]
     assert {a.name for a in extract.artifacts} == {"case_facts.json", "eob_facts.json", "plan_rules.json"}
+
+
+# -- a case.created and its document.added in one consumer batch (the consumer's group hook) ----------------
+
+
+async def offer(router: Router, *bodies: EventBody) -> int:
+    return await router.on_events([received(body) for body in bodies])
+
+
+async def test_a_case_and_its_letter_together_run_once_in_two_commands(runs: Runs) -> None:
+    router, repository, published = setup()
+    assert await offer(router, CaseCreated(tenant_id="t", case_id="c1"), letter("c1")) == 2
+    assert repository.commands == 2, "one write of both events' facts and one claim"
+    run_id = auto_run_id("c1")
+    assert published.stages() == [(run_id, "extract", "succeeded"), (run_id, "route", "succeeded")]
+    # Delivered again, together or one by one: the run is not computed again.
+    await offer(router, CaseCreated(tenant_id="t", case_id="c1"), letter("c1"))
+    await deliver(router, CaseCreated(tenant_id="t", case_id="c1"), letter("c1"))
+    assert [r.run_id for r in runs.inputs] == [run_id], "computed once"
+    assert len(published.flushed) == 1
+
+
+async def test_a_grouped_case_redelivered_after_a_crash_before_the_claim_starts_the_run(runs: Runs) -> None:
+    router, repository, published = setup()
+    created, body = CaseCreated(tenant_id="t", case_id="c1"), letter("c1")
+    # The group's write happened, then the process died before claiming the run it made ready.
+    await repository.record("c1", "t", facts_of(created, received(created).time) | facts_of(body, received(body).time))
+    await deliver(router, body)  # delivered again, alone this time
+    assert [r.run_id for r in runs.inputs] == [auto_run_id("c1")]
+    assert len(published.flushed) == 1
+
+
+async def test_a_grouped_case_of_another_tenant_is_refused_and_changes_nothing(runs: Runs) -> None:
+    router, repository, published = setup()
+    await deliver(router, CaseCreated(tenant_id="t", case_id="c1"))
+    state = repository.cases["c1"]
+    with pytest.raises(InvalidEvent) as refused:
+        await offer(router, CaseCreated(tenant_id="intruder", case_id="c1"), letter("c1", tenant="intruder"))
+    assert refused.value.code == "tenant_mismatch"
+    assert repository.cases["c1"] == state
+    assert published.flushed == []
+
+
+async def test_other_pairs_are_declined(runs: Runs) -> None:
+    router, repository, _ = setup()
+    created = CaseCreated(tenant_id="t", case_id="c1")
+    for pair in (
+        (letter("c1"), created),
+        (created, letter("c1", tenant="other")),
+        (created, RunRequested(tenant_id="t", case_id="c1", run_id="run-1", requested_by="u")),
+    ):
+        assert await offer(router, *pair) == 0
+    assert repository.commands == 0

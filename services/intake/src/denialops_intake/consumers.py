@@ -20,4 +20,5 @@ def register(broker: KafkaBroker, options: ConsumerOptions, intake: Intake, remi
             Topic.STAGE_COMPLETED: intake.on_stage_completed,
             Topic.REMITTANCE_RECEIVED: remittances.on_remittance_received,
         },
+        intake.on_events,
     )

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from denialops_intake.admission import RunAdmission
@@ -331,40 +331,67 @@ class Intake:
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, StageCompleted)
+        await self._record_stages([body])
+
+    async def on_events(self, events: Sequence[ReceivedEvent[EventBody]]) -> int:
+        """One case's consecutive events of a consumer batch (the consumer's group hook), recorded together
+        where one write can hold them: a run's stage results side by side (the router publishes extract and
+        route together, the llm-worker plan and documents) in one write of the run; an upstream
+        `case.created` and its `document.added` as one insert of the case already listing the document.
+        Returns how many leading events it handled (0: each goes alone)."""
+        first, second = events[0], events[1]
+        if (
+            isinstance(first.body, CaseCreated)
+            and isinstance(second.body, DocumentAdded)
+            and (first.body.tenant_id, first.body.case_id) == (second.body.tenant_id, second.body.case_id)
+            and not (self._own(first) or self._own(second))
+        ):
+            await self._project_case_with_document(first, second)
+            return 2
+        stages = one_runs_stages([event.body for event in events])
+        if len(stages) < 2:
+            return 0
+        await self._record_stages(stages)
+        return len(stages)
+
+    async def _project_case_with_document(
+        self, created: ReceivedEvent[EventBody], added: ReceivedEvent[EventBody]
+    ) -> None:
+        """`on_case_created` then `on_document_added`, with the document listed by the case's insert."""
+        case, document = created.body, added.body
+        assert isinstance(case, CaseCreated)
+        assert isinstance(document, DocumentAdded)
+        await self._known_tenant(case)
+        run_ids = [auto_run_id(case.case_id)] if case.auto_run else []
+        try:
+            listed = await self.repo.project_case(
+                _case_document(case, created_at=created.time), run_ids, [document.document_id]
+            )
+            await self.repo.project_document(_document_document(document, created_at=added.time))
+        except OwnedElsewhere as exc:
+            raise InvalidEvent("tenant_mismatch", "the case or document belongs to another tenant") from exc
+        if not listed:  # the case was there already (a redelivery, or an early document's link)
+            await self.repo.link(
+                document.tenant_id, document.case_id, {"document_ids": document.document_id}, added.time
+            )
+
+    async def _record_stages(self, bodies: Sequence[StageCompleted]) -> None:
+        """Record stage results of one run (one, or several from one batch: `one_runs_stages`) in one write."""
+        body = bodies[0]
         await self._known_tenant(body)
         received = now()
-        stage_seconds = (body.finished_at - body.started_at).total_seconds()
-        STAGE_SECONDS.labels(stage=body.stage.value, status=body.status.value).observe(stage_seconds)
-        result = StageResult(
-            stage=body.stage.value,
-            doc={
-                "status": body.status.value,
-                "attempt": body.attempt,
-                "started_at": body.started_at,
-                "finished_at": body.finished_at,
-                "duration_ms": round(stage_seconds * 1000, 3),
-                "artifacts": [a.name for a in body.artifacts],
-                "error": body.error.model_dump() if body.error else None,
-            },
-            artifacts=[
-                {"name": a.name, "media_type": a.media_type, "sha256": a.sha256, "content": a.content}
-                for a in body.artifacts
-            ],
-            received=received,
-            summary=_summary(body),
-            finishes=finishes_run(body.stage.value, body.status),
-        )
+        results = [_stage_result(stage, received) for stage in bodies]
         try:
             if body.run_id != auto_run_id(body.case_id):
                 # A run intake did not create is linked to its case below: the case must be the tenant's.
                 await self.repo.check_case_owner(body.tenant_id, body.case_id)
             # Only the pipeline's confirmation of a cancel is recorded on a cancelled run: a result that comes
             # later (the stage was already under way) is not the run's, and neither are its artifacts.
-            recorded = await self.repo.record_stage(
+            recorded = await self.repo.record_stages(
                 body.tenant_id,
                 body.case_id,
                 body.run_id,
-                result,
+                results,
                 unless_cancelled=body.status is not StageStatus.CANCELLED,
             )
         except OwnedElsewhere as exc:
@@ -376,8 +403,9 @@ class Intake:
         if recorded.before is None and body.run_id != auto_run_id(body.case_id):
             # A run intake did not create and that is not the case's own (listed with the case): list it.
             await self.repo.link(body.tenant_id, body.case_id, {"run_ids": body.run_id}, received)
-        if result.summary is not None:
-            await self._project(body, recorded.before, result.summary)
+        summaries = dict(result.summary for result in results if result.summary is not None)
+        if summaries:
+            await self._project(body, recorded.before, run["created_at"], summaries)
         before_status = status_of(recorded.before) if recorded.before is not None else "queued"
         if run["status"] in TERMINAL_STATUSES:
             if before_status not in TERMINAL_STATUSES:
@@ -386,22 +414,62 @@ class Intake:
             self.admission.finished(body.run_id)
         self.progress.notify(body.tenant_id, body.case_id, body.run_id, run)
 
-    async def _project(self, body: StageCompleted, before: Document | None, summary: tuple[str, Document]) -> None:
+    async def _project(
+        self, body: StageCompleted, before: Document | None, run_at: dt.datetime, summaries: dict[str, Document]
+    ) -> None:
         """Project a run's facts and route onto its case's worklist item once both are in: at the second of
-        the two stages, after its result is recorded on the run (with its summary). The first stage's
-        summary came with its own stage write, so this is one write of the item; a redelivery of the second
-        projects again (the same write), so a crash between the two writes loses nothing."""
-        name, mine = summary
+        the two stages (or at both, when they came together), after its result is recorded on the run (with
+        its summary). A stage's summary came with its own stage write, so this is one write of the item; a
+        redelivery projects again (the same write), so a crash between the two writes loses nothing."""
         before = before or {}
         projected = before.get("projection") or {}
-        parts = {**projected, name: mine}
+        parts = {**projected, **summaries}
         if not {"facts", "route"} <= parts.keys():
             return
-        run_at = before.get("created_at") or body.started_at
         update = project(parts["facts"], parts["route"], run_at, known_on=self.today())
         await self.repo.update_work_item(body.tenant_id, body.case_id, update)
-        if body.run_id == auto_run_id(body.case_id) and name not in projected:
+        if body.run_id == auto_run_id(body.case_id) and not {"facts", "route"} <= projected.keys():
             DENIALS_RECEIVED.labels(route=str(parts["route"].get("route"))).inc()
+
+
+def one_runs_stages(bodies: Sequence[EventBody]) -> list[StageCompleted]:
+    """The leading stage results of one run (same tenant, case and run, each stage once) that one write may
+    record together; a cancel's confirmation is recorded alone (a cancelled run refuses other results)."""
+    found: list[StageCompleted] = []
+    for body in bodies:
+        if not isinstance(body, StageCompleted) or body.status is StageStatus.CANCELLED:
+            break
+        if found and (
+            (body.tenant_id, body.case_id, body.run_id) != (found[0].tenant_id, found[0].case_id, found[0].run_id)
+            or body.stage in {stage.stage for stage in found}
+        ):
+            break
+        found.append(body)
+    return found
+
+
+def _stage_result(body: StageCompleted, received: dt.datetime) -> StageResult:
+    stage_seconds = (body.finished_at - body.started_at).total_seconds()
+    STAGE_SECONDS.labels(stage=body.stage.value, status=body.status.value).observe(stage_seconds)
+    return StageResult(
+        stage=body.stage.value,
+        doc={
+            "status": body.status.value,
+            "attempt": body.attempt,
+            "started_at": body.started_at,
+            "finished_at": body.finished_at,
+            "duration_ms": round(stage_seconds * 1000, 3),
+            "artifacts": [a.name for a in body.artifacts],
+            "error": body.error.model_dump() if body.error else None,
+        },
+        artifacts=[
+            {"name": a.name, "media_type": a.media_type, "sha256": a.sha256, "content": a.content}
+            for a in body.artifacts
+        ],
+        received=received,
+        summary=_summary(body),
+        finishes=finishes_run(body.stage.value, body.status),
+    )
 
 
 def _summary(body: StageCompleted) -> tuple[str, Document] | None:

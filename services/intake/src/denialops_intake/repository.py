@@ -7,15 +7,16 @@ What the database forces on the use cases stays here (the README's "Intake's dat
   to tell a redelivery from another tenant's id) and then remembered in a bounded cache;
 - updates of one document are serialised in this process (`document_lock`): FerretDB does not apply an
   update atomically, and the HTTP API, the consumer and the outbox relay all update cases and runs;
-- a run is one document: each stage result is one write of its stage, its artifacts (`outputs`) and its
-  summary for the worklist; the run's status is derived from its stages when read (domain/runs.py).
+- a run is one document: each stage result (or the results of one run that came in one consumer batch)
+  is one write of its stage, its artifacts (`outputs`) and its summary for the worklist; the run's status
+  is derived from its stages when read (domain/runs.py).
 Every write is idempotent (ids chosen by the caller), so a redelivered event converges to the same state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,12 +156,13 @@ class IntakeRepository:
         if await self._owner(self.cases, case_id) not in (None, tenant_id):
             raise OwnedElsewhere
 
-    async def project_case(self, case: Document, run_ids: list[str]) -> None:
-        """An upstream case (with the runs it starts by itself): one insert. A duplicate key is a redelivery,
-        a case an early document event created (then its fields are set), or another tenant's case."""
+    async def project_case(self, case: Document, run_ids: list[str], document_ids: Sequence[str] = ()) -> bool:
+        """An upstream case (with the runs it starts by itself, and the documents that came with it): one
+        insert; True when it made the case. A duplicate key is a redelivery, a case an early document event
+        created (then its fields are set, and the caller links `document_ids`), or another tenant's case."""
         tenant_id, case_id = case["tenant_id"], case["_id"]
         try:
-            await self.cases.insert_one({**case, "document_ids": [], "run_ids": run_ids})
+            await self.cases.insert_one({**case, "document_ids": list(document_ids), "run_ids": run_ids})
         except DuplicateKeyError:
             async with document_lock(self.cases, case_id):
                 found = await self.cases.find_one({"_id": case_id}, {"tenant_id": 1, "mode": 1})
@@ -172,7 +174,10 @@ class IntakeRepository:
                     if run_ids:
                         update["$addToSet"] = {"run_ids": {"$each": run_ids}}
                     await self.cases.update_one({"_id": case_id}, update)
+            self._remember(self.cases, case_id, tenant_id)
+            return False
         self._remember(self.cases, case_id, tenant_id)
+        return True
 
     async def project_document(self, document: Document) -> None:
         """An upstream document: one insert (its case's owner checked by the caller). A duplicate key is a
@@ -192,24 +197,27 @@ class IntakeRepository:
             return
         self._remember(self.runs, run["_id"], (run["tenant_id"], run["case_id"]))
 
-    async def record_stage(
-        self, tenant_id: str, case_id: str, run_id: str, result: StageResult, *, unless_cancelled: bool
+    async def record_stages(
+        self, tenant_id: str, case_id: str, run_id: str, results: Sequence[StageResult], *, unless_cancelled: bool
     ) -> RecordedStage:
-        """Record a stage's result, artifacts and summary on its run in one write, creating the run if intake
-        has not seen it (upstream's auto run). With `unless_cancelled`, a run already cancelled refuses it
-        (its write is undone: a cancel that raced this result wins). OwnedElsewhere for another tenant's or
-        case's run."""
-        stage = result.stage
-        fields: Document = {f"stages.{stage}": result.doc, f"outputs.{stage}": result.artifacts}
-        fields["updated_at"] = result.received
-        if result.summary is not None:
-            fields[f"projection.{result.summary[0]}"] = result.summary[1]
+        """Record stage results of one run (one, or several that came in one consumer batch), their artifacts
+        and summaries, in one write of the run, creating it if intake has not seen it (upstream's auto run).
+        With `unless_cancelled`, a run already cancelled refuses them (the write is undone: a cancel that
+        raced these results wins). OwnedElsewhere for another tenant's or case's run."""
+        fields: Document = {}
+        for result in results:
+            fields[f"stages.{result.stage}"] = result.doc
+            fields[f"outputs.{result.stage}"] = result.artifacts
+            if result.summary is not None:
+                fields[f"projection.{result.summary[0]}"] = result.summary[1]
+        received = results[-1].received
+        fields["updated_at"] = received
         async with document_lock(self.runs, run_id):
             # A run not seen yet is created by its first result: an insert, and a duplicate key (a run this
             # process has not seen, or another tenant's) is read once to tell.
             owner = self._owners.get((self.runs.name, run_id))
             if owner is None:
-                created = await self._create_run(tenant_id, case_id, run_id, result)
+                created = await self._create_run(tenant_id, case_id, run_id, results)
                 if created is not None:
                     return RecordedStage(run=with_status(created), before=None)
                 owner = await self._owner(self.runs, run_id)
@@ -221,39 +229,43 @@ class IntakeRepository:
                     "tenant_id": tenant_id,
                     "case_id": case_id,
                     "requested_by": "auto",
-                    "created_at": result.received,
+                    "created_at": received,
                 },
             }
-            if result.finishes:
-                update["$min"] = {"finished_at": result.received}
+            if any(result.finishes for result in results):
+                update["$min"] = {"finished_at": received}
             found = await self.runs.find_one_and_update(
                 {"_id": run_id}, update, upsert=True, return_document=ReturnDocument.BEFORE
             )
             before = _state(found) if found is not None else None
             if unless_cancelled and before is not None and is_cancelled(before):
-                # A stage it had before the cancel was written again as it was (a redelivery): nothing to undo.
-                if stage not in (before.get("stages") or {}):
+                # Stages it had before the cancel were written again as they were (a redelivery): nothing to undo.
+                if any(result.stage not in (before.get("stages") or {}) for result in results):
                     undo = {key: "" for key in fields if key != "updated_at" and not _present(before, key)}
                     await self.runs.update_one({"_id": run_id}, {"$unset": undo})
                 return RecordedStage(run=with_status(before), before=before, refused=True)
-        return RecordedStage(run=with_status(_after(before, tenant_id, case_id, result)), before=before)
+        return RecordedStage(run=with_status(_after(before, tenant_id, case_id, results)), before=before)
 
-    async def _create_run(self, tenant_id: str, case_id: str, run_id: str, result: StageResult) -> Document | None:
-        """A run intake has not seen, created with its first stage; None when it exists after all."""
+    async def _create_run(
+        self, tenant_id: str, case_id: str, run_id: str, results: Sequence[StageResult]
+    ) -> Document | None:
+        """A run intake has not seen, created with its first stages; None when it exists after all."""
+        received = results[-1].received
         run: Document = {
             "_id": run_id,
             "tenant_id": tenant_id,
             "case_id": case_id,
             "requested_by": "auto",
-            "created_at": result.received,
-            "updated_at": result.received,
-            "stages": {result.stage: result.doc},
-            "outputs": {result.stage: result.artifacts},
+            "created_at": received,
+            "updated_at": received,
+            "stages": {result.stage: result.doc for result in results},
+            "outputs": {result.stage: result.artifacts for result in results},
         }
-        if result.summary is not None:
-            run["projection"] = {result.summary[0]: result.summary[1]}
-        if result.finishes:
-            run["finished_at"] = result.received
+        summaries = dict(result.summary for result in results if result.summary is not None)
+        if summaries:
+            run["projection"] = summaries
+        if any(result.finishes for result in results):
+            run["finished_at"] = received
         try:
             await self.runs.insert_one(run)
         except DuplicateKeyError:
@@ -398,17 +410,19 @@ def _present(run: Document, path: str) -> bool:
     return value is not None if not rest else isinstance(value, dict) and _present(value, rest)
 
 
-def _after(before: Document | None, tenant_id: str, case_id: str, result: StageResult) -> Document:
-    """The run as `record_stage`'s update left it, from the run before it (no read back)."""
+def _after(before: Document | None, tenant_id: str, case_id: str, results: Sequence[StageResult]) -> Document:
+    """The run as `record_stages`'s update left it, from the run before it (no read back)."""
     run: Document = dict(before) if before is not None else {"tenant_id": tenant_id, "case_id": case_id}
-    run["stages"] = {**(run.get("stages") or {}), result.stage: result.doc}
-    run["updated_at"] = result.received
-    run.setdefault("created_at", result.received)
-    if result.summary is not None:
-        run["projection"] = {**(run.get("projection") or {}), result.summary[0]: result.summary[1]}
-    if result.finishes:
+    received = results[-1].received
+    run["stages"] = {**(run.get("stages") or {}), **{result.stage: result.doc for result in results}}
+    run["updated_at"] = received
+    run.setdefault("created_at", received)
+    summaries = dict(result.summary for result in results if result.summary is not None)
+    if summaries:
+        run["projection"] = {**(run.get("projection") or {}), **summaries}
+    if any(result.finishes for result in results):
         finished = run.get("finished_at")
-        run["finished_at"] = result.received if finished is None else min(finished, result.received)
+        run["finished_at"] = received if finished is None else min(finished, received)
     return run
 
 

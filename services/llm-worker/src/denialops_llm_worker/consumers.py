@@ -17,4 +17,5 @@ def register(broker: KafkaBroker, options: ConsumerOptions, generator: Generator
             Topic.STAGE_COMPLETED: generator.on_stage_completed,
             Topic.RUN_CANCELLED: generator.on_run_cancelled,
         },
+        generator.on_events,
     )

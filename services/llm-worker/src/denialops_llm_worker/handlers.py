@@ -63,25 +63,28 @@ class Generator:
     async def on_stage_completed(self, event: ReceivedEvent[EventBody]) -> None:
         body = event.body
         assert isinstance(body, StageCompleted)
-        wanted = INPUT_ARTIFACTS.get(body.stage)
-        if wanted is None or body.status is not StageStatus.SUCCEEDED:
-            return
-        contents = {a.name: a.content for a in body.artifacts}
-        (required, _), *_ = wanted
-        if required not in contents:
+        inputs = stage_inputs(body)
+        if inputs is None:
             return
         # One write records the input and returns the run: whichever stage comes second sees both inputs.
-        run = await self.repository.add_inputs(
-            body.run_id,
-            body.tenant_id,
-            body.case_id,
-            {field: contents[name] for name, field in wanted if name in contents},
-        )
+        run = await self.repository.add_inputs(body.run_id, body.tenant_id, body.case_id, inputs)
         if (run.tenant_id, run.case_id) != (body.tenant_id, body.case_id):
             raise InvalidEvent("tenant_mismatch", "the run belongs to another case or tenant")
         # No read of the outcome first: a repeated stage generates again and `finish` drops the copy.
         if run.ready:
             await self._generate(body.run_id, run)
+
+    async def on_events(self, events: Sequence[ReceivedEvent[EventBody]]) -> int:
+        """One case's consecutive events of a consumer batch (the consumer's group hook): a run's extract and
+        route results side by side (the router publishes them together) are generated from directly, with
+        no write of the inputs: the outcome's insert is the one write, and its duplicate key the idempotency
+        check as when they come apart. Nothing is read, so the run is generated from these two events only.
+        Returns how many leading events it handled (2 or 0)."""
+        found = both_inputs(events[0].body, events[1].body)
+        if found is None:
+            return 0
+        await self._generate(*found)
+        return 2
 
     async def _generate(self, run_id: str, run: RunInputs) -> None:
         inputs = run.inputs
@@ -121,3 +124,28 @@ class Generator:
         events = [encode_stage(s, SOURCE) for s in stages]
         if await self.repository.finish(run_id, status, events):
             self.outbox.flush_soon(run_id, events)
+
+
+def stage_inputs(body: StageCompleted) -> dict[str, str] | None:
+    """The run fields a succeeded input stage brings (`INPUT_ARTIFACTS`); None for any other stage result."""
+    wanted = INPUT_ARTIFACTS.get(body.stage)
+    if wanted is None or body.status is not StageStatus.SUCCEEDED:
+        return None
+    contents = {a.name: a.content for a in body.artifacts}
+    (required, _), *_ = wanted
+    if required not in contents:
+        return None
+    return {field: contents[name] for name, field in wanted if name in contents}
+
+
+def both_inputs(first: EventBody, second: EventBody) -> tuple[str, RunInputs] | None:
+    """(run id, its inputs) when `first` and `second` are a run's two input stages (in either order), of one
+    tenant, case and run; None otherwise."""
+    if not (isinstance(first, StageCompleted) and isinstance(second, StageCompleted)):
+        return None
+    if (first.tenant_id, first.case_id, first.run_id) != (second.tenant_id, second.case_id, second.run_id):
+        return None
+    one, other = stage_inputs(first), stage_inputs(second)
+    if one is None or other is None or first.stage is second.stage:
+        return None
+    return first.run_id, RunInputs(first.tenant_id, first.case_id, {**one, **other})

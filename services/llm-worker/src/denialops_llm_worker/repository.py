@@ -3,8 +3,9 @@
 Per case, three commands (README, "Data design"): each of the two input stages is one upsert of the
 run's document by `_id` that also returns it, so the stage that brings the second input learns both
 are in without a read; generating ends with one insert of the outcome by `_id`, whose duplicate key is
-the idempotency check (generated or cancelled already), so nothing is read to decide. FerretDB answers
-only `_id` filters from an index, so every filter here is `_id` alone.
+the idempotency check (generated or cancelled already), so nothing is read to decide. When both input
+stages come in one consumer batch, that insert is the only command (the inputs are not recorded).
+FerretDB answers only `_id` filters from an index, so every filter here is `_id` alone.
 """
 
 from __future__ import annotations

@@ -18,4 +18,5 @@ def register(broker: KafkaBroker, options: ConsumerOptions, router: Router) -> N
             Topic.RUN_REQUESTED: router.on_run_requested,
             Topic.RUN_CANCELLED: router.on_run_cancelled,
         },
+        router.on_events,
     )

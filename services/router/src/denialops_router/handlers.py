@@ -18,14 +18,24 @@ from typing import Any, Protocol
 
 import orjson
 
-from denialops_router.case_state import ReadyRun, State, documents_in_order, facts_of, ready_runs, recorded
+from denialops_router.case_state import (
+    Facts,
+    ReadyRun,
+    State,
+    documents_in_order,
+    facts_of,
+    ready_runs,
+    recorded,
+)
 from denialops_router.domain import read_by_ocr
 from denialops_router.metrics import ROUTES_CHOSEN, STAGE_FAILURES
 from denialops_router.pipeline import RunInput, RunOutcome, failed, run_stages
 from denialops_router.repository import RouterRepository
 from denialops_shared.contracts.cloudevents import EncodedEvent, ReceivedEvent, encode_stage
 from denialops_shared.contracts.events import (
+    CaseCreated,
     DocType,
+    DocumentAdded,
     EventBody,
     Mode,
     RunCancelled,
@@ -76,9 +86,29 @@ class Router:
         run = {"_id": body.run_id, "case_id": body.case_id, "tenant_id": body.tenant_id, "status": "cancelled"}
         await self._claim(run, [cancelled])
 
+    async def on_events(self, events: Sequence[ReceivedEvent[EventBody]]) -> int:
+        """One case's consecutive events of a consumer batch (the consumer's group hook): an upstream
+        `case.created` followed by its `document.added` (same tenant) set their facts in one write of the
+        case, which then starts what the two made ready. Returns how many leading events it handled (2 or 0).
+        """
+        created, added = events[0], events[1]
+        if not (
+            isinstance(created.body, CaseCreated)
+            and isinstance(added.body, DocumentAdded)
+            and (created.body.tenant_id, created.body.case_id) == (added.body.tenant_id, added.body.case_id)
+        ):
+            return 0
+        # Facts are paths set in the case: the two events set theirs at once as they would one after the other.
+        facts = facts_of(created.body, created.time) | facts_of(added.body, added.time)
+        await self._record_facts(added.body, facts)
+        return 2
+
     async def _record(self, event: ReceivedEvent[EventBody]) -> None:
-        body = event.body
-        facts = facts_of(body, event.time)
+        await self._record_facts(event.body, facts_of(event.body, event.time))
+
+    async def _record_facts(self, body: EventBody, facts: Facts) -> None:
+        """Set `facts` (of `body`, or of events of its case and tenant taken together) in one write, and
+        start the runs that made ready."""
         change = await self.repository.record(body.case_id, body.tenant_id, facts)
         ready = ready_runs(body.case_id, change.after)
         if recorded(change.before, facts):

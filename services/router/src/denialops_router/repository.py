@@ -1,6 +1,7 @@
 """The router's storage: one document per case holding what its runs need, one per started run.
 
-`record` is the one write of an event: it sets the event's facts in the case's state and returns the
+`record` is the one write of an event (or of a case.created and its document.added that came in one
+consumer batch): it sets the event's facts in the case's state and returns the
 state as it was before (one findAndModify, upsert), from which the router computes the state after
 without reading it again. `claim` inserts a run with its events (the outbox): the duplicate key is what
 says the run already started or was cancelled.
