@@ -62,10 +62,13 @@ def cas_reasons(elements: str) -> list[str]:
     return [p for p in parts[0::3] if re.fullmatch(CARC_REASON, p)]
 
 
+_GROUP_SEPARATOR = re.compile(rf"^({GROUP})[ :/-]?(?=[A-Z]?\d)")
+
+
 def normalise_code(code: str) -> str:
     """One spelling per code, for comparing: upper case, no dot, `CO-197` for every group form."""
     code = code.strip().upper().replace(".", "")
-    return re.sub(rf"^({GROUP})[ :/-]?(?=[A-Z]?\d)", r"\1-", code)
+    return _GROUP_SEPARATOR.sub(r"\1-", code)
 
 
 # OCR's usual misreadings of a code's characters. A digit position read as a letter (`GO299`, `99Z13`)
