@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from denialops_shared.contracts import codes
 from denialops_shared.contracts.codes import (
     CAS_SEGMENT,
     CPT,
@@ -49,6 +54,41 @@ def test_worded_labelled_and_segment_carcs_and_rarcs() -> None:
         ("PR", "1"),
     ]
     assert LABELLED_CARC.search("reason codes 16, 96 and 204") is not None
+    assert [m.group(1) for m in LABELLED_CARC.finditer("CARC 16; Adj Reason: A1 / 96, xreason code 5")] == [
+        "16",
+        "A1 / 96",
+    ]
+
+
+# The code words as a plain case-insensitive alternation: what `_CODE_WORDS`, written for speed, matches.
+_PLAIN_LABELLED_CARC = re.compile(
+    LABELLED_CARC.pattern.replace(
+        codes._CODE_WORDS,
+        r"\b(?:carc|claim adjustment reason code|adjustment reason code|reason code|denial code|adjustment code|"
+        r"adj(?:ustment)? reason(?: code)?|adj code)",
+    ),
+    re.IGNORECASE,
+)
+_LABELS = (
+    *("carc", "CARC", "Claim Adjustment Reason Code", "adjustment reason code", "REASON CODE", "denial code"),
+    *("Adjustment Code", "adj reason", "adjustment reason", "Adj Code", "Code", "adj", ""),
+)
+# What may stand before a label (a word or a dot glued to it, OCR's look-alike letters), and after it.
+_BEFORE = ("", " ", "\n", "x", "_", "9", ".", "-", "ſ", "ı", "K", "é")
+_AFTER = ("", "s", " ", ": ", "#", "=", "s  ", "\n")
+_REASONS = ("16", "A1", "16, 96", "A1 / 96 and 204", "16 & x", "1234", "16.5", "16-1", "x", "")
+
+
+@given(
+    st.lists(
+        st.tuples(*map(st.sampled_from, (_BEFORE, _LABELS, _AFTER, _REASONS, _BEFORE))).map("".join), max_size=4
+    ).map("".join)
+)
+def test_labelled_carc_matches_exactly_what_the_plain_alternation_matches(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], str]]:
+        return [(m.span(), m.group(1)) for m in pattern.finditer(text)]
+
+    assert found(LABELLED_CARC) == found(_PLAIN_LABELLED_CARC)
     (segment,) = CAS_SEGMENT.finditer("SVC*HC:99214*210~CAS*CO*29*210.00**45*5.00~")
     assert (segment.group(1), cas_reasons(segment.group(2))) == ("CO", ["29", "45"])
     assert [m.group(1) for m in RARC.finditer("N56, M119 MA130 N4 M54.16 XN12")] == ["N56", "M119", "MA130", "N4"]

@@ -38,12 +38,19 @@ WORDED_CARC = re.compile(
 )
 # The X12 adjustment segment pasted into a text: `CAS*CO*29*210.00`, later reasons every third element.
 CAS_SEGMENT = re.compile(rf"CAS(?<!\wCAS)\*({GROUP})\*([^~\n]*)")
+# The words that label a CARC (`carc`, `claim adjustment reason code`, `adjustment reason code`, `reason
+# code`, `denial code`, `adjustment code`, `adj reason`, `adjustment reason`, `adj code`, in that order),
+# matched case-insensitively as a whole word. Written first letter first, that letter case-sensitive
+# (`(?-i:...)`, and only ASCII letters fold to these four): a case-insensitive pattern gives sre no
+# first character to scan for, so `\b(?:carc|...)` was tried at every position of a letter.
 _CODE_WORDS = (
-    r"(?:carc|claim adjustment reason code|adjustment reason code|reason code|denial code|adjustment code|"
-    r"adj(?:ustment)? reason(?: code)?|adj code)"
+    r"(?-i:[AaCcDdRr])(?<!\w.)(?:"
+    r"(?<=[Cc])(?:arc|laim adjustment reason code)"
+    r"|(?<=[Aa])(?:djustment reason code|djustment code|dj(?:ustment)? reason(?: code)?|dj code)"
+    r"|(?<=[Rr])eason code|(?<=[Dd])enial code)"
 )
 LABELLED_CARC = re.compile(
-    rf"\b{_CODE_WORDS}s?\s*[:#=]?\s*({CARC_REASON}(?:\s*(?:,|/|&|and)\s*{CARC_REASON})*)(?![\w]|-\d|[.,]\d)",
+    rf"{_CODE_WORDS}s?\s*[:#=]?\s*({CARC_REASON}(?:\s*(?:,|/|&|and)\s*{CARC_REASON})*)(?![\w]|-\d|[.,]\d)",
     re.IGNORECASE,
 )
 RARC = re.compile(rf"(M(?<![\w.-].)(?:A\d{{2,3}}|\d{{1,3}})|N(?<![\w.-].)\d{{1,3}}){_CODE_END}")
@@ -55,10 +62,13 @@ def cas_reasons(elements: str) -> list[str]:
     return [p for p in parts[0::3] if re.fullmatch(CARC_REASON, p)]
 
 
+_GROUP_SEPARATOR = re.compile(rf"^({GROUP})[ :/-]?(?=[A-Z]?\d)")
+
+
 def normalise_code(code: str) -> str:
     """One spelling per code, for comparing: upper case, no dot, `CO-197` for every group form."""
     code = code.strip().upper().replace(".", "")
-    return re.sub(rf"^({GROUP})[ :/-]?(?=[A-Z]?\d)", r"\1-", code)
+    return _GROUP_SEPARATOR.sub(r"\1-", code)
 
 
 # OCR's usual misreadings of a code's characters. A digit position read as a letter (`GO299`, `99Z13`)

@@ -126,8 +126,8 @@ def _prepare(text: str) -> str:
     return low.replace("\u2013", "-").replace("\u2014", "-")
 
 
-def _read(m: re.Match[str]) -> tuple[dt.date, dt.date | None] | None:
-    g = m.groupdict()
+def _read(g: re.Match[str]) -> tuple[dt.date, dt.date | None] | None:
+    # The match's groups are read by name where needed: `groupdict()` built all 25 for each date.
     if g["m1"]:
         month, year = _month(g["m1"]), int(g["y1"])
         last_month = _month(g["m1b"]) if g["m1b"] else month

@@ -120,7 +120,11 @@ def _fact_strings(facts: CaseFacts) -> Iterator[str | None]:
 def _mask_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
     # One alternation, longest first, so a value that contains a shorter one is removed whole. Every
     # document of a case is checked against the same facts: the compiled pattern is reused for them.
-    return re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, values))})(?![\w]|\.\w)")
+    # Each value checks the character before it after its first character (`(?<![\w.].)`; values are
+    # stripped, so that one is never a newline): the pattern then starts with literals, and sre skips to
+    # the positions holding a value's first character instead of trying the lookbehind at every one.
+    alternatives = (rf"{re.escape(v[0])}(?<![\w.].){re.escape(v[1:])}" for v in values)
+    return re.compile(rf"(?:{'|'.join(alternatives)})(?![\w]|\.\w)")
 
 
 def _mask_values(values: Iterable[str | None]) -> tuple[str, ...]:

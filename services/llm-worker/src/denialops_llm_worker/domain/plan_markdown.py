@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from denialops_llm_worker.domain import formatting as fmt
+from denialops_llm_worker.domain.context import fact_context
 from denialops_llm_worker.domain.playbooks import playbook_for
 from denialops_llm_worker.domain.sections import (
     assumptions_section,
@@ -91,7 +92,7 @@ def render_action_plan_markdown(
     return document(
         f"Action plan: {title}",
         plan.summary,
-        section("Case", case_reference(facts, plan.timeline)),
+        section("Case", case_reference(fact_context(facts, plan.timeline))),
         section("Deadline", _timeline(plan)),
         section("Deadlines by level", _deadlines(deadlines)) if deadlines else "",
         section("Steps", "\n".join(_step(step) for step in plan.steps)),

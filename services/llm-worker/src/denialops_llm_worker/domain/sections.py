@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from denialops_llm_worker.domain import formatting as fmt
-from denialops_llm_worker.domain.context import fact_context
-from denialops_shared.contracts.artifacts import CaseFacts, DeadlineTimeline
 
 _REFERENCE_ROWS = (
     ("Patient", "patient_name"),
@@ -27,8 +25,8 @@ _REFERENCE_ROWS = (
 )
 
 
-def case_reference(facts: CaseFacts, timeline: DeadlineTimeline) -> str:
-    context = fact_context(facts, timeline)
+def case_reference(context: dict[str, str]) -> str:
+    """The case's key facts as bullets, from its `fact_context` (worked out once per document pack)."""
     return fmt.bullets(f"**{label}:** {context[key]}" for label, key in _REFERENCE_ROWS)
 
 

@@ -87,7 +87,7 @@ def letter(
         "[Date of sending]",
         _recipient(pack, recipient),
         pack.fill(f"**Re:** {subject}"),
-        section("Case", case_reference(pack.facts, pack.plan.timeline)),
+        section("Case", case_reference(pack.context)),
         "To whom it may concern:",
         "\n\n".join(body),
         f"Sincerely,\n\n{pack.fill(signer)}",
@@ -107,7 +107,7 @@ def checklist(pack: PackInput, *, title: str, items: Iterable[str]) -> str:
     return document(
         pack.title(title),
         pack.plan.summary,
-        section("Case", case_reference(pack.facts, pack.plan.timeline)),
+        section("Case", case_reference(pack.context)),
         section("Checklist", fmt.checkboxes(pack.fill(item) for item in items)),
         section("Evidence to gather", fmt.checkboxes(pack.plan.evidence_checklist)),
         section("Steps and due dates", _plan_steps(pack)),
