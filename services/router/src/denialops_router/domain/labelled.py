@@ -63,8 +63,9 @@ def _is_role(role: re.Pattern[str], label: str) -> bool:
 
 
 def _parts(label: str) -> tuple[str, ...]:
-    """Bilingual labels print both languages: `member / miembro`, `claim no. / num. de reclamo`."""
-    return tuple(part.strip() for part in (label, *label.split("/")))
+    """Bilingual labels print both languages: `member / miembro`, `claim no. / num. de reclamo`; a note's
+    label follows its sentence (`verified prov tin + npi. mbr`)."""
+    return tuple(part.strip() for part in (label, *label.split("/"), label.rsplit(". ", 1)[-1]))
 
 
 def _field_labels(doc: Doc) -> list[tuple[Field, str, tuple[str, ...]]]:
