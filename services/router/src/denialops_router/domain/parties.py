@@ -97,9 +97,16 @@ _MEMBER_ID_WEAK_ROLE = re.compile(
     rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,3}}(?:policy|policyholder|ins)(?: {_ID_WORDS})?|"
     rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,2}}(?:id|ids|identification number)|num"
 )
+# Words before `claim` that make it another claim or another party's number: `Employer claim`, `Original
+# claim no.`; any other word is the payer's brand or a qualifier (`KBHP claim number`, `Denied claim`).
+_NOT_THE_CLAIM = (
+    r"original|first|previous|prior|earlier|other|related|parent|linked|replaced|voided|paid|employer|provider|"
+    r"patient|pt|pat|member|group|check|date|total|days?|appeal|case|auth|authorization"
+)
 _CLAIM_ROLE = re.compile(
-    r"(?:payer |denied |your |this )?(?:claim|clm|clp|icn|dcn|tcn|payer claim|claim control|internal control|"
-    rf"document control|claim ref|claim reference|reclamo)(?: {_ID_WORDS})?|n[uú]m\.? de reclamo|n[uú]mero de reclamo"
+    rf"(?:(?!(?:{_NOT_THE_CLAIM})\b)[\w'&.-]+ ){{0,2}}(?:claim|clm|clp|icn|dcn|tcn|internal control|"
+    rf"document control|reclamo)(?: (?:control|ctrl|ref|reference))?(?: {_ID_WORDS})?|"
+    r"n[uú]m\.? de reclamo|n[uú]mero de reclamo"
 )
 _OWNED_BY_OTHER = re.compile(rf"\b(?:{_OTHER_OWNERS})(?:\W+(?:id|no|number|#))?\W{{0,3}}$", re.IGNORECASE)
 _PHONE_SHAPED = re.compile(r"1?\W?\d{3}\W\d{3}\W\d{4}")
