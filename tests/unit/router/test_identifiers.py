@@ -68,3 +68,32 @@ def test_member_id_in_brackets_after_the_persons_name() -> None:
         "[05/16 09:12] Clinic billing: Claim KP-2505-118204 for Yusuf Abernathy-Lin (KPH 7731-004-22) was denied.\n"
     )
     assert _ids(letter) == ("KPH 7731-004-22", "KP-2505-118204")
+
+
+def test_a_member_label_beats_an_earlier_bare_id_label() -> None:
+    # A report's, a submitter's or a town's `ID` printed first, and a policy number, are not the member's.
+    letter = (
+        "ACME PLAN\nReport ID: RP-26-1120-0318\nPO Box 77, Boise ID 83731-1870\nsubmitter_id=SUB00419\n"
+        "Policy: ACME-SHIP 2024-2025\nInsured ID: ACM-0931847\n"
+    )
+    assert _ids(letter)[0] == "ACM-0931847"
+
+
+def test_a_bare_id_label_still_names_the_member_when_nothing_else_does() -> None:
+    assert _ids("ACME PLAN\nRiverstone ID:   RFC 3390-1127\n")[0] == "RFC 3390-1127"
+
+
+def test_a_brand_before_claim_number_and_another_partys_claim() -> None:
+    letter = (
+        "ACME BEHAVIORAL\nEmployer claim / incident: EC-2024-3318 (employer reference only)\n"
+        "ACBH claim number:         ACB-25-008812\n"
+    )
+    assert _ids(letter)[1] == "ACB-25-008812"
+    assert _ids("[claim]\npatient_ctrl_no=PC-88213\npayer_claim_ctrl_no=AC2505001187\n")[1] == "AC2505001187"
+
+
+def test_labels_read_through_ocrs_rn_for_m() -> None:
+    assert _ids("ACME PLAN\nMernber ID: ACM-118-40-2271            Clairn #: 25009-448812-01\n") == (
+        "ACM-118-40-2271",
+        "25009-448812-01",
+    )

@@ -20,7 +20,11 @@ from denialops_router.domain.text import make_doc
         ("WOJCIK-HALE, THEODORA", "Theodora Wojcik-Hale"),
         ("Clementine Y. Abernathy-Soto (dependent 03)", "Clementine Abernathy-Soto"),
         ("Luz Marina Quintero", "Luz Marina Quintero"),
-        ("SMITH, JOHN JR", "John Smith Jr"),
+        ("SMITH, JOHN JR", "John Smith"),
+        ("ESTRELLA J. OKONJO III", "Estrella Okonjo"),
+        ("McCORMACK, FIONA R", "Fiona McCormack"),
+        ("MacLEOD, ANGUS", "Angus MacLeod"),
+        ("VAN DER BERG, OTTO", "Otto van der Berg"),
         ("Dr. Lucinda Ferreira-Holt, DMD", "Lucinda Ferreira-Holt"),
         ("DE LA CRUZ, MARIA", "Maria de la Cruz"),
     ],
@@ -30,7 +34,7 @@ def test_display_name(printed: str, shown: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "printed", ["Member Services", "Lakemont Imaging Center", "Saltgrass Internal Medicine", "Ann"]
+    "printed", ["Member Services", "Lakemont Imaging Center", "Saltgrass Internal Medicine", "Ann", "Chat Transcript"]
 )
 def test_not_a_person(printed: str) -> None:
     assert display_name(printed) is None
@@ -97,8 +101,9 @@ def test_email_recipient_is_the_member() -> None:
     )
 
 
-def test_generational_suffix_and_insureds_dependent() -> None:
-    assert _patient("Acme Health Plan\nPatient Name: John A. Smith Jr.\nMember #: ACM-55512\n") == "John Smith Jr."
+def test_generational_suffix_dropped_and_insureds_dependent() -> None:
+    # Labels give the patient as `First Last`: a generational suffix is not part of it.
+    assert _patient("Acme Health Plan\nPatient Name: John A. Smith Jr.\nMember #: ACM-55512\n") == "John Smith"
     letter = "Acme Health Plan\nInsured's Name: Doe, Jane\nDependent: Timmy Doe (son)\nPolicy Number: POL 778812\n"
     assert _patient(letter) == "Timmy Doe"
 
@@ -117,3 +122,29 @@ def test_plain_two_word_names_read_as_nameparser_reads_them(printed: str) -> Non
     parsed = HumanName(printed)
     expected = f"{parsed.first} {parsed.last}" if parsed.first and parsed.last and not parsed.suffix else None
     assert display_name(printed) == expected
+
+
+def test_capitals_with_a_mc_prefix_and_a_surname_particle_are_names() -> None:
+    assert _patient("Acme Plan\nMember:      McCORMACK, FIONA R\nMember ID:   ACM 118 220\n") == "Fiona McCormack"
+    assert _patient("Acme Plan\nSubscriber:  VAN DER BERG, OTTO\n") == "Otto van der Berg"
+
+
+def test_addressee_with_a_second_address_line_before_the_city() -> None:
+    letter = (
+        "ACME STUDENT PLAN\nClaims Office, 1 College Road\n\nMarch 3, 2025\n\nDOYLE, PETRA\n"
+        "Eastfield College, Mailbox 4410\nSpringfield IL 62701\n\nDear Petra,\n"
+    )
+    assert _patient(letter) == "Petra Doyle"
+
+
+def test_member_label_after_a_sentence_of_call_notes() -> None:
+    letter = "ACME PLAN CALL NOTES\n10:02:11  AB  Checked elig. Mbr: DOYLE, PETRA  ID ACM 4410 22.\n"
+    assert _patient(letter) == "Petra Doyle"
+
+
+def test_name_followed_by_its_member_id_in_a_chat() -> None:
+    letter = (
+        "Acme Health Plan - Member Chat Transcript\n[10:01] Agent: Your name and ID please?\n"
+        "[10:02] Petra: Petra Doyle, ID ACM-4410-22.\n"
+    )
+    assert _patient(letter) == "Petra Doyle"

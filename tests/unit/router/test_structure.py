@@ -88,3 +88,9 @@ def test_fields_are_cached_and_carry_spans() -> None:
     assert isinstance(field, Field)
     assert doc.text[field.label_span.start : field.label_span.end] == "Claim"
     assert doc.evidence(field.value_span.start, field.value_span.end).page == 2
+
+
+def test_an_identifier_label_takes_a_value_that_starts_with_letters() -> None:
+    # `GSH 4471 0093 55` is one identifier, not a field `GSH` = `4471 0093 55`.
+    text = "  Member ID          QRT 4471 0093 55\n  DOS                2025/02/11\n"
+    assert _pairs(text) == [("member id", "QRT 4471 0093 55"), ("dos", "2025/02/11")]

@@ -63,8 +63,12 @@ def _is_role(role: re.Pattern[str], label: str) -> bool:
 
 
 def _parts(label: str) -> tuple[str, ...]:
-    """Bilingual labels print both languages: `member / miembro`, `claim no. / num. de reclamo`."""
-    return tuple(part.strip() for part in (label, *label.split("/")))
+    """Bilingual labels print both languages: `member / miembro`, `claim no. / num. de reclamo`; a note's
+    label follows its sentence (`verified prov tin + npi. mbr`); OCR reads `m` as `rn` (`clairn #`)."""
+    parts = (label, *label.split("/"), label.rsplit(". ", 1)[-1])
+    if "rn" in label:
+        parts = (*parts, *(part.replace("rn", "m") for part in parts))
+    return tuple(part.strip() for part in parts)
 
 
 def _field_labels(doc: Doc) -> list[tuple[Field, str, tuple[str, ...]]]:

@@ -85,16 +85,28 @@ _OTHER_OWNERS = (
     r"eft|trace|batch|transaction|document|account|acct|remit|chat|session|call|ticket|confirmation|tracking|"
     r"request|review|plan|rx|bin|pcn|user|login|order|invoice|fax|phone|employer|tpa|payment|message|state"
 )
+# Labels that name the member outright win over a policy number or a bare `X ID` (a brand's `Riverstone
+# ID`, but also a report's, a submitter's or a town's `Boise ID 83731`) printed earlier.
 _MEMBER_ID_ROLE = re.compile(
     rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,3}}(?:member|subscriber|enrollee|participant|insured|"
-    rf"beneficiary|policy|policyholder|employee|medicare|medicaid|cardholder|recipient|mbr|ins|miembro)"
+    rf"beneficiary|employee|medicare|medicaid|cardholder|recipient|mbr|miembro)"
     rf"(?: {_ID_WORDS})?|(?:patient|student) {_ID_WORDS}|"
-    rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,2}}(?:id|ids|identification number)|"
-    r"n[uú]mero de miembro|num|hicn|hic|mbi|medicare beneficiary identifier|medicaid number"
+    r"n[uú]mero de miembro|hicn|hic|mbi|medicare beneficiary identifier|medicaid number"
+)
+_MEMBER_ID_WEAK_ROLE = re.compile(
+    rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,3}}(?:policy|policyholder|ins)(?: {_ID_WORDS})?|"
+    rf"(?:(?!(?:{_OTHER_OWNERS})\b)[\w'&.-]+ ){{0,2}}(?:id|ids|identification number)|num"
+)
+# Words before `claim` that make it another claim or another party's number: `Employer claim`, `Original
+# claim no.`; any other word is the payer's brand or a qualifier (`KBHP claim number`, `Denied claim`).
+_NOT_THE_CLAIM = (
+    r"original|first|previous|prior|earlier|other|related|parent|linked|replaced|voided|paid|employer|provider|"
+    r"patient|pt|pat|member|group|check|date|total|days?|appeal|case|auth|authorization"
 )
 _CLAIM_ROLE = re.compile(
-    r"(?:payer |denied |your |this )?(?:claim|clm|clp|icn|dcn|tcn|payer claim|claim control|internal control|"
-    rf"document control|claim ref|claim reference|reclamo)(?: {_ID_WORDS})?|n[uú]m\.? de reclamo|n[uú]mero de reclamo"
+    rf"(?:(?!(?:{_NOT_THE_CLAIM})\b)[\w'&.-]+ ){{0,2}}(?:claim|clm|clp|icn|dcn|tcn|internal control|"
+    rf"document control|reclamo)(?: (?:control|ctrl|ref|reference))?(?: {_ID_WORDS})?|"
+    r"n[uú]m\.? de reclamo|n[uú]mero de reclamo"
 )
 _OWNED_BY_OTHER = re.compile(rf"\b(?:{_OTHER_OWNERS})(?:\W+(?:id|no|number|#))?\W{{0,3}}$", re.IGNORECASE)
 _PHONE_SHAPED = re.compile(r"1?\W?\d{3}\W\d{3}\W\d{4}")
@@ -111,7 +123,7 @@ _DIGIT_GROUP = re.compile(r"[0-9OI]*\d[0-9OI]*")
 
 def find_member_id(doc: Doc, scope: Scope, ocr: bool = False) -> Found | None:
     """A member-id label's value (key-value field, then table column), else a member-id phrase."""
-    found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4, ocr)
+    found = _labelled_id(doc, scope, _MEMBER_ID_ROLE, 4, ocr) or _labelled_id(doc, scope, _MEMBER_ID_WEAK_ROLE, 4, ocr)
     if found:
         return found
     for m in _ID_AFTER_NAME.finditer(doc.text):

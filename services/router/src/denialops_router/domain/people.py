@@ -25,7 +25,7 @@ _PATIENT = re.compile(
 )
 _MEMBER = re.compile(
     r"(?:member|subscriber|enrollee|insured|beneficiary|participant|employee|policyholder|policy holder|"
-    r"cardholder|covered person|miembro|asegurado|name|copy to member|cc member|re|regarding)(?: name| full name)?"
+    r"cardholder|covered person|mbr|miembro|asegurado|name|copy to member|cc member|re|regarding)(?: name| full name)?"
 )
 _NAME_AT = re.compile(NAME)
 _ABOUT_SOMEONE_ELSE = re.compile(
@@ -39,7 +39,7 @@ _PROSE = re.compile(
     rf"(?:[ \t]+|\s*[:=]\s*)(?P<p>{NAME})"
     # One branch for both cues after a name: the name is read once per capital, not once per cue.
     rf"|(?P<q>{NAME})(?: \((?i:member|patient|enrollee|beneficiary|the patient)\)"
-    rf"|,?\s+(?i:DOB|D\.O\.B\.|date of birth|born)\b)"
+    rf"|,?\s+(?i:DOB|D\.O\.B\.|date of birth|born)\b|, (?i:member id|id)[:#]? ?(?=[A-Z0-9-]*\d))"
     rf"|\b(?i:for|of) (?P<f>{NAME})(?= ?\((?i:member|id|dob|born|age|\w{{2,4}}[ -]?\d))"
     rf"|\b(?i:claim|services?|care|treatment) [^\n.;]{{0,40}}?\b(?i:for|to) "
     rf"(?P<c>{UPPER_NAME_WORD}, {UPPER_NAME_WORD})\b"
@@ -109,13 +109,15 @@ def _name_in(doc: Doc, span: Span, confidence: float) -> Found | None:
 
 
 def _addressee(doc: Doc) -> Found | None:
-    """A member letter's addressee: a name heading the address block (a street or PO box below it, or a
-    member ID beside or below it) after the letterhead, or a full name in the salutation."""
+    """A member letter's addressee: a name heading the address block (a street, PO box or city line one or
+    two lines below it, or a member ID beside or below it) after the letterhead, or a full name in the salutation."""
     lines = [line for line in doc.lines() if line.end > line.start][:_TOP_LINES]
     greeting = _SALUTATION.search(doc.text)
     salutation = greeting.group("n") if greeting else None
     for i, line in enumerate(lines[_LETTERHEAD_LINES:], start=_LETTERHEAD_LINES):
         below = doc.text[lines[i + 1].start : lines[i + 1].end] if i + 1 < len(lines) else ""
+        # A street or city line may follow a second line (`Westbrook State University, Mailbox 7712`).
+        below2 = doc.text[lines[i + 2].start : lines[i + 2].end] if i + 2 < len(lines) else ""
         start = doc.text[line.start : line.end]
         lead = _NAME_AT.match(start, len(start) - len(start.lstrip()))
         if lead and _MEMBER_ID_CUE.match(start[lead.end() :].lstrip(" -,|")):
@@ -128,7 +130,8 @@ def _addressee(doc: Doc) -> Found | None:
                 continue
             rest = doc.text[line.start : cell.start] + doc.text[cell.end : line.end]
             greeted = salutation is not None and same_person(salutation, text)
-            if greeted or ADDRESS_LINE.search(below) or _MEMBER_ID_CUE.search(rest) or _MEMBER_ID_CUE.match(below):
+            addressed = ADDRESS_LINE.search(below) or ADDRESS_LINE.search(below2)
+            if greeted or addressed or _MEMBER_ID_CUE.search(rest) or _MEMBER_ID_CUE.match(below):
                 return _name_in(doc, cell, 0.7)
     for item in labelled(doc, Scope(), _TO):
         found = _name_in(doc, item.value, 0.6)

@@ -1,8 +1,9 @@
 """A person's name as printed (`LAST, FIRST M`, all caps, titles, suffixes) -> `First Last`.
 
 nameparser splits the name; this module decides what is a person's name at all and how it is shown:
-first and last name, a generational suffix kept (`Jr.`, `III`), titles, middle names and credentials
-dropped, capitals turned into the name's own casing (`McDonald`, `O'Brien`, `Wojcik-Hale`).
+first and last name (a compound given name kept), titles, middle initials, generational suffixes (`Jr.`,
+`III`) and credentials dropped, capitals turned into the name's own casing (`McDonald`, `O'Brien`,
+`Wojcik-Hale`, `McALLISTER` -> `McAllister`).
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from denialops_router.domain.org_words import PROVIDER_WORDS
 
 # A name as letters print it: `Jane Q. Roe`, `JANE ROE`, `ROE, JANE Q`, `Mary-Kate O'Neil-Smith Jr.`.
 NAME_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][a-z\u00df-\u00ff]+(?:['-][A-Z]?[a-z\u00df-\u00ff]+)*"
-UPPER_NAME_WORD = r"[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
+# In capitals a Mc/Mac prefix often stays in its own case (`McALLISTER`, `MacDONALD`).
+UPPER_NAME_WORD = r"(?:Mc|Mac)?[A-Z][A-Z'\u00c0-\u00de]+(?:-[A-Z][A-Z'\u00c0-\u00de]+)*"
+# Surname particles before a `LAST, FIRST` surname (`VAN HORN, TYLER`, `de la Cruz, Maria`).
+_PARTICLE = r"(?:\b(?i:van|von|de|del|della|der|den|la|le|di|da|du|dos|das|ten|ter) )"
 _PART = rf"(?!(?:Jr|Sr|JR|SR)\b)(?:{NAME_WORD}|{UPPER_NAME_WORD}|[A-Z]\.?)"
 _SUFFIX = r"(?:,? (?:Jr|Sr)\.?|,? I{2,3}|,? IV)?"
 NAME = (
-    rf"(?:{UPPER_NAME_WORD}|{NAME_WORD}), (?:{NAME_WORD}|{UPPER_NAME_WORD})(?: [A-Z]\.?)?(?![\w'-])"
+    rf"{_PARTICLE}{{0,2}}(?:{UPPER_NAME_WORD}|{NAME_WORD}), (?:{NAME_WORD}|{UPPER_NAME_WORD})(?: [A-Z]\.?)?(?![\w'-])"
     rf"|(?:{NAME_WORD}|{UPPER_NAME_WORD})(?: {_PART}){{1,3}}{_SUFFIX}(?![\w'-])"
 )
 # Letters (any script), apostrophes, hyphens, periods and spaces, with at most one comma (`LAST, FIRST`).
 _SHAPE = re.compile(r"[^\W\d_][\w'.\- ]*(?:, ?[^\W\d_][\w'.\- ]*)?")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx"})
-_GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 # Credentials and titles printed after a name.
 _CREDENTIALS = re.compile(
     r",?\s+\b(?:MD|M\.D\.|DO|D\.O\.|DMD|DDS|RN|NP|PA-C|PA|PhD|DPM|DC|OD|LCSW|LPC|PT|DPT|FACP|FACS|MPH)\b\.?"
@@ -45,12 +48,14 @@ _NOT_NAME_WORDS = """
     suite box city state county dr. mr. mrs. ms. miss of and for physician physicians doctor
     nurse director reviewer medicare medicaid advantage contact phone fax email us you we they he she it my
     questions received processed denied approved paid billed allowed responsibility description type reason
+    chat transcript message session
 """
 _NOT_NAME = frozenset(_NOT_NAME_WORDS.split())
 # `Jane Roe`: two capitalised words that nameparser reads as first and last name unless one is a word it
 # knows (a title, suffix, prefix, conjunction) or a roman numeral; then it need not be asked (its costly part).
 _PLAIN = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
 _ROMAN = re.compile(r"[ivxlcdm]+")
+_MC_IN_CAPS = re.compile(r"\bMa?c(?=[A-Z][A-Z'])")
 _PARSER_WORDS = frozenset().union(
     *(
         set(words)
@@ -74,6 +79,7 @@ def display_name(raw: str) -> str | None:
     """`First Last` (generational suffix kept) for a printed person's name; None when `raw` is not one."""
     text = re.sub(r"\s*\([^)]*\)", " ", raw)
     text = _CREDENTIALS.sub("", " ".join(text.split())).strip(" ,;:")
+    text = _MC_IN_CAPS.sub(lambda m: m.group().upper(), text)  # `McALLISTER` is a name in capitals
     if not text or not _SHAPE.fullmatch(text):
         return None
     # Organisation and form words rule a name out before nameparser (the costly part) is asked.
@@ -91,11 +97,9 @@ def display_name(raw: str) -> str | None:
     first, last = name.first.strip(), name.last.strip()
     if not first or not last or len(first.strip(".")) < 2 or len(last) < 2:
         return None
-    # A compound given name (`Luz Marina`) is part of the name; a middle initial is not.
+    # A compound given name (`Luz Marina`) is part of the name; a middle initial and a suffix are not.
     middle = " ".join(w for w in name.middle.split() if len(w.strip(".")) > 1)
-    suffix = name.suffix.strip()
-    keep = suffix if suffix.lower().rstrip(".") in _GENERATIONAL else ""
-    return " ".join(p for p in (first, middle, last, keep) if p)
+    return " ".join(p for p in (first, middle, last) if p)
 
 
 def same_person(a: str, b: str) -> bool:

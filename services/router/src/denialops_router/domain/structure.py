@@ -137,7 +137,11 @@ def _line_fields(doc: Doc, cells: list[Span]) -> tuple[list[Field], list[Span]]:
             and _bare_label(doc, cell)
             and _label_cell(doc, nxt) is None
             and not _inline_fields(doc, nxt)
-            and _spaced_field(doc, nxt, single_cell=False) is None
+            # `Member ID    GSH 4471 0093 55`: an identifier's label takes the whole cell, letters and all.
+            and (
+                _spaced_field(doc, nxt, single_cell=False) is None
+                or _ID_LABEL_END.search(doc.lower, cell.start, cell.end) is not None
+            )
         ):
             out.append(_field(doc, cell, nxt, "  "))
             i += 2
