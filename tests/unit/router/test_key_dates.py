@@ -245,3 +245,29 @@ def test_an_indented_wrapped_line_goes_on_from_the_line_above() -> None:
 def test_heading_dates_in_two_languages_or_written_out(heading: str) -> None:
     letter = f"ACME PLAN\n100 Main St\n\n{heading}\n\nDear Member,\nWe denied the claim for services on 03/01/2025.\n"
     assert key_dates(letter) == (D(2025, 3, 1), D(2025, 4, 3))
+
+
+def test_a_message_reports_on_a_notice_its_text_dates() -> None:
+    # Call notes are dated when they were taken; the EOP they report on is dated in their text.
+    letter = (
+        "PLAN CONTACT CENTER - CALL NOTES\n"
+        "02/03/2025 08:41:12  AB  Caller asking re denied clm 25-001. DOS 01/06/25.\n"
+        "02/03/2025 08:44:10  AB  EOP dated 01/20/25: allowed $0.00, CO-29.\n"
+    )
+    assert key_dates(letter) == (D(2025, 1, 6), D(2025, 1, 20))
+
+
+def test_an_appeal_decided_in_a_thread_is_dated_by_its_decision() -> None:
+    letter = (
+        "Provider Portal > Secure Messages\n"
+        "[03/18/2025 09:42 AM] Billing: where does our appeal stand? The claim was denied on 01/10/2025.\n"
+        "[03/19/2025 02:15 PM] Appeals: the appeal was decided on 03/09/2025 and the denial was upheld.\n"
+        "Thread status: CLOSED by provider 03/20/2025\n"
+    )
+    assert key_dates(letter)[1] == D(2025, 3, 9)
+
+
+def test_a_letter_dated_at_its_head_keeps_its_date() -> None:
+    # Not a message: the prose date is an earlier level's.
+    letter = "ACME PLAN\n\nMarch 20, 2025\n\nDear Member,\nYour claim was denied on 01/10/2025. We uphold the denial.\n"
+    assert key_dates(letter)[1] == D(2025, 3, 20)

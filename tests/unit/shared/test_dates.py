@@ -76,6 +76,11 @@ def test_of_joins_an_ordinal_day_only() -> None:
     assert find_dates("page 3 of May 2025") == []
 
 
+def test_a_colon_after_a_two_digit_year_ends_the_date() -> None:
+    assert [d.value for d in find_dates("EOP dated 12/27/24: allowed $0.00")] == [D(2024, 12, 27)]
+    assert find_dates("run 1/5/25:30") == []
+
+
 def test_ocr_noise() -> None:
     text = "MAR- 20-2025 THU 09:41 AM   DATE: O3/2l/2O25"
     assert [d.value for d in find_dates(text)] == [D(2025, 3, 20), D(2025, 3, 21)]

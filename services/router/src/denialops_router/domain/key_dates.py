@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from denialops_router.domain import letter_kind
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import table_lines, tables
@@ -244,6 +245,13 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
     if (found := first("issued")) is not None:
         return DateFact(found, 0.9)
     roles = {d.start: r for r, d in labelled}
+    # A message (an e-mail reply, a chat, call notes) is dated when it was written: the notice it reports on
+    # is the one its text dates (`the EOP dated 12/27/24`, `the appeal was decided on 11/09/2026`), the latest.
+    if letter_kind.message(doc):
+        named = _prose_roles(doc)
+        reported = [d for d in doc.dates if d.start not in roles and not _in(d, cover) and named[d.start] == "issued"]
+        if reported:
+            return DateFact(max(reported, key=lambda d: d.value), 0.8)
     # The other dates of a field's value (`Plan year: 07/01/2024 - 06/30/2025`) are not the letter's either.
     roles |= {d.start: "value" for d in doc.dates if d.closes_range}
     if (found := _heading_date(doc, cover, roles)) is not None:

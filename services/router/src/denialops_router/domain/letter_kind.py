@@ -88,6 +88,12 @@ _PRE_SERVICE = lower_pattern(
     r"denial of (?:medical )?coverage|your request for (?!(?:an? |the |your )?(?:appeal|reconsideration|review|"
     r"hearing|redetermination|external))"
 )
+# A message about a claim rather than the notice itself: an e-mail (its `From:` and `Subject:` headers), or
+# a chat, call notes or a portal thread whose lines are stamped with a time (`[05/16/2025 09:12]`, `[19:12]`).
+_EMAIL_FROM = lower_pattern(r"(?:^|\n)\s*from:")
+_EMAIL_SUBJECT = lower_pattern(r"(?:^|\n)\s*subject:")
+_STAMPED_LINE = re.compile(r"^\s*\[?(?:\d{1,2}/\d{1,2}/\d{2,4},?\s+)?\d{1,2}:\d\d\b", re.MULTILINE)
+_STAMPED_LINES = 2
 
 
 def final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
@@ -196,3 +202,16 @@ def pre_service(doc: Doc) -> Span | None:
 def _pre_service(doc: Doc) -> Span | None:
     m = _PRE_SERVICE.search(doc.lower)
     return Span(m.start(), m.end()) if m else None
+
+
+def message(doc: Doc) -> bool:
+    """The document is a message (e-mail, chat, call notes, portal thread): dated when it was written, it may
+    report on a notice dated earlier."""
+    return doc.memo(_message)
+
+
+def _message(doc: Doc) -> bool:
+    if _EMAIL_FROM.search(doc.lower) and _EMAIL_SUBJECT.search(doc.lower):
+        return True
+    stamps = _STAMPED_LINE.finditer(doc.text)
+    return next(stamps, None) is not None and next(stamps, None) is not None
