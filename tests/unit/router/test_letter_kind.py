@@ -82,3 +82,23 @@ def test_other_authors_words_for_the_last_level() -> None:
 )
 def test_a_message_is_an_email_or_time_stamped_lines(text: str, is_message: bool) -> None:
     assert letter_kind.message(make_doc([text])) is is_message
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("NOTICE OF DENIAL\n(Expedited / fast decision)\nType of decision: EXPEDITED (72 hours)\n", True),
+        ("URGENT / EXPEDITED PRE-SERVICE DETERMINATION\nWe denied the request.\n", True),
+        (
+            "We denied the claim.\n\nEXPEDITED (URGENT) APPEALS\nYou may ask for a fast appeal if waiting harms you.\n",
+            False,
+        ),
+        ("PAYEE NORTHSIDE URGENT CARE   VENDOR 0091\nClaim denied CO-29.\n", False),
+        (
+            "If your health is at risk, you may ask for one. We will decide an expedited appeal within 24 hours.\n",
+            False,
+        ),
+    ],
+)
+def test_expedited_is_the_decisions_own_basis(text: str, urgent: bool) -> None:
+    assert bool(letter_kind.expedited(make_doc([text]))) is urgent
