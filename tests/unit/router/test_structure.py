@@ -88,3 +88,8 @@ def test_fields_are_cached_and_carry_spans() -> None:
     assert isinstance(field, Field)
     assert doc.text[field.label_span.start : field.label_span.end] == "Claim"
     assert doc.evidence(field.value_span.start, field.value_span.end).page == 2
+
+
+def test_an_exports_comment_lines_hold_fields() -> None:
+    text = "# Acme Plan - line listing (export)\n# Remit date: 1/27/25   EFT trace: 0007188\n"
+    assert _pairs(text) == [("remit date", "1/27/25"), ("eft trace", "0007188")]
