@@ -69,3 +69,39 @@ def test_every_printed_shape_of_a_number_and_no_piece_of_a_longer_token() -> Non
         assert _contact(f"To appeal call {printed}")[0] == digits, printed
     for token in ("ID-212-555-0100", "X212-555-0100", "212-555-01001", "2025-555-0100-7", "12345 555-0100"):
         assert _contact(f"To appeal call {token} today.")[0] is None, token
+
+
+def test_the_paragraphs_heading_names_a_numbers_purpose() -> None:
+    letter = (
+        "Peer-to-peer discussion\nThe surgeon may discuss this decision with the reviewer. Call Clinical Review\n"
+        "Services at 1-800-555-0120 within 14 days of this letter to schedule.\n\n"
+        "How to appeal:\n  Write to: Acme Appeals, PO Box 1, Acme MN 55440\n"
+        "  Hours 8 a.m. - 5 p.m. CT\n  Phone: (612) 555-0127\n"
+    )
+    assert _contact(letter)[0] == "6125550127"
+
+
+def test_an_expedited_appeals_line_is_no_edi_line() -> None:
+    letter = (
+        "You may appeal this decision within 180 days.\n  Expedited Appeals:  phone 1-888-555-0196\n\n"
+        "Member Services: 1-800-555-0190\nEDI help: 1-800-555-0191\n"
+    )
+    assert _contact(letter)[0] == "18885550196"
+
+
+def test_the_civil_rights_notices_numbers_are_not_the_next_step() -> None:
+    letter = (
+        "How to file an appeal:\n  Write to:  Acme Health, PO Box 3, Boise ID 83731\n"
+        "  Call:      1-800-555-0191 (Member Appeals, 7 a.m. - 6 p.m. MT)\n  Fax:       1-800-555-0192\n\n"
+        "If you believe we discriminated against you, you can file a grievance with our Civil Rights Coordinator,\n"
+        "phone 1-800-555-0197, fax 1-800-555-0198.\n"
+    )
+    assert _contact(letter) == ("18005550191", "18005550192")
+
+
+def test_an_attn_line_of_a_mailing_address_is_no_cover_sheet_header() -> None:
+    letter = (
+        "ACME HEALTH\n" + "A line of the letter.\n" * 20 + "For claim status questions, fax 800-555-0100.\n\n"
+        "Send your appeal to:\n  Acme Health\n  Attn: Member Appeals\n  PO Box 3, Boise ID 83731\n  Fax: 800-555-0192\n"
+    )
+    assert _contact(letter)[1] == "8005550192"

@@ -210,3 +210,64 @@ def test_a_table_row_near_the_top_is_no_heading_date() -> None:
 def test_services_from_a_date_start_the_service() -> None:
     letter = "ACME PLAN\nJune 2, 2025\nThe claim for services from 01/05/2025 to 01/07/2025 is denied.\n"
     assert key_dates(letter) == (D(2025, 1, 5), D(2025, 6, 2))
+
+
+def test_record_keys_and_bracketed_plurals_name_their_roles() -> None:
+    letter = (
+        "[claim]\npatient_dob=1980-04-02\nservice_from=2025-03-03\ntotal_charge=95.00\n"
+        "[payer_response]\nstatus=REJECTED\nresponse_date=2025-03-10\n"
+    )
+    assert key_dates(letter) == (D(2025, 3, 3), D(2025, 3, 10))
+
+
+def test_abbreviated_report_date_label() -> None:
+    letter = "EDI SERVICES - PAYER RESPONSE REPORT\nRPT DT 04/22/2025 06:05   FILE X1\nDOB 01/02/1970\nDOS 04/01/2025\n"
+    assert key_dates(letter) == (D(2025, 4, 1), D(2025, 4, 22))
+
+
+def test_date_of_services_with_a_bracketed_plural() -> None:
+    letter = "ACME PLAN\nMay 2, 2025\nClaim received:      April 20, 2025\nDate(s) of service:  April 9, 2025\n"
+    assert key_dates(letter) == (D(2025, 4, 9), D(2025, 5, 2))
+
+
+def test_an_indented_wrapped_line_goes_on_from_the_line_above() -> None:
+    letter = (
+        "Plan chat\n[10:02] Agent: I see the claim for your visit. The EOB is dated\n"
+        "        April 24, 2025, and the service was on 04/11/2025.\n"
+    )
+    assert key_dates(letter) == (D(2025, 4, 11), D(2025, 4, 24))
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["April 3, 2025 / 3 de abril de 2025", "the 3rd of April 2025"],
+)
+def test_heading_dates_in_two_languages_or_written_out(heading: str) -> None:
+    letter = f"ACME PLAN\n100 Main St\n\n{heading}\n\nDear Member,\nWe denied the claim for services on 03/01/2025.\n"
+    assert key_dates(letter) == (D(2025, 3, 1), D(2025, 4, 3))
+
+
+def test_a_message_reports_on_a_notice_its_text_dates() -> None:
+    # Call notes are dated when they were taken; the EOP they report on is dated in their text.
+    letter = (
+        "PLAN CONTACT CENTER - CALL NOTES\n"
+        "02/03/2025 08:41:12  AB  Caller asking re denied clm 25-001. DOS 01/06/25.\n"
+        "02/03/2025 08:44:10  AB  EOP dated 01/20/25: allowed $0.00, CO-29.\n"
+    )
+    assert key_dates(letter) == (D(2025, 1, 6), D(2025, 1, 20))
+
+
+def test_an_appeal_decided_in_a_thread_is_dated_by_its_decision() -> None:
+    letter = (
+        "Provider Portal > Secure Messages\n"
+        "[03/18/2025 09:42 AM] Billing: where does our appeal stand? The claim was denied on 01/10/2025.\n"
+        "[03/19/2025 02:15 PM] Appeals: the appeal was decided on 03/09/2025 and the denial was upheld.\n"
+        "Thread status: CLOSED by provider 03/20/2025\n"
+    )
+    assert key_dates(letter)[1] == D(2025, 3, 9)
+
+
+def test_a_letter_dated_at_its_head_keeps_its_date() -> None:
+    # Not a message: the prose date is an earlier level's.
+    letter = "ACME PLAN\n\nMarch 20, 2025\n\nDear Member,\nYour claim was denied on 01/10/2025. We uphold the denial.\n"
+    assert key_dates(letter)[1] == D(2025, 3, 20)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from denialops_router.domain import letter_kind
 from denialops_router.domain.text import make_doc
 
@@ -67,3 +69,36 @@ def test_other_authors_words_for_the_last_level() -> None:
             f"We completed our review of your appeal. The denial is upheld. {ending} You may ask for external review."
         )
         assert letter_kind.final_appeal_decision(make_doc([letter]))[0], ending
+
+
+@pytest.mark.parametrize(
+    ("text", "is_message"),
+    [
+        ("From: Claims Team <claims@plan.example>\nTo: Member\nSubject: RE: your claim\n\nHello,", True),
+        ("[09:12] Agent: Hello.\n[09:13] Member: Hi, my claim was denied.\n", True),
+        ("03/04/2025 10:02:11  AB  Call from the clinic.\n03/04/2025 10:04:40  AB  Explained the denial.\n", True),
+        ("ACME PLAN\nDate: 03/04/2025\nTo: Member\n\nNOTICE OF DENIAL\nWe denied the claim at 10:30 today.", False),
+    ],
+)
+def test_a_message_is_an_email_or_time_stamped_lines(text: str, is_message: bool) -> None:
+    assert letter_kind.message(make_doc([text])) is is_message
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("NOTICE OF DENIAL\n(Expedited / fast decision)\nType of decision: EXPEDITED (72 hours)\n", True),
+        ("URGENT / EXPEDITED PRE-SERVICE DETERMINATION\nWe denied the request.\n", True),
+        (
+            "We denied the claim.\n\nEXPEDITED (URGENT) APPEALS\nYou may ask for a fast appeal if waiting harms you.\n",
+            False,
+        ),
+        ("PAYEE NORTHSIDE URGENT CARE   VENDOR 0091\nClaim denied CO-29.\n", False),
+        (
+            "If your health is at risk, you may ask for one. We will decide an expedited appeal within 24 hours.\n",
+            False,
+        ),
+    ],
+)
+def test_expedited_is_the_decisions_own_basis(text: str, urgent: bool) -> None:
+    assert bool(letter_kind.expedited(make_doc([text]))) is urgent

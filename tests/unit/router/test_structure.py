@@ -94,3 +94,8 @@ def test_an_identifier_label_takes_a_value_that_starts_with_letters() -> None:
     # `GSH 4471 0093 55` is one identifier, not a field `GSH` = `4471 0093 55`.
     text = "  Member ID          QRT 4471 0093 55\n  DOS                2025/02/11\n"
     assert _pairs(text) == [("member id", "QRT 4471 0093 55"), ("dos", "2025/02/11")]
+
+
+def test_an_exports_comment_lines_hold_fields() -> None:
+    text = "# Acme Plan - line listing (export)\n# Remit date: 1/27/25   EFT trace: 0007188\n"
+    assert _pairs(text) == [("remit date", "1/27/25"), ("eft trace", "0007188")]

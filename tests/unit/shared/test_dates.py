@@ -20,6 +20,8 @@ D = dt.date
         ("Sept. 9th, 2025", D(2025, 9, 9)),
         ("march 6 2025", D(2025, 3, 6)),
         ("28 Feb 2025", D(2025, 2, 28)),
+        ("the 3rd of March 2025", D(2025, 3, 3)),
+        ("the 21st of Jan. 2025", D(2025, 1, 21)),
         ("05-JAN-2025", D(2025, 1, 5)),
         ("5-jan-25", D(2025, 1, 5)),
         ("14FEB2025", D(2025, 2, 14)),
@@ -67,6 +69,16 @@ def test_dates_out_of_order_are_not_a_range() -> None:
     first, second = find_dates("denied 03/12/2025 - appealed 03/01/2025")
     assert first.through is None
     assert not second.closes_range
+
+
+def test_of_joins_an_ordinal_day_only() -> None:
+    # `page 3 of May 2025` counts pages; only `3rd of May 2025` is a day.
+    assert find_dates("page 3 of May 2025") == []
+
+
+def test_a_colon_after_a_two_digit_year_ends_the_date() -> None:
+    assert [d.value for d in find_dates("EOP dated 12/27/24: allowed $0.00")] == [D(2024, 12, 27)]
+    assert find_dates("run 1/5/25:30") == []
 
 
 def test_ocr_noise() -> None:

@@ -1,8 +1,8 @@
 """What a date looks like in a letter: the one grammar the extractor and the grounding check share.
 
-Formats: `March 6, 2025`, `Jan. 5, 2025`, `Tuesday, March 4, 2025`, `28 Feb 2025`, `28 de febrero de
-2025`, `05-JAN-2025`, `14FEB2025`, `MAR-20-2025`, `2025-03-06`, `2025/01/05`, `20250105` (X12),
-`03/06/2025`, `12-20-2024`, `1/5/25`; ranges `January 1-3, 2025`, `Jan 30 - Feb 2, 2025`,
+Formats: `March 6, 2025`, `Jan. 5, 2025`, `Tuesday, March 4, 2025`, `28 Feb 2025`, `the 3rd of March
+2025`, `28 de febrero de 2025`, `05-JAN-2025`, `14FEB2025`, `MAR-20-2025`, `2025-03-06`, `2025/01/05`,
+`20250105` (X12), `03/06/2025`, `12-20-2024`, `1/5/25`; ranges `January 1-3, 2025`, `Jan 30 - Feb 2, 2025`,
 `01/01 - 01/03/2025`, `01/01/2025 - 01/03/2025`, `... through ...`; and the noise of OCR (a space after a
 separator, `O` read for `0`, `l`/`I` for `1` next to digits).
 """
@@ -42,17 +42,18 @@ _DATE = re.compile(
     # March 6, 2025 | Jan. 5 2025 | MAR-20-2025 | January 1-3, 2025 | Jan 30 - Feb 2, 2025
     rf"(?=[{_INITIALS}])(?P<m1>{_MON})[ -]?\s*(?P<d1>{_D})(?:{_SEP}(?:(?P<m1b>{_MON})\s*)?(?P<d1b>{_D}))?"
     rf"(?:,\s*|-\s*|\s+)(?P<y1>{_Y4})"
-    # 28 Feb 2025 | 28 de febrero de 2025 | 05-JAN-2025 | 5-jan-25 | 14feb2025
+    # 28 Feb 2025 | 28 de febrero de 2025 | the 3rd of March 2025 | 05-JAN-2025 | 5-jan-25 | 14feb2025
     r"|(?=\d)(?:"
-    rf"(?P<d2>{_D})(?:\s+de\s+|[ -]?\s*)(?P<m2>{_MON})(?:,?\s*(?:del?\s+)?|-\s*)"
+    rf"(?P<d2>{_D})(?:\s+de\s+|(?<=st|nd|rd|th)\s+of\s+|[ -]?\s*)(?P<m2>{_MON})(?:,?\s*(?:del?\s+)?|-\s*)"
     r"(?P<y2>(?:19|20)\d\d(?!\d)|(?<=-)\d\d(?![\d:]))"
     # 2025-03-06 | 2025/01/05 | 2025.01.05
     rf"|(?P<y3>{_Y4})(?P<s3>[-/.])\s?(?P<m3>[01]?\d)(?P=s3)\s?(?P<d3>[0-3]?\d)(?![\d:])"
     # 20250105 (X12 segments, file names in subjects)
     rf"|(?P<y4>{_Y4})(?P<m4>0[1-9]|1[0-2])(?P<d4>[0-3]\d)(?!\d)"
-    # 03/06/2025 | 12-20-2024 | 1/5/25 | 03.06.2025 | 01/01 - 01/03/2025
+    # 03/06/2025 | 12-20-2024 | 1/5/25 | 03.06.2025 | 01/01 - 01/03/2025 (a colon after a two-digit year ends
+    # a phrase, `dated 12/27/24: allowed`; before a digit it is a time's)
     r"|(?P<m5>[01]?\d)(?P<s5>[/-])\s?(?P<d5>[0-3]?\d)"
-    r"(?:(?P=s5)\s?(?P<y5>(?:19|20)\d\d|\d\d(?![\d:]))"
+    r"(?:(?P=s5)\s?(?P<y5>(?:19|20)\d\d|\d\d(?!\d|:\d))"
     r"|\s*-\s*(?P<m5b>[01]?\d)(?P=s5)(?P<d5b>[0-3]?\d)(?P=s5)(?P<y5b>(?:19|20)\d\d))"
     r"|(?P<m6>[01]?\d)\.(?P<d6>[0-3]?\d)\.(?P<y6>(?:19|20)\d\d)"
     r")"

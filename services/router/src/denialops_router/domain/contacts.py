@@ -19,9 +19,10 @@ _NEXT_STEP = re.compile(
     re.IGNORECASE,
 )
 # Numbers that are not the next step's: other purposes named right before the number.
+# `EDI` is a word (not the `edi` of `expedited`); a civil-rights grievance is the nondiscrimination notice's.
 _OTHER_PURPOSE = re.compile(
-    r"peer[- ]to[- ]peer|peer review|edi|help desk|technical|ombudsman|language|ayuda|interpret|pharmacy help|"
-    r"questions about this letter only|nurse line|24/7|emergenc",
+    r"peer[- ]to[- ]peer|peer review|\bedi\b|help desk|technical|ombudsman|language|ayuda|interpret|pharmacy help|"
+    r"questions about this letter only|nurse line|24/7|emergenc|civil rights|discriminat",
     re.IGNORECASE,
 )
 _FAX_CUE = re.compile(r"\b(?:fax(?:ed|ing)?|facsimile|fx)\b", re.IGNORECASE)
@@ -45,6 +46,9 @@ _LETTERHEAD_CHARS = 300
 _HEADER_NUMBER_LABELS = frozenset({"fax", "phone", "tel", "telephone", "fax no", "phone no", "fax number"})
 # How near a To/From field a header's number stands (a few lines of a cover sheet).
 _HEADER_REACH = 200
+# A paragraph's heading: its first line, of a few words, at most this many lines above the number.
+_PARAGRAPH_LINES = 12
+_HEADING_WORDS = 8
 _ADDRESS = re.compile(
     r"(?:P\.?\s?O\.?\s+Box\s+\d+|\b\d{1,6}\s+(?:[A-Z][\w.]*\s+){1,4}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Parkway|Pkwy|Court|Ct|Place|Pl|"
@@ -135,16 +139,41 @@ def _score(doc: Doc, number: _Number, before: str, final: bool) -> float:
     sentence = doc.sentence(number.start)
     own = doc.text[sentence.start : sentence.end]
     previous = doc.text[doc.sentence(max(0, sentence.start - 1)).start : sentence.start] if sentence.start else ""
-    score = 1.0 if _NEXT_STEP.search(own) else 0.5 if _NEXT_STEP.search(previous) else 0.0
+    # The heading of the number's paragraph names its purpose too (`Peer-to-peer discussion`, `How to appeal:`).
+    heading = _paragraph_heading(doc, number.start)
+    score = 1.0 if _NEXT_STEP.search(own) else 0.5 if _NEXT_STEP.search(previous + heading) else 0.0
     if final and _OUTSIDE_BODY.search(own + previous):
         score += 1.0
-    if _OTHER_PURPOSE.search(before[-60:]) or _OTHER_PURPOSE.search(own[: number.start - sentence.start]):
+    if (
+        _OTHER_PURPOSE.search(before[-60:])
+        or _OTHER_PURPOSE.search(own[: number.start - sentence.start])
+        or _OTHER_PURPOSE.search(heading)
+    ):
         score -= 1.5
     if number.start < _LETTERHEAD_CHARS:
         score -= 0.25
     if number.start in _transmission_numbers(doc):
         score -= 1.0
     return score
+
+
+def _paragraph_heading(doc: Doc, pos: int) -> str:
+    """The first line of the paragraph holding `pos` when it is a heading (a few words, no sentence), else ""."""
+    line = doc.line(pos)
+    first = None
+    for _ in range(_PARAGRAPH_LINES):
+        if line.start == 0:
+            break
+        above = doc.line(line.start - 1)
+        if not doc.text[above.start : above.end].strip():
+            break
+        line = first = above
+    else:
+        return ""  # no paragraph break near: running text or a table, no heading of its own
+    if first is None:
+        return ""
+    text = doc.text[first.start : first.end].strip()
+    return text if len(text.split()) <= _HEADING_WORDS and not text.endswith(".") else ""
 
 
 def _transmission_numbers(doc: Doc) -> frozenset[int]:
@@ -155,7 +184,8 @@ def _transmission_numbers(doc: Doc) -> frozenset[int]:
 
 def _find_transmission_numbers(doc: Doc) -> frozenset[int]:
     found = fields(doc)
-    ends = [f.label_span.start for f in found if f.label in ("to", "from", "attn", "sender", "recipient")]
+    # `Attn:` alone is a mailing address's line (`Write to: ... Attn: Member Appeals ... Fax: NNN`), no header.
+    ends = [f.label_span.start for f in found if f.label in ("to", "from", "sender", "recipient")]
     out = set()
     for f in found:
         if f.label in _HEADER_NUMBER_LABELS and any(abs(f.label_span.start - e) < _HEADER_REACH for e in ends):

@@ -31,9 +31,10 @@ _NUMBERS = {
 _WORDS = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 # Found by its unit, then its number just before: a scan for literals is far faster than for `\b\d`.
 _UNIT = re.compile(r"(?:day|month|year)s?\b")
-# The digits in parentheses are the number whatever the words before them (`twenty-one (21) days`).
+# The digits in parentheses are the number whatever the words before them (`twenty-one (21) days`); a
+# hard-wrapped line may put the unit under an indent (`within 120\n     days`).
 _NUMBER = re.compile(
-    rf"(?:(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})|\((?P<paren>\d{{1,3}})\))[-\s](?:calendar\s|business\s|working\s)?$"
+    rf"(?:(?<![\w.,])(?P<num>\d{{1,3}}|{_WORDS})|\((?P<paren>\d{{1,3}})\))(?:-|\s+)(?:calendar\s+|business\s+|working\s+)?$"
 )
 # Phrased as a limit before the number (`within`, `no later than`, `you have`), or after it (`60 days of/after/from`).
 _LIMIT_BEFORE = re.compile(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from denialops_router.domain import letter_kind
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.structure import fields
 from denialops_router.domain.tables import table_lines, tables
@@ -51,11 +52,15 @@ _LABEL_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "issued",
             r"notice|letter|statement|\beob\b|\beop\b|\bera\b|remit|\bra\b|explanation of benefits|production|"
-            r"report|\brun date|issue|fecha del aviso|date mailed|\bmail(?:ing)? date|^mailed(?: on)?$|"
+            r"report|\brpt\b|\brun date|issue|fecha del aviso|date mailed|\bmail(?:ing)? date|^mailed(?: on)?$|"
             r"correspondence",
         ),
         # Decisions and denials named in a field are often an earlier level's (`first-level decision`).
-        ("decided", r"decision|determination|decided|denial|denied|reject|processed|process date|adjudicat|\bstatus\b"),
+        (
+            "decided",
+            r"decision|determination|decided|denial|denied|reject|processed|process date|adjudicat|\bstatus\b|"
+            r"\bresponse\b",
+        ),
         ("payment", r"\bpa(?:y|id|yment)\b|check|\beft\b"),
         ("sent", r"^(?:posted|sent|date sent|transmitted|date/time)$"),
         ("dated", r"^(?:date|dated|fecha)$"),
@@ -112,7 +117,8 @@ _COVER_START = re.compile(
 )
 _PAGES = re.compile(r"\bpages?:", re.IGNORECASE)
 _COVER_END = re.compile(r"confidential", re.IGNORECASE)
-_HEADING_CELLS = re.compile(r"\s*(?:\||\*+|\s[-\u00b7\u2022]\s| {3,})\s*")
+# Cells of a heading line; ` / ` parts a date from its translation (`February 18, 2025 / 18 de febrero de 2025`).
+_HEADING_CELLS = re.compile(r"\s*(?:\||\*+|\s[-/\u00b7\u2022]\s| {3,})\s*")
 # A date stamped at the start of a chat or notes line: `[05/16/2025 09:12] Name: ...`, `01/24/25 16:40 SYS`.
 _STAMP = re.compile(r"\s+\d{1,2}:\d\d\b")
 _TIME = re.compile(r"^\s*\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,3}t)?\s*$", re.IGNORECASE)
@@ -122,8 +128,9 @@ _HEADING_LINES = 14
 _MAX_HEADING_LINES = 30
 _SALUTATION = re.compile(r"\s*(?:dear|to whom|hello)\b", re.IGNORECASE)
 _BODY_WORDS = 12
-# What may stand before a heading date in its cell: nothing, or its weekday (`Monday, June 2, 2025`).
-_WEEKDAY = re.compile(r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?", re.IGNORECASE)
+# What may stand before a heading date in its cell: nothing, its weekday (`Monday, June 2, 2025`) or the
+# article of a day written out (`the 20th of February 2025`).
+_WEEKDAY = re.compile(r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*|the\s+)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,8 @@ def _label_role(label: str) -> str:
     # A label that runs on from a sentence (`era posted. clm`) is named by its last phrase; one with a
     # subject (`we reviewed your`) is a sentence, read as prose.
     label = label.rsplit(". ", 1)[-1]
+    # A record's key (`service_from`, `response_date`) and a plural in brackets (`date(s) of service`).
+    label = label.replace("_", " ").replace("(s)", "s")
     if _SUBJECT.search(label):
         return "unknown"
     return next((role for role, pattern in _LABEL_ROLES if pattern.search(label)), "unknown")
@@ -236,6 +245,13 @@ def _letter_date(doc: Doc, labelled: list[tuple[str, DateMention]]) -> DateFact 
     if (found := first("issued")) is not None:
         return DateFact(found, 0.9)
     roles = {d.start: r for r, d in labelled}
+    # A message (an e-mail reply, a chat, call notes) is dated when it was written: the notice it reports on
+    # is the one its text dates (`the EOP dated 12/27/24`, `the appeal was decided on 11/09/2026`), the latest.
+    if letter_kind.message(doc):
+        named = _prose_roles(doc)
+        reported = [d for d in doc.dates if d.start not in roles and not _in(d, cover) and named[d.start] == "issued"]
+        if reported:
+            return DateFact(max(reported, key=lambda d: d.value), 0.8)
     # The other dates of a field's value (`Plan year: 07/01/2024 - 06/30/2025`) are not the letter's either.
     roles |= {d.start: "value" for d in doc.dates if d.closes_range}
     if (found := _heading_date(doc, cover, roles)) is not None:
@@ -358,7 +374,8 @@ def _role_before(doc: Doc, mention: DateMention) -> str | None:
     line = doc.line(mention.start)
     before = doc.text[max(line.start, mention.start - 60) : mention.start]
     parts = [p for p in _PROSE_CELLS.split(before) if p.strip()]
-    if line.start > 0 and not _PROSE_CELLS.search(before):
+    # A line's indent is no cell: `... The EOB is dated\n        February 24, 2025.` goes on from above.
+    if line.start > 0 and not _PROSE_CELLS.search(before.lstrip()):
         # A hard-wrapped sentence (`the procedure on your left\nleg on 7 May 2025`) goes on from the line above.
         above = doc.line(line.start - 1)
         tail = doc.text[max(above.start, above.end - 60) : above.end]

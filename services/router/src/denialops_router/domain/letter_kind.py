@@ -71,12 +71,23 @@ _REMITTANCE = lower_pattern(
 
 # Case matters here: a heading in capitals (`URGENT APPEAL - SECOND LEVEL`).
 _URGENT_HEADING = re.compile(r"^[^a-z\n]*\b(?:URGENT|EXPEDITED)\b[^a-z\n]*$", re.MULTILINE)
-_URGENT_LABEL = lower_pattern(r"\b(?:request|review|appeal|decision|case) type\s*[:=][^\n]*\b(?:urgent|expedited)\b")
+# A heading on a kind of request (`EXPEDITED (URGENT) APPEALS`) is appeal-rights text; `URGENT CARE` is a clinic.
+_RIGHTS_HEADING = re.compile(
+    r"\b(?:URGENT|EXPEDITED|FAST)\b(?:\s*\([A-Z]+\))?\s+(?:APPEALS|REVIEWS|REQUESTS|GRIEVANCES|DECISIONS)\b|"
+    r"\bURGENT\s+CARE\b|\bHOW TO\b|\bYOUR RIGHTS?\b|\bIF YOU\b"
+)
+_URGENT_LABEL = lower_pattern(
+    r"\b(?:(?:request|review|appeal|decision|case) type|type of (?:request|review|appeal|decision|case))\s*[:=]"
+    r"[^\n]*\b(?:urgent|expedited)\b"
+)
 _URGENT_PROSE = lower_pattern(
     r"\b(?:your|this|the) (?:request|appeal|review|case) (?:is|was) (?:urgent|expedited)|"
     r"\b(?:an|the|our|your|this) (?:urgent|expedited|fast)(?: \S+)? (?:appeal|review|request|decision)"
 )
-_CONDITIONAL = lower_pattern(r"\bif\b|\bmay\b|\bcan\b|\bright to\b|\bask for\b|\brequest an?\b|\bwould\b|\bshould\b")
+# Offers, and the plan's rules for any request (`we will decide an expedited appeal within 24 hours`).
+_CONDITIONAL = lower_pattern(
+    r"\bif\b|\bmay\b|\bcan\b|\bright to\b|\bask for\b|\brequest an?\b|\bwould\b|\bshould\b|\bwill\b"
+)
 # A decision on a request for a service not yet given (the claim, and its date of service, come later).
 _PRE_SERVICE = lower_pattern(
     r"pre-?service|request type\s*:\s*pre-?service|"
@@ -88,6 +99,12 @@ _PRE_SERVICE = lower_pattern(
     r"denial of (?:medical )?coverage|your request for (?!(?:an? |the |your )?(?:appeal|reconsideration|review|"
     r"hearing|redetermination|external))"
 )
+# A message about a claim rather than the notice itself: an e-mail (its `From:` and `Subject:` headers), or
+# a chat, call notes or a portal thread whose lines are stamped with a time (`[05/16/2025 09:12]`, `[19:12]`).
+_EMAIL_FROM = lower_pattern(r"(?:^|\n)\s*from:")
+_EMAIL_SUBJECT = lower_pattern(r"(?:^|\n)\s*subject:")
+_STAMPED_LINE = re.compile(r"^\s*\[?(?:\d{1,2}/\d{1,2}/\d{2,4},?\s+)?\d{1,2}:\d\d\b", re.MULTILINE)
+_STAMPED_LINES = 2
 
 
 def final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
@@ -180,7 +197,8 @@ def expedited(doc: Doc) -> list[Span]:
     """Evidence that the decision itself was made on an urgent basis (offers of a fast appeal don't count)."""
     if not any(w in doc.lower for w in ("urgent", "expedited", "fast")):
         return []
-    spans = [Span(m.start(), m.end()) for m in _URGENT_HEADING.finditer(doc.text)]
+    headings = (m for m in _URGENT_HEADING.finditer(doc.text) if not _RIGHTS_HEADING.search(m.group()))
+    spans = [Span(m.start(), m.end()) for m in headings]
     spans += [Span(m.start(), m.end()) for m in _URGENT_LABEL.finditer(doc.lower)]
     for m in _URGENT_PROSE.finditer(doc.lower):
         sentence = doc.sentence(m.start())
@@ -196,3 +214,16 @@ def pre_service(doc: Doc) -> Span | None:
 def _pre_service(doc: Doc) -> Span | None:
     m = _PRE_SERVICE.search(doc.lower)
     return Span(m.start(), m.end()) if m else None
+
+
+def message(doc: Doc) -> bool:
+    """The document is a message (e-mail, chat, call notes, portal thread): dated when it was written, it may
+    report on a notice dated earlier."""
+    return doc.memo(_message)
+
+
+def _message(doc: Doc) -> bool:
+    if _EMAIL_FROM.search(doc.lower) and _EMAIL_SUBJECT.search(doc.lower):
+        return True
+    stamps = _STAMPED_LINE.finditer(doc.text)
+    return next(stamps, None) is not None and next(stamps, None) is not None

@@ -39,7 +39,8 @@ _EQUALS = re.compile(r"([A-Za-z](?<![\w.].)[\w#./-]*) ?= ?")
 _BRACKETED = re.compile(r"\[[^\]]*\]")
 _LEADER = re.compile(r"\.(?: ?\.){2,}\s*|_{3,}\s*")
 _LABEL_END = re.compile(r"(?:\s*[:#=]|\s*(?:\.\s?){3,}|\s*_{3,})$")
-_BULLET = re.compile(r"^[\s*>\u2022-]+")
+# A list bullet, a quote mark, or a comment's `#` (`# Remit date: 1/27/25` in an export's header lines).
+_BULLET = re.compile(r"^(?:[\s*>\u2022-]|#+(?=\s))+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{4,}[.!?]\s")
 # A word of a label that is not joined to its value by punctuation: letters, no digits.
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&/.#()-]*")
@@ -180,9 +181,11 @@ def _inline_fields(doc: Doc, cell: Span) -> list[Field]:
             if value.end > value.start:
                 out.append(_field(doc, Span(cell.start + m.start(1), cell.start + m.end(1)), value, "="))
         return out
+    lead = _BULLET.match(text)
+    first = lead.end() if lead else 0
     for sep in (_LEADER, _COLON) if ".." in text or "__" in text else (_COLON,):
-        found = sep.search(text)
-        if found is None or found.start() == 0:
+        found = sep.search(text, first)
+        if found is None or found.start() == first:
             continue
         # `We denied the claim. Reason code on the claim: 204`: the label starts after the last sentence.
         breaks = list(_SENTENCE_BREAK.finditer(text, 0, found.start()))
