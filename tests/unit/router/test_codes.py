@@ -118,3 +118,15 @@ def test_a_legend_explaining_another_claims_codes_is_left_out() -> None:
         "\ncode notes\nCO-45  charge exceeds fee schedule\nPR-3   copayment amount\nCO-18  exact duplicate claim\n"
     )
     assert [c.code for c in extract_case_facts([letter]).denial_codes] == ["CO-18"]
+
+
+def test_codes_of_a_comma_separated_table_are_read_from_their_column() -> None:
+    letter = (
+        "Remit export\n"
+        "claim_no,line,dos,cpt,dx,billed,paid,grp_rsn\n"
+        "QA-77,1,3/4/26,99213,M54.50,120.00,0.00,CO-16\n"
+        "QA-77,2,3/4/26,J1100,M54.50,15.00,0.00,CO-16\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.cpt_codes == ["99213"]
+    assert facts.hcpcs_codes == ["J1100"]

@@ -107,3 +107,47 @@ def test_a_header_beside_a_second_page_column_keeps_its_own_cells() -> None:
         ["99214", "$210.00", "$0.00", "$0.00", "CO-22"],
         ["94010", "$85.00", "$0.00", "$0.00", "CO-22"],
     ]
+
+
+def test_comma_separated_export_with_underscored_header_and_empty_cells() -> None:
+    doc, table = _only(
+        "Remit export generated 02/03/2026\n"
+        "clm_id,ln,svc_date,proc,billed_amt,allowed_amt,pt_resp,adj_rsn\n"
+        'ZX-1001,1,02/01/26,97110,"1,250.00",0.00,0.00,CO-16\n'
+        "ZX-1001,2,02/01/26,97140,80.00,40.00,,CO-45\n"
+        "ZX-1001,TOTAL,,,1330.00,40.00,0.00,\n"
+    )
+    assert [c.role for c in table.columns] == [
+        "claim number",
+        "line",
+        "date of service",
+        "procedure code",
+        "billed",
+        "allowed",
+        "patient responsibility",
+        "carc",
+    ]
+    assert _grid(doc, table) == [
+        ["ZX-1001", "1", "02/01/26", "97110", "1,250.00", "0.00", "0.00", "CO-16"],
+        ["ZX-1001", "2", "02/01/26", "97140", "80.00", "40.00", "", "CO-45"],
+        ["ZX-1001", "TOTAL", "", "", "1330.00", "40.00", "0.00", ""],
+    ]
+    assert [r.total for r in table.rows] == [False, False, True]
+
+
+def test_prose_with_commas_is_no_table() -> None:
+    doc = Doc(["We reviewed the claim, the billed amount, the allowed amount, and the records.\n1, 2, 3, 4.00\n"])
+    assert tables(doc) == []
+
+
+def test_boxed_header_over_two_lines_with_an_abbreviation() -> None:
+    doc, table = _only(
+        "+-------+---------+----------+---------+\n"
+        "| Visit | Charged | Copay /  | Insurer |\n"
+        "| date  |         | Coins.   | paid    |\n"
+        "+-------+---------+----------+---------+\n"
+        "| 04/02 |  150.00 |    20.00 |   90.00 |\n"
+    )
+    assert [c.name for c in table.columns] == ["visit date", "charged", "copay / coins.", "insurer paid"]
+    assert [c.role for c in table.columns] == ["date of service", "billed", "coinsurance", "paid"]
+    assert _grid(doc, table) == [["04/02", "150.00", "20.00", "90.00"]]

@@ -248,7 +248,7 @@ def _item_tokens(doc: Doc, value: Span) -> list[Span]:
 
 def _collect(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:
     # A code named only as the replacement to use is not a billed code; one also billed is kept.
-    billed: dict[str, CodeHit] = {}
+    billed: dict[str, CodeHit] = {hit.code: hit for hit in _table_cell_codes(doc, scope, pattern)}
     for m in pattern.finditer(doc.text):
         start, end = m.start(1), m.end(1)
         if not scope.allows(start) or _looks_like_id(doc, start, end) or in_dx_context(doc, start):
@@ -256,6 +256,25 @@ def _collect(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:
         if not _suggested(doc, start):
             billed.setdefault(m.group(1), CodeHit(m.group(1), start, end))
     return sorted(billed.values(), key=lambda h: h.start)
+
+
+def _table_cell_codes(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:
+    """The code that opens each cell of a table's procedure-code column, read from the cell alone.
+
+    The column says a code stands there, so what borders the cell (`,99214,` in an exported CSV) does not
+    make it part of an amount or an identifier.
+    """
+    hits: list[CodeHit] = []
+    for table in tables(doc):
+        index = table.column("procedure code")
+        if index is None:
+            continue
+        for row in table.rows:
+            for piece in row.cells[index]:
+                m = pattern.match(doc.text[piece.start : piece.end])
+                if m and scope.allows(piece.start):
+                    hits.append(CodeHit(m.group(1), piece.start + m.start(1), piece.start + m.end(1)))
+    return hits
 
 
 def _find_icd(doc: Doc, scope: Scope) -> list[CodeHit]:

@@ -21,7 +21,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for role, pattern in (
         ("claim number", r"^(?:claim|clm|icn)(?: ?#| no\.?| number| id)?$"),
         ("group code", r"^(?:grp|group)(?: code)?$"),
-        ("carc", r"carc|reason|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
+        ("carc", r"carc|reason|\brsn\b|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
         ("rarc", r"rarc|remark|\brmk\b|\bmsg\b"),
         (
             "patient responsibility",
@@ -67,6 +67,7 @@ _SEPARATOR = re.compile(r"^[\s|+=_-]*[-=_][\s|+=_-]*$")
 _AMOUNT = re.compile(r"\$?\s?-?\d{1,3}(?:,\d{3})*\.\d{2}|\$\s?\d+(?:,\d{3})*")
 _LONG_NUMBER = re.compile(r"\d{3}")
 _PIPES = re.compile(r"\s*\|\s*")
+_CSV_CELL = re.compile(r'\s*(?:"([^"]*)"|([^,"]*?))\s*(?:,|$)')
 _GAPS = re.compile(r" {2,}")
 _MAX_GAP_LINES = 2
 
@@ -139,15 +140,15 @@ def _find_tables(doc: Doc) -> list[Table]:
 def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     line = lines[i]
     text = doc.text[line.start : line.end].strip()
-    piped = text.count("|") >= 2
-    if not piped and "  " not in text and not _above_amounts(doc, lines, i):
+    sep = _separator(text)
+    if not sep and "  " not in text and not _above_amounts(doc, lines, i):
         return None  # one run of words: only a flattened header, and only above a row of amounts
-    cells = _header_cells(doc, line, piped)
+    cells = _header_cells(doc, line, sep)
     if cells is None:
         return None
-    names = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
+    names = [_name(doc, c) for c in cells]
     bounds = [(c.start - line.start, c.end - line.start) for c in cells]
-    flat = not piped and len(cells) == 1
+    flat = not sep and len(cells) == 1
     if flat and not _above_amounts(doc, lines, i):
         return None
     header = Span(line.start, line.end)
@@ -155,13 +156,11 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         cells, names = _flattened_header(doc, cells[0])
         bounds = [(c.start - line.start, c.end - line.start) for c in cells]
     else:
-        if i > 0 and not piped and _join_header_line(doc, lines[i - 1], (cells, bounds, names), piped, above=True):
+        if i > 0 and not sep and _join_header_line(doc, lines[i - 1], (cells, bounds, names), sep, above=True):
             header = Span(lines[i - 1].start, header.end)
         j = i + 1
         while (
-            j < len(lines)
-            and j <= i + 2
-            and _join_header_line(doc, lines[j], (cells, bounds, names), piped, above=False)
+            j < len(lines) and j <= i + 2 and _join_header_line(doc, lines[j], (cells, bounds, names), sep, above=False)
         ):
             header = Span(header.start, lines[j].end)
             j += 1
@@ -169,7 +168,7 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     # A header line that goes on with running text stands beside a second column of the page: what is
     # right of the header's last cell on the rows belongs to that column.
     rest = doc.text[cells[-1].end : line.end]
-    limit = cells[-1].end - line.start + len(rest) - len(rest.lstrip()) if rest.strip() and not piped else None
+    limit = cells[-1].end - line.start + len(rest) - len(rest.lstrip()) if rest.strip() and not sep else None
     roles = [_role(name) for name in names]
     if sum(r is not None for r in roles) < 2 or (flat and sum(r in AMOUNT_ROLES for r in roles) < 2):
         return None
@@ -185,12 +184,10 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
             break
         if _SEPARATOR.match(raw):
             continue
-        row = (
-            _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, piped, rows[-1] if rows else None, limit)
-        )
+        row = _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, sep, rows[-1] if rows else None, limit)
         if row is None:
             gap += 1
-            if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, piped) or ()) > 1:
+            if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, sep) or ()) > 1:
                 break  # (a wrapped description of one run of words is no new header)
             continue
         gap = 0
@@ -221,10 +218,41 @@ def _above_amounts(doc: Doc, lines: list[Span], i: int) -> bool:
     return i + 1 < len(lines) and len(_AMOUNT.findall(doc.text, lines[i + 1].start, lines[i + 1].end)) >= 2
 
 
-def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
-    """A line's cells; for a pipe row, empty cells are kept (`|    |` is an empty column)."""
-    splitter = _PIPES if piped else _GAPS
+def _separator(text: str) -> str:
+    """How a header line sets its cells apart: pipes, commas (an exported CSV), else runs of spaces ("")."""
+    if text.count("|") >= 2:
+        return "|"
+    if text.count(",") >= 3 and "  " not in text:
+        return ","
+    return ""
+
+
+def _name(doc: Doc, cell: Span) -> str:
+    # An exported header writes its words with underscores (`pt_resp`, `claim_no`).
+    return " ".join(doc.lower[cell.start : cell.end].replace("_", " ").split())
+
+
+def _csv_cells(line: Span, text: str) -> list[Span]:
+    """The cells of a comma-separated line, empty ones kept; a quoted cell may hold commas (`"1,450.00"`)."""
+    out: list[Span] = []
+    pos = 0
+    while True:
+        m = _CSV_CELL.match(text, pos)
+        if m is None:
+            return []
+        group = 1 if m.group(1) is not None else 2
+        out.append(Span(line.start + m.start(group), line.start + m.end(group)))
+        if not m.group().endswith(","):
+            return out
+        pos = m.end()
+
+
+def _split(doc: Doc, line: Span, sep: str) -> list[Span]:
+    """A line's cells; for a pipe or comma row, empty cells are kept (`|    |` is an empty column)."""
     text = doc.text[line.start : line.end]
+    if sep == ",":
+        return _csv_cells(line, text)
+    splitter = _PIPES if sep else _GAPS
     out: list[Span] = []
     pos = 0
     for m in splitter.finditer(text):
@@ -232,7 +260,7 @@ def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
         pos = m.end()
     out.append(Span(line.start + pos, line.end))
     out = [_strip(doc.text, s) for s in out]
-    if piped:
+    if sep:
         # The outer pipes of `| a | b |` open and close the row; they are not empty cells.
         if out and out[0].start == out[0].end and text.lstrip().startswith("|"):
             out = out[1:]
@@ -242,12 +270,12 @@ def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
     return [c for c in out if c.end > c.start]
 
 
-def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
+def _header_cells(doc: Doc, line: Span, sep: str) -> list[Span] | None:
     """The cells of a header row: several short cells of words, no amounts or dates."""
     if _LONG_NUMBER.search(doc.text, line.start, line.end):
         return None
-    cells = _split(doc, line, piped)
-    if not piped:
+    cells = _split(doc, line, sep)
+    if not sep:
         cells = _left_of_prose(doc, cells)
     texts = [doc.text[c.start : c.end] for c in cells]
     words = [t for t in texts if t]
@@ -278,7 +306,7 @@ def _join_header_line(
     doc: Doc,
     other: Span,
     header: tuple[list[Span], list[tuple[int, int]], list[str]],
-    piped: bool,
+    sep: str,
     *,
     above: bool,
 ) -> bool:
@@ -288,13 +316,14 @@ def _join_header_line(
     """
     columns, bounds, names = header
     raw = doc.text[other.start : other.end]
-    if not raw.strip() or _SEPARATOR.match(raw) or (piped and raw.count("|") < 2):
+    if not raw.strip() or _SEPARATOR.match(raw) or (sep and raw.count(sep) < 2):
         return False
-    cells = _split(doc, other, piped)
-    texts = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
-    if any(re.search(r"\d|[:.,;]\s|[.:]$", t) or len(t.split()) > 3 for t in texts):
+    cells = _split(doc, other, sep)
+    texts = [_name(doc, c) for c in cells]
+    # (`Coins.` under `Copay /` is an abbreviation; a long word with a full stop ends a sentence.)
+    if any(re.search(r"\d|[:.,;]\s|:$|\w{7,}\.$", t) or len(t.split()) > 3 for t in texts):
         return False
-    if piped:
+    if sep:
         if len(cells) != len(names):
             return False
         indexes = list(range(len(cells)))
@@ -311,7 +340,7 @@ def _join_header_line(
     for index, cell, text in zip(indexes, cells, texts, strict=True):
         if text:
             names[index] = f"{text} {names[index]}" if above else f"{names[index]} {text}".strip()
-        if not piped:
+        if not sep:
             left, right = bounds[index]
             bounds[index] = (min(left, cell.start - other.start), max(right, cell.end - other.start))
     return True
@@ -335,12 +364,12 @@ def _column_index(start: int, end: int, bounds: list[tuple[int, int]]) -> int:
 
 
 def _row(
-    doc: Doc, line: Span, columns: tuple[Column, ...], piped: bool, above: Row | None, limit: int | None
+    doc: Doc, line: Span, columns: tuple[Column, ...], sep: str, above: Row | None, limit: int | None
 ) -> Row | None:
-    cells = _split(doc, line, piped)
+    cells = _split(doc, line, sep)
     if limit is not None:
         cells = [c for c in cells if c.start - line.start < limit - 1]
-    if piped:
+    if sep:
         if len(cells) != len(columns):
             return None
         filled: list[Cell] = [(c,) if c.end > c.start else () for c in cells]
@@ -359,7 +388,7 @@ def _row(
     if not any(re.search(r"\d", t) for t in texts) or any(t.endswith(":") for t in texts):
         return None  # no figure at all, or a `Label:` line after the table
     total = any(_TOTAL.search(t) for t in texts[:2])
-    if not piped and above is not None and not total and not filled[0] and len(texts) <= 2:
+    if not sep and above is not None and not total and not filled[0] and len(texts) <= 2:
         # `PR-2  110.00` under the ADJ column of the row above: that row goes on.
         merged = tuple(a + b for a, b in zip(above.cells, filled, strict=True))
         return Row(Span(above.span.start, line.end), merged, above.total)
