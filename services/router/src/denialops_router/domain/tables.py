@@ -20,6 +20,8 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (role, re.compile(pattern, re.IGNORECASE))
     for role, pattern in (
         ("claim number", r"^(?:claim|clm|icn)(?: ?#| no\.?| number| id)?$"),
+        # A payer's own edit or error code (`E1042`) has a code's shape but is no billed service.
+        ("edit code", r"^(?:edit|error|reject(?:ion)?)(?: code| id| #)?$"),
         ("group code", r"^(?:grp|group)(?: code)?$"),
         ("carc", r"carc|reason|\brsn\b|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
         ("rarc", r"rarc|remark|\brmk\b|\bmsg\b"),
@@ -43,7 +45,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("diagnosis", r"^dx$|diag|icd"),
         ("modifier", r"^mod"),
         ("units", r"units|qty|^days?$"),
-        ("description", r"desc|service|item"),
+        ("description", r"desc|service|item|^message$|^explanation$"),
         ("line", r"^ln$|^line(?: no| #)?$|^#$"),
         ("status", r"status|^result$|^outcome$|disposition"),
     )
