@@ -88,3 +88,7 @@ def test_fields_are_cached_and_carry_spans() -> None:
     assert isinstance(field, Field)
     assert doc.text[field.label_span.start : field.label_span.end] == "Claim"
     assert doc.evidence(field.value_span.start, field.value_span.end).page == 2
+
+
+def test_a_dot_leader_closed_by_a_colon() -> None:
+    assert _pairs("MBR.......: QX-4410\nCHG.....:   2,100.00\n") == [("mbr", "QX-4410"), ("chg", "2,100.00")]
