@@ -72,6 +72,8 @@ _PIPES = re.compile(r"\s*\|\s*")
 _CSV_CELL = re.compile(r'\s*(?:"([^"]*)"|([^,"]*?))\s*(?:,|$)')
 _GAPS = re.compile(r" {2,}")
 _MAX_GAP_LINES = 2
+# A dashed rule under a fixed-width header: three or more runs of dashes set apart by spaces.
+_RULE = re.compile(r"^\s*-{2,}(?: +-{2,}){2,}\s*$")
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,13 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     if flat and not _above_amounts(doc, lines, i):
         return None
     header = Span(line.start, line.end)
+    rule = _rule_under(doc, lines, i) if not sep and not flat else None
     if flat:
         cells, names = _flattened_header(doc, cells[0])
         bounds = [(c.start - line.start, c.end - line.start) for c in cells]
+    elif rule is not None:
+        cells, bounds = _ruled_header(doc, line, rule)
+        names = [_name(doc, c) for c in cells]
     else:
         if i > 0 and not sep and _join_header_line(doc, lines[i - 1], (cells, bounds, names), sep, above=True):
             header = Span(lines[i - 1].start, header.end)
@@ -180,13 +186,29 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     rows: list[Row] = []
     gap = 0
     end = header.end
+    claim = next((k for k, c in enumerate(columns) if c.role == "claim number"), None)
+    blank = False
     for nxt in lines[i + 1 :]:
         raw = doc.text[nxt.start : nxt.end]
         if not raw.strip():
-            break
-        if _SEPARATOR.match(raw):
+            if blank or claim is None or not rows:
+                break
+            blank = True  # a report grouped by claim may set its claims apart by a blank line
             continue
-        row = _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, sep, rows[-1] if rows else None, limit)
+        if _SEPARATOR.match(raw):
+            if blank:
+                break
+            continue
+        row = (
+            _flat_row(doc, nxt, columns)
+            if flat
+            else _row(doc, nxt, columns, sep, rows[-1] if rows else None, limit, ruled=rule is not None)
+        )
+        if blank:
+            # ... and goes on only with the next claim's first row.
+            if row is None or claim is None or not row.cells[claim]:
+                break
+            blank = False
         if row is None:
             gap += 1
             if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, sep) or ()) > 1:
@@ -200,7 +222,19 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         end = row.span.end
     if not rows:
         return None
-    return Table(_by_content(doc, columns, rows), tuple(rows), header, Span(header.start, end))
+    columns = _by_content(doc, columns, rows)
+    if not sep:
+        rows = [_realigned_total(doc, row, columns) for row in rows]
+    return Table(columns, tuple(rows), header, Span(header.start, end))
+
+
+def _realigned_total(doc: Doc, row: Row, columns: tuple[Column, ...]) -> Row:
+    """A totals line set off from the columns (`CLAIM TOTAL:   523.00   98.40` further right): its amounts,
+    in order, are the amount columns', when it has one for each."""
+    money = {i for i, c in enumerate(columns) if c.role in AMOUNT_ROLES}
+    if not row.total or not any(_in_cell(doc, c) and i not in money for i, c in enumerate(row.cells)):
+        return row
+    return _flat_row(doc, row.span, columns) or row
 
 
 def _by_content(doc: Doc, columns: tuple[Column, ...], rows: list[Row]) -> tuple[Column, ...]:
@@ -214,6 +248,32 @@ def _by_content(doc: Doc, columns: tuple[Column, ...], rows: list[Row]) -> tuple
                 column = Column(column.name, role, column.span, column.left, column.right)
         out.append(column)
     return tuple(out)
+
+
+def _rule_under(doc: Doc, lines: list[Span], i: int) -> list[tuple[int, int]] | None:
+    """The runs of a dashed rule under a header (`------ ---- --------`), which mark its columns' widths."""
+    if i + 1 >= len(lines):
+        return None
+    line = lines[i + 1]
+    text = doc.text[line.start : line.end]
+    if not _RULE.match(text):
+        return None
+    return [(m.start(), m.end()) for m in re.finditer(r"-+", text)]
+
+
+def _ruled_header(doc: Doc, line: Span, rule: list[tuple[int, int]]) -> tuple[list[Span], list[tuple[int, int]]]:
+    """The header's words grouped by the rule's run each stands over (`LN DOS` over `-- --------` are two)."""
+    words = [
+        Span(line.start + m.start(), line.start + m.end()) for m in re.finditer(r"\S+", doc.text[line.start : line.end])
+    ]
+    groups: dict[int, list[Span]] = {}
+    for word in words:
+        groups.setdefault(_column_index(word.start - line.start, word.end - line.start, rule), []).append(word)
+    cells = [
+        Span(groups[k][0].start, groups[k][-1].end) if k in groups else Span(line.start + left, line.start + left)
+        for k, (left, _) in enumerate(rule)
+    ]
+    return cells, list(rule)
 
 
 def _above_amounts(doc: Doc, lines: list[Span], i: int) -> bool:
@@ -366,11 +426,20 @@ def _column_index(start: int, end: int, bounds: list[tuple[int, int]]) -> int:
 
 
 def _row(
-    doc: Doc, line: Span, columns: tuple[Column, ...], sep: str, above: Row | None, limit: int | None
+    doc: Doc,
+    line: Span,
+    columns: tuple[Column, ...],
+    sep: str,
+    above: Row | None,
+    limit: int | None,
+    *,
+    ruled: bool = False,
 ) -> Row | None:
     cells = _split(doc, line, sep)
     if limit is not None:
         cells = [c for c in cells if c.start - line.start < limit - 1]
+    if ruled:
+        cells = [piece for cell in cells for piece in _cut_at_gaps(doc, line, cell, columns)]
     if sep:
         if len(cells) != len(columns):
             return None
@@ -387,7 +456,7 @@ def _row(
             previous = filled[index]
             filled[index] = (Span(previous[0].start, cell.end),) if previous else (cell,)
     texts = [doc.text[c[0].start : c[-1].end] for c in filled if c]
-    if not any(re.search(r"\d", t) for t in texts) or any(t.endswith(":") for t in texts):
+    if not any(re.search(r"\d", t) for t in texts) or any(t.endswith(":") and not _TOTAL.search(t) for t in texts):
         return None  # no figure at all, or a `Label:` line after the table
     total = any(_TOTAL.search(t) for t in texts[:2])
     if not sep and above is not None and not total and not filled[0] and len(texts) <= 2:
@@ -398,6 +467,21 @@ def _row(
     if sum(bool(c) for c in filled) < 2 or (money and not any(_in_cell(doc, filled[i]) for i in money)):
         return None
     return Row(line, tuple(filled), total)
+
+
+def _cut_at_gaps(doc: Doc, line: Span, cell: Span, columns: tuple[Column, ...]) -> list[Span]:
+    """A piece cut where a single space falls between two ruled columns (`01 09/24/26 99214`)."""
+    out: list[Span] = []
+    start = cell.start
+    for pos in range(cell.start, cell.end):
+        offset = pos - line.start
+        if doc.text[pos] == " " and not any(c.left <= offset < c.right for c in columns):
+            if pos > start:
+                out.append(Span(start, pos))
+            start = pos + 1
+    if cell.end > start:
+        out.append(Span(start, cell.end))
+    return out
 
 
 def _in_cell(doc: Doc, cell: Cell) -> bool:
