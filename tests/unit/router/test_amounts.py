@@ -145,3 +145,11 @@ def test_amounts_named_after_them_on_service_lines_and_without_a_currency_sign()
     assert (found["allowed"], found["patient"]) == (Decimal("0.00"), Decimal("1380.00"))
     found = _amounts("EFT amount: $41.20\n73630 X-ray foot, 3 views    $96.00\nMember liab.:   0.00 USD\n")
     assert (found["paid"], found["billed"], found["patient"]) == (Decimal("41.20"), Decimal("96.00"), Decimal("0.00"))
+
+
+def test_patient_share_labels_and_an_abbreviated_label_with_its_dot() -> None:
+    assert _amounts("Charge ........ $90.00\nPatient share .. $0.00\n")["patient"] == Decimal("0.00")
+    assert _amounts("Amount submitted: $50.00\nMember cost share: $12.00 (coinsurance)\n")["patient"] == Decimal(
+        "12.00"
+    )
+    assert _amounts("  Total billed       $70.00\n  Patient resp.      $70.00\n")["patient"] == Decimal("70.00")

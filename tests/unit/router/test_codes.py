@@ -118,3 +118,42 @@ def test_a_legend_explaining_another_claims_codes_is_left_out() -> None:
         "\ncode notes\nCO-45  charge exceeds fee schedule\nPR-3   copayment amount\nCO-18  exact duplicate claim\n"
     )
     assert [c.code for c in extract_case_facts([letter]).denial_codes] == ["CO-18"]
+
+
+def test_codes_of_a_comma_separated_table_are_read_from_their_column() -> None:
+    letter = (
+        "Remit export\n"
+        "claim_no,line,dos,cpt,dx,billed,paid,grp_rsn\n"
+        "QA-77,1,3/4/26,99213,M54.50,120.00,0.00,CO-16\n"
+        "QA-77,2,3/4/26,J1100,M54.50,15.00,0.00,CO-16\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.cpt_codes == ["99213"]
+    assert facts.hcpcs_codes == ["J1100"]
+
+
+def test_example_and_preferred_codes_are_not_billed() -> None:
+    letter = (
+        "Claim LK-2201. Billed: 64483 epidural injection.\n"
+        "A less invasive option (for example CPT\n62321) is usually tried first. If your doctor bills a\n"
+        "fixed appliance instead (for instance D6245/D6740 or\n   D5211), it is reviewed on its own.\n"
+        "The plan's preferred product, Truxima (rituximab-abbs, HCPCS Q5115), is covered. Your doctor may\n"
+        "change the prescription to Truxima (Q5115) and send a new request.\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.cpt_codes == ["64483"]
+    assert facts.hcpcs_codes == []
+
+
+def test_codes_of_an_edit_column_are_no_billed_services() -> None:
+    letter = (
+        "Front-end rejection report\n"
+        "Claim ZP-5530   Service 99213   Charge $95.00\n\n"
+        "  Edit    Segment      Message\n"
+        "  -----   ----------   ------------------------------\n"
+        "  A2104   NM1*85       Billing provider address invalid.\n"
+        "  E0310   REF*G1       Referral number missing.\n"
+    )
+    facts = extract_case_facts([letter])
+    assert facts.cpt_codes == ["99213"]
+    assert facts.hcpcs_codes == []

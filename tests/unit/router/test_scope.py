@@ -59,3 +59,14 @@ def test_a_batch_report_keeps_the_rejected_row_even_without_a_claim_number() -> 
     assert scope.allows(doc.text.index("$231.00"))
     assert not scope.allows(doc.text.index("$148.00"))
     assert not scope.allows(doc.text.index("$96.00"))
+
+
+def test_rows_that_leave_the_claim_column_empty_go_on_with_the_claim_above() -> None:
+    text = (
+        "CLAIM NO      CODE    BILLED    PAID  ADJ\n"
+        "QX2611000057  97110    80.00    0.00  CO-50\n"
+        "              97140    40.00    0.00  CO-50\n"
+        "QX2611000041  99213    95.00   60.00  CO-45\n"
+        "              99214    50.00   40.00  CO-45\n"
+    )
+    assert _cpt(text) == ["97110", "97140"]

@@ -99,3 +99,7 @@ def test_an_identifier_label_takes_a_value_that_starts_with_letters() -> None:
 def test_an_exports_comment_lines_hold_fields() -> None:
     text = "# Acme Plan - line listing (export)\n# Remit date: 1/27/25   EFT trace: 0007188\n"
     assert _pairs(text) == [("remit date", "1/27/25"), ("eft trace", "0007188")]
+
+
+def test_a_dot_leader_closed_by_a_colon() -> None:
+    assert _pairs("MBR.......: QX-4410\nCHG.....:   2,100.00\n") == [("mbr", "QX-4410"), ("chg", "2,100.00")]

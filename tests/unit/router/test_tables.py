@@ -107,3 +107,74 @@ def test_a_header_beside_a_second_page_column_keeps_its_own_cells() -> None:
         ["99214", "$210.00", "$0.00", "$0.00", "CO-22"],
         ["94010", "$85.00", "$0.00", "$0.00", "CO-22"],
     ]
+
+
+def test_comma_separated_export_with_underscored_header_and_empty_cells() -> None:
+    doc, table = _only(
+        "Remit export generated 02/03/2026\n"
+        "clm_id,ln,svc_date,proc,billed_amt,allowed_amt,pt_resp,adj_rsn\n"
+        'ZX-1001,1,02/01/26,97110,"1,250.00",0.00,0.00,CO-16\n'
+        "ZX-1001,2,02/01/26,97140,80.00,40.00,,CO-45\n"
+        "ZX-1001,TOTAL,,,1330.00,40.00,0.00,\n"
+    )
+    assert [c.role for c in table.columns] == [
+        "claim number",
+        "line",
+        "date of service",
+        "procedure code",
+        "billed",
+        "allowed",
+        "patient responsibility",
+        "carc",
+    ]
+    assert _grid(doc, table) == [
+        ["ZX-1001", "1", "02/01/26", "97110", "1,250.00", "0.00", "0.00", "CO-16"],
+        ["ZX-1001", "2", "02/01/26", "97140", "80.00", "40.00", "", "CO-45"],
+        ["ZX-1001", "TOTAL", "", "", "1330.00", "40.00", "0.00", ""],
+    ]
+    assert [r.total for r in table.rows] == [False, False, True]
+
+
+def test_prose_with_commas_is_no_table() -> None:
+    doc = Doc(["We reviewed the claim, the billed amount, the allowed amount, and the records.\n1, 2, 3, 4.00\n"])
+    assert tables(doc) == []
+
+
+def test_boxed_header_over_two_lines_with_an_abbreviation() -> None:
+    doc, table = _only(
+        "+-------+---------+----------+---------+\n"
+        "| Visit | Charged | Copay /  | Insurer |\n"
+        "| date  |         | Coins.   | paid    |\n"
+        "+-------+---------+----------+---------+\n"
+        "| 04/02 |  150.00 |    20.00 |   90.00 |\n"
+    )
+    assert [c.name for c in table.columns] == ["visit date", "charged", "copay / coins.", "insurer paid"]
+    assert [c.role for c in table.columns] == ["date of service", "billed", "coinsurance", "paid"]
+    assert _grid(doc, table) == [["04/02", "150.00", "20.00", "90.00"]]
+
+
+def test_a_dashed_rule_gives_the_columns_and_a_grouped_report_goes_on_past_a_blank_line() -> None:
+    doc, table = _only(
+        "MEMBER NAME    CLAIM NO     LN DOS      CODE  BILLED   PAID   ADJ\n"
+        "-------------- ------------ -- -------- ----- ------ ------ ------\n"
+        "ROE, ANN       QX2611000041 01 10/01/26 99213  95.00  60.00 CO-45\n"
+        "                                 CLAIM TOTAL:      95.00  60.00\n"
+        "\n"
+        "LIM, BO        QX2611000057 01 10/02/26 97110  80.00   0.00 CO-50\n"
+        "                            02 10/02/26 97140  40.00   0.00 CO-50\n"
+        "\n"
+        "PAYMENT SUMMARY   NET 60.00\n"
+    )
+    assert [c.name for c in table.columns] == ["member name", "claim no", "ln", "dos", "code", "billed", "paid", "adj"]
+    assert _grid(doc, table) == [
+        ["ROE, ANN", "QX2611000041", "01", "10/01/26", "99213", "95.00", "60.00", "CO-45"],
+        ["", "", "", "", "", " 95.00", " 60.00", ""],
+        ["LIM, BO", "QX2611000057", "01", "10/02/26", "97110", "80.00", "0.00", "CO-50"],
+        ["", "", "02", "10/02/26", "97140", "40.00", "0.00", "CO-50"],
+    ]
+    assert [r.total for r in table.rows] == [False, True, False, False]
+
+
+def test_a_blank_line_ends_a_table_without_a_claim_column() -> None:
+    doc, table = _only("Code   Billed   Paid\n99213  95.00    60.00\n\n97110  80.00    0.00\n")
+    assert _grid(doc, table) == [["99213", "95.00", "60.00"]]

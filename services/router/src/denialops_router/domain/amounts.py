@@ -36,6 +36,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "patient",
         re.compile(
             r"\bowe|your (?:share|part|cost|portion|responsibility)|responsib|\bresp\b|pt_?resp|you pay|"
+            r"\b(?:patient|member|mbr|pt)(?: cost)? share|\bcost.share|"
             r"member pays|patient pays|amount you|balance due|may be billed|\bliab",
             re.IGNORECASE,
         ),
@@ -213,8 +214,9 @@ def _label_before(doc: Doc, pos: int) -> str:
         window = doc.text[max(0, end - 80) : end]
         cuts = list(_LABEL_CUT.finditer(window))
         cut = cuts[-1] if cuts else None
-        # A trailing colon belongs to the label: `Charges:   $310.00`.
-        if cut is not None and cut.group().startswith(":"):
+        # A trailing colon or abbreviation's dot belongs to the label: `Charges:   $310.00`, `Pt resp.  $5.00`.
+        own_dot = cut is not None and cut.group()[0] == "." and not window[cut.end() :].strip()
+        if cut is not None and (cut.group().startswith(":") or own_dot):
             cuts = cuts[:-1]
             cut = cuts[-1] if cuts else None
         label = window[cut.end() if cut else 0 :].strip(" :\n")

@@ -92,12 +92,16 @@ _SUGGESTED = re.compile(
     r"(?:\brecogni[sz]e[sd]?|\breplac\w*\b[^.]{0,40}?\bwith|\bshould (?:have )?(?:be(?:en)? )?"
     r"(?:billed|reported|coded|submitted)(?: as| with| using| under)?|\bcorrect (?:code|cpt|hcpcs|procedure code)"
     r"(?: is| would be)?|\b(?:use|rebill|report) (?:with |using |under )?(?:the )?(?:cpt|hcpcs|code)?|"
-    r"\bappropriate code(?: is| would be)?|\bchange (?:it |the code )?to|"
-    # Guidance, not this claim: `are reported with H0035`, `a valid code (e.g. 99202)`.
+    r"\bappropriate code(?: is| would be)?|"
+    r"\bchange (?:it |the (?:code|order|drug|prescription|request) )?to(?:\s+[A-Za-z][\w-]*){0,2}|"
+    # Guidance, not this claim: `are reported with H0035`, `a valid code (e.g. 99202)`, `(for example
+    # CPT 95806)`, the plan's `preferred` product (`the preferred biosimilar, Inflectra (HCPCS Q5103)`).
     r"\b(?:is|are|be) (?:usually |typically |normally |generally |commonly )?(?:reported|billed|coded) "
     r"(?:with|as|using|under)|\bcodes?\b[^.;]{0,50}?\((?:such as|e\.g\.?|for example|like)|"
-    r"\bcodes?\b[^.;]{0,50}?\b(?:such as|e\.g\.|for example))"
-    r"\W+(?:(?:cpt|hcpcs|code)\W+)?$",
+    r"\bcodes?\b[^.;]{0,50}?\b(?:such as|e\.g\.|for example)|\b(?:for example|for instance|e\.g\.),?|"
+    r"\bpreferred\b[^.;]{0,60}?)"
+    # ... and each code of a list after the cue (`for example D6240/D6750 or D5213`).
+    r"\W+(?:(?:cpt|hcpcs|code)\W+)?(?:(?:[A-Z]\d{4}|\d{4}[\dFTU])(?:/|,\s*|\s+(?:or|and)\s+))*$",
     re.IGNORECASE,
 )
 # A field whose label names a party or an identifier holds no billed code (`Member no.: GDI 33019 4720`,
@@ -248,14 +252,46 @@ def _item_tokens(doc: Doc, value: Span) -> list[Span]:
 
 def _collect(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:
     # A code named only as the replacement to use is not a billed code; one also billed is kept.
-    billed: dict[str, CodeHit] = {}
+    billed: dict[str, CodeHit] = {hit.code: hit for hit in _table_cell_codes(doc, scope, pattern)}
+    edits = doc.memo(_edit_code_cells)
     for m in pattern.finditer(doc.text):
         start, end = m.start(1), m.end(1)
         if not scope.allows(start) or _looks_like_id(doc, start, end) or in_dx_context(doc, start):
             continue
+        if any(s.start <= start < s.end for s in edits):
+            continue
         if not _suggested(doc, start):
             billed.setdefault(m.group(1), CodeHit(m.group(1), start, end))
     return sorted(billed.values(), key=lambda h: h.start)
+
+
+def _table_cell_codes(doc: Doc, scope: Scope, pattern: re.Pattern[str]) -> list[CodeHit]:
+    """The code that opens each cell of a table's procedure-code column, read from the cell alone.
+
+    The column says a code stands there, so what borders the cell (`,99214,` in an exported CSV) does not
+    make it part of an amount or an identifier.
+    """
+    hits: list[CodeHit] = []
+    for table in tables(doc):
+        index = table.column("procedure code")
+        if index is None:
+            continue
+        for row in table.rows:
+            for piece in row.cells[index]:
+                m = pattern.match(doc.text[piece.start : piece.end])
+                if m and scope.allows(piece.start):
+                    hits.append(CodeHit(m.group(1), piece.start + m.start(1), piece.start + m.end(1)))
+    return hits
+
+
+def _edit_code_cells(doc: Doc) -> list[Span]:
+    """The cells of a table's edit-code column (`Edit | E1042 | Billing NPI missing`)."""
+    out: list[Span] = []
+    for table in tables(doc):
+        index = table.column("edit code")
+        if index is not None:
+            out += [piece for row in table.rows for piece in row.cells[index]]
+    return out
 
 
 def _find_icd(doc: Doc, scope: Scope) -> list[CodeHit]:

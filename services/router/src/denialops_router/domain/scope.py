@@ -120,18 +120,25 @@ def _amount(doc: Doc, cell: tuple[Span, ...]) -> Decimal | None:
 
 def _claim_groups(doc: Doc, table: Table) -> dict[str, list[Row]]:
     """A table's rows by claim: the number in its claim column (a totals row goes with its claim), else,
-    in a report with a status per row, the patient the row is for (a rejected claim may have no number)."""
+    in a report with a status per row, the patient the row is for (a rejected claim may have no number).
+
+    A row that leaves the claim column empty goes on with the claim above (a report grouped by claim
+    prints the number on its first line only)."""
     groups: dict[str, list[Row]] = {}
     claim_index = table.column("claim number")
     by_patient = table.column("status") is not None
+    last: str | None = None
     for row in table.rows:
         cell = row.cells[claim_index] if claim_index is not None else ()
         m = _ID.search(doc.text, cell[0].start, cell[0].end) if cell else None
         patient = table.cell(row, "patient") if by_patient else ()
         if m is not None and _digits(m.group()) >= 5:
-            groups.setdefault(m.group(), []).append(row)
+            last = m.group()
         elif patient:
-            groups.setdefault(" ".join(doc.text[p.start : p.end] for p in patient), []).append(row)
+            last = " ".join(doc.text[p.start : p.end] for p in patient)
+        elif claim_index is None or cell or last is None:
+            continue
+        groups.setdefault(last, []).append(row)
     return groups
 
 

@@ -37,7 +37,8 @@ _CELL_SPLIT = re.compile(r" {2,}|\s*\|\s*| [\u00b7\u2022] ")
 _COLON = re.compile(r":(?<!\d:)(?<!https:)(?<!http:)(?!//)\s*|#:?(?=\s|[A-Za-z0-9])\s*")
 _EQUALS = re.compile(r"([A-Za-z](?<![\w.].)[\w#./-]*) ?= ?")
 _BRACKETED = re.compile(r"\[[^\]]*\]")
-_LEADER = re.compile(r"\.(?: ?\.){2,}\s*|_{3,}\s*")
+# A leader may end with a colon: `CHG.......: 1,450.00`.
+_LEADER = re.compile(r"(?:\.(?: ?\.){2,}|_{3,})\s*(?::\s*)?")
 _LABEL_END = re.compile(r"(?:\s*[:#=]|\s*(?:\.\s?){3,}|\s*_{3,})$")
 # A list bullet, a quote mark, or a comment's `#` (`# Remit date: 1/27/25` in an export's header lines).
 _BULLET = re.compile(r"^(?:[\s*>\u2022-]|#+(?=\s))+")

@@ -20,8 +20,10 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (role, re.compile(pattern, re.IGNORECASE))
     for role, pattern in (
         ("claim number", r"^(?:claim|clm|icn)(?: ?#| no\.?| number| id)?$"),
+        # A payer's own edit or error code (`E1042`) has a code's shape but is no billed service.
+        ("edit code", r"^(?:edit|error|reject(?:ion)?)(?: code| id| #)?$"),
         ("group code", r"^(?:grp|group)(?: code)?$"),
-        ("carc", r"carc|reason|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
+        ("carc", r"carc|reason|\brsn\b|\badj(?:ustment)?s?\b(?! ?amt| ?amount)|\bcodes$|^cas\b"),
         ("rarc", r"rarc|remark|\brmk\b|\bmsg\b"),
         (
             "patient responsibility",
@@ -43,7 +45,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("diagnosis", r"^dx$|diag|icd"),
         ("modifier", r"^mod"),
         ("units", r"units|qty|^days?$"),
-        ("description", r"desc|service|item"),
+        ("description", r"desc|service|item|^message$|^explanation$"),
         ("line", r"^ln$|^line(?: no| #)?$|^#$"),
         ("status", r"status|^result$|^outcome$|disposition"),
     )
@@ -67,8 +69,11 @@ _SEPARATOR = re.compile(r"^[\s|+=_-]*[-=_][\s|+=_-]*$")
 _AMOUNT = re.compile(r"\$?\s?-?\d{1,3}(?:,\d{3})*\.\d{2}|\$\s?\d+(?:,\d{3})*")
 _LONG_NUMBER = re.compile(r"\d{3}")
 _PIPES = re.compile(r"\s*\|\s*")
+_CSV_CELL = re.compile(r'\s*(?:"([^"]*)"|([^,"]*?))\s*(?:,|$)')
 _GAPS = re.compile(r" {2,}")
 _MAX_GAP_LINES = 2
+# A dashed rule under a fixed-width header: three or more runs of dashes set apart by spaces.
+_RULE = re.compile(r"^\s*-{2,}(?: +-{2,}){2,}\s*$")
 
 
 @dataclass(frozen=True)
@@ -139,29 +144,31 @@ def _find_tables(doc: Doc) -> list[Table]:
 def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     line = lines[i]
     text = doc.text[line.start : line.end].strip()
-    piped = text.count("|") >= 2
-    if not piped and "  " not in text and not _above_amounts(doc, lines, i):
+    sep = _separator(text)
+    if not sep and "  " not in text and not _above_amounts(doc, lines, i):
         return None  # one run of words: only a flattened header, and only above a row of amounts
-    cells = _header_cells(doc, line, piped)
+    cells = _header_cells(doc, line, sep)
     if cells is None:
         return None
-    names = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
+    names = [_name(doc, c) for c in cells]
     bounds = [(c.start - line.start, c.end - line.start) for c in cells]
-    flat = not piped and len(cells) == 1
+    flat = not sep and len(cells) == 1
     if flat and not _above_amounts(doc, lines, i):
         return None
     header = Span(line.start, line.end)
+    rule = _rule_under(doc, lines, i) if not sep and not flat else None
     if flat:
         cells, names = _flattened_header(doc, cells[0])
         bounds = [(c.start - line.start, c.end - line.start) for c in cells]
+    elif rule is not None:
+        cells, bounds = _ruled_header(doc, line, rule)
+        names = [_name(doc, c) for c in cells]
     else:
-        if i > 0 and not piped and _join_header_line(doc, lines[i - 1], (cells, bounds, names), piped, above=True):
+        if i > 0 and not sep and _join_header_line(doc, lines[i - 1], (cells, bounds, names), sep, above=True):
             header = Span(lines[i - 1].start, header.end)
         j = i + 1
         while (
-            j < len(lines)
-            and j <= i + 2
-            and _join_header_line(doc, lines[j], (cells, bounds, names), piped, above=False)
+            j < len(lines) and j <= i + 2 and _join_header_line(doc, lines[j], (cells, bounds, names), sep, above=False)
         ):
             header = Span(header.start, lines[j].end)
             j += 1
@@ -169,7 +176,7 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     # A header line that goes on with running text stands beside a second column of the page: what is
     # right of the header's last cell on the rows belongs to that column.
     rest = doc.text[cells[-1].end : line.end]
-    limit = cells[-1].end - line.start + len(rest) - len(rest.lstrip()) if rest.strip() and not piped else None
+    limit = cells[-1].end - line.start + len(rest) - len(rest.lstrip()) if rest.strip() and not sep else None
     roles = [_role(name) for name in names]
     if sum(r is not None for r in roles) < 2 or (flat and sum(r in AMOUNT_ROLES for r in roles) < 2):
         return None
@@ -179,18 +186,32 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
     rows: list[Row] = []
     gap = 0
     end = header.end
+    claim = next((k for k, c in enumerate(columns) if c.role == "claim number"), None)
+    blank = False
     for nxt in lines[i + 1 :]:
         raw = doc.text[nxt.start : nxt.end]
         if not raw.strip():
-            break
+            if blank or claim is None or not rows:
+                break
+            blank = True  # a report grouped by claim may set its claims apart by a blank line
+            continue
         if _SEPARATOR.match(raw):
+            if blank:
+                break
             continue
         row = (
-            _flat_row(doc, nxt, columns) if flat else _row(doc, nxt, columns, piped, rows[-1] if rows else None, limit)
+            _flat_row(doc, nxt, columns)
+            if flat
+            else _row(doc, nxt, columns, sep, rows[-1] if rows else None, limit, ruled=rule is not None)
         )
+        if blank:
+            # ... and goes on only with the next claim's first row.
+            if row is None or claim is None or not row.cells[claim]:
+                break
+            blank = False
         if row is None:
             gap += 1
-            if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, piped) or ()) > 1:
+            if gap > _MAX_GAP_LINES or len(_header_cells(doc, nxt, sep) or ()) > 1:
                 break  # (a wrapped description of one run of words is no new header)
             continue
         gap = 0
@@ -201,7 +222,19 @@ def _table_at(doc: Doc, lines: list[Span], i: int) -> Table | None:
         end = row.span.end
     if not rows:
         return None
-    return Table(_by_content(doc, columns, rows), tuple(rows), header, Span(header.start, end))
+    columns = _by_content(doc, columns, rows)
+    if not sep:
+        rows = [_realigned_total(doc, row, columns) for row in rows]
+    return Table(columns, tuple(rows), header, Span(header.start, end))
+
+
+def _realigned_total(doc: Doc, row: Row, columns: tuple[Column, ...]) -> Row:
+    """A totals line set off from the columns (`CLAIM TOTAL:   523.00   98.40` further right): its amounts,
+    in order, are the amount columns', when it has one for each."""
+    money = {i for i, c in enumerate(columns) if c.role in AMOUNT_ROLES}
+    if not row.total or not any(_in_cell(doc, c) and i not in money for i, c in enumerate(row.cells)):
+        return row
+    return _flat_row(doc, row.span, columns) or row
 
 
 def _by_content(doc: Doc, columns: tuple[Column, ...], rows: list[Row]) -> tuple[Column, ...]:
@@ -217,14 +250,71 @@ def _by_content(doc: Doc, columns: tuple[Column, ...], rows: list[Row]) -> tuple
     return tuple(out)
 
 
+def _rule_under(doc: Doc, lines: list[Span], i: int) -> list[tuple[int, int]] | None:
+    """The runs of a dashed rule under a header (`------ ---- --------`), which mark its columns' widths."""
+    if i + 1 >= len(lines):
+        return None
+    line = lines[i + 1]
+    text = doc.text[line.start : line.end]
+    if not _RULE.match(text):
+        return None
+    return [(m.start(), m.end()) for m in re.finditer(r"-+", text)]
+
+
+def _ruled_header(doc: Doc, line: Span, rule: list[tuple[int, int]]) -> tuple[list[Span], list[tuple[int, int]]]:
+    """The header's words grouped by the rule's run each stands over (`LN DOS` over `-- --------` are two)."""
+    words = [
+        Span(line.start + m.start(), line.start + m.end()) for m in re.finditer(r"\S+", doc.text[line.start : line.end])
+    ]
+    groups: dict[int, list[Span]] = {}
+    for word in words:
+        groups.setdefault(_column_index(word.start - line.start, word.end - line.start, rule), []).append(word)
+    cells = [
+        Span(groups[k][0].start, groups[k][-1].end) if k in groups else Span(line.start + left, line.start + left)
+        for k, (left, _) in enumerate(rule)
+    ]
+    return cells, list(rule)
+
+
 def _above_amounts(doc: Doc, lines: list[Span], i: int) -> bool:
     return i + 1 < len(lines) and len(_AMOUNT.findall(doc.text, lines[i + 1].start, lines[i + 1].end)) >= 2
 
 
-def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
-    """A line's cells; for a pipe row, empty cells are kept (`|    |` is an empty column)."""
-    splitter = _PIPES if piped else _GAPS
+def _separator(text: str) -> str:
+    """How a header line sets its cells apart: pipes, commas (an exported CSV), else runs of spaces ("")."""
+    if text.count("|") >= 2:
+        return "|"
+    if text.count(",") >= 3 and "  " not in text:
+        return ","
+    return ""
+
+
+def _name(doc: Doc, cell: Span) -> str:
+    # An exported header writes its words with underscores (`pt_resp`, `claim_no`).
+    return " ".join(doc.lower[cell.start : cell.end].replace("_", " ").split())
+
+
+def _csv_cells(line: Span, text: str) -> list[Span]:
+    """The cells of a comma-separated line, empty ones kept; a quoted cell may hold commas (`"1,450.00"`)."""
+    out: list[Span] = []
+    pos = 0
+    while True:
+        m = _CSV_CELL.match(text, pos)
+        if m is None:
+            return []
+        group = 1 if m.group(1) is not None else 2
+        out.append(Span(line.start + m.start(group), line.start + m.end(group)))
+        if not m.group().endswith(","):
+            return out
+        pos = m.end()
+
+
+def _split(doc: Doc, line: Span, sep: str) -> list[Span]:
+    """A line's cells; for a pipe or comma row, empty cells are kept (`|    |` is an empty column)."""
     text = doc.text[line.start : line.end]
+    if sep == ",":
+        return _csv_cells(line, text)
+    splitter = _PIPES if sep else _GAPS
     out: list[Span] = []
     pos = 0
     for m in splitter.finditer(text):
@@ -232,7 +322,7 @@ def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
         pos = m.end()
     out.append(Span(line.start + pos, line.end))
     out = [_strip(doc.text, s) for s in out]
-    if piped:
+    if sep:
         # The outer pipes of `| a | b |` open and close the row; they are not empty cells.
         if out and out[0].start == out[0].end and text.lstrip().startswith("|"):
             out = out[1:]
@@ -242,12 +332,12 @@ def _split(doc: Doc, line: Span, piped: bool) -> list[Span]:
     return [c for c in out if c.end > c.start]
 
 
-def _header_cells(doc: Doc, line: Span, piped: bool) -> list[Span] | None:
+def _header_cells(doc: Doc, line: Span, sep: str) -> list[Span] | None:
     """The cells of a header row: several short cells of words, no amounts or dates."""
     if _LONG_NUMBER.search(doc.text, line.start, line.end):
         return None
-    cells = _split(doc, line, piped)
-    if not piped:
+    cells = _split(doc, line, sep)
+    if not sep:
         cells = _left_of_prose(doc, cells)
     texts = [doc.text[c.start : c.end] for c in cells]
     words = [t for t in texts if t]
@@ -278,7 +368,7 @@ def _join_header_line(
     doc: Doc,
     other: Span,
     header: tuple[list[Span], list[tuple[int, int]], list[str]],
-    piped: bool,
+    sep: str,
     *,
     above: bool,
 ) -> bool:
@@ -288,13 +378,14 @@ def _join_header_line(
     """
     columns, bounds, names = header
     raw = doc.text[other.start : other.end]
-    if not raw.strip() or _SEPARATOR.match(raw) or (piped and raw.count("|") < 2):
+    if not raw.strip() or _SEPARATOR.match(raw) or (sep and raw.count(sep) < 2):
         return False
-    cells = _split(doc, other, piped)
-    texts = [" ".join(doc.lower[c.start : c.end].split()) for c in cells]
-    if any(re.search(r"\d|[:.,;]\s|[.:]$", t) or len(t.split()) > 3 for t in texts):
+    cells = _split(doc, other, sep)
+    texts = [_name(doc, c) for c in cells]
+    # (`Coins.` under `Copay /` is an abbreviation; a long word with a full stop ends a sentence.)
+    if any(re.search(r"\d|[:.,;]\s|:$|\w{7,}\.$", t) or len(t.split()) > 3 for t in texts):
         return False
-    if piped:
+    if sep:
         if len(cells) != len(names):
             return False
         indexes = list(range(len(cells)))
@@ -311,7 +402,7 @@ def _join_header_line(
     for index, cell, text in zip(indexes, cells, texts, strict=True):
         if text:
             names[index] = f"{text} {names[index]}" if above else f"{names[index]} {text}".strip()
-        if not piped:
+        if not sep:
             left, right = bounds[index]
             bounds[index] = (min(left, cell.start - other.start), max(right, cell.end - other.start))
     return True
@@ -335,12 +426,21 @@ def _column_index(start: int, end: int, bounds: list[tuple[int, int]]) -> int:
 
 
 def _row(
-    doc: Doc, line: Span, columns: tuple[Column, ...], piped: bool, above: Row | None, limit: int | None
+    doc: Doc,
+    line: Span,
+    columns: tuple[Column, ...],
+    sep: str,
+    above: Row | None,
+    limit: int | None,
+    *,
+    ruled: bool = False,
 ) -> Row | None:
-    cells = _split(doc, line, piped)
+    cells = _split(doc, line, sep)
     if limit is not None:
         cells = [c for c in cells if c.start - line.start < limit - 1]
-    if piped:
+    if ruled:
+        cells = [piece for cell in cells for piece in _cut_at_gaps(doc, line, cell, columns)]
+    if sep:
         if len(cells) != len(columns):
             return None
         filled: list[Cell] = [(c,) if c.end > c.start else () for c in cells]
@@ -356,10 +456,10 @@ def _row(
             previous = filled[index]
             filled[index] = (Span(previous[0].start, cell.end),) if previous else (cell,)
     texts = [doc.text[c[0].start : c[-1].end] for c in filled if c]
-    if not any(re.search(r"\d", t) for t in texts) or any(t.endswith(":") for t in texts):
+    if not any(re.search(r"\d", t) for t in texts) or any(t.endswith(":") and not _TOTAL.search(t) for t in texts):
         return None  # no figure at all, or a `Label:` line after the table
     total = any(_TOTAL.search(t) for t in texts[:2])
-    if not piped and above is not None and not total and not filled[0] and len(texts) <= 2:
+    if not sep and above is not None and not total and not filled[0] and len(texts) <= 2:
         # `PR-2  110.00` under the ADJ column of the row above: that row goes on.
         merged = tuple(a + b for a, b in zip(above.cells, filled, strict=True))
         return Row(Span(above.span.start, line.end), merged, above.total)
@@ -367,6 +467,21 @@ def _row(
     if sum(bool(c) for c in filled) < 2 or (money and not any(_in_cell(doc, filled[i]) for i in money)):
         return None
     return Row(line, tuple(filled), total)
+
+
+def _cut_at_gaps(doc: Doc, line: Span, cell: Span, columns: tuple[Column, ...]) -> list[Span]:
+    """A piece cut where a single space falls between two ruled columns (`01 09/24/26 99214`)."""
+    out: list[Span] = []
+    start = cell.start
+    for pos in range(cell.start, cell.end):
+        offset = pos - line.start
+        if doc.text[pos] == " " and not any(c.left <= offset < c.right for c in columns):
+            if pos > start:
+                out.append(Span(start, pos))
+            start = pos + 1
+    if cell.end > start:
+        out.append(Span(start, cell.end))
+    return out
 
 
 def _in_cell(doc: Doc, cell: Cell) -> bool:
