@@ -15,6 +15,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
+from denialops_intake.handlers import Intake
 from denialops_router.pipeline import RunInput, run_stages
 from denialops_shared.contracts.events import (
     CaseCreated,
@@ -39,6 +40,33 @@ LETTER = (ROOT / "data" / "samples" / "letters" / "004.txt").read_text(encoding=
 # insert cases, insert documents, link the document (update cases), insert the run with its first stage,
 # one findAndModify per later stage (3), the worklist item (update work_items_acme).
 KAFKA_PATH_COMMANDS = 8
+
+
+def letter_added(case_id: str, unique: str) -> DocumentAdded:
+    """Upstream's denial letter of the case, as its document.added says."""
+    return DocumentAdded(
+        tenant_id="acme",
+        case_id=case_id,
+        document_id=f"doc-{unique}",
+        doc_type=DocType.DENIAL_LETTER,
+        media_type="text/plain",
+        sha256="a" * 64,
+        pages=[Page(number=1, text=LETTER)],
+        extraction_method="text",
+    )
+
+
+async def assert_whole_case(
+    intake: Intake, db: AsyncDatabase[Document], case_id: str, run_id: str, unique: str
+) -> None:
+    """What was written is the whole case: its document, its run with every artifact, its worklist item."""
+    assert [r["_id"] for r in await intake.repo.case_runs("acme", case_id)] == [run_id]
+    assert [d["_id"] for d in await intake.repo.case_documents("acme", case_id)] == [f"doc-{unique}"]
+    names = {a["name"] for a in await intake.repo.run_artifacts("acme", run_id, with_content=False)}
+    assert {"case_facts.json", "route.json", "action_plan.md", "call_script.md"} <= names
+    item = await db["work_items_acme"].find_one({"_id": case_id})
+    assert item is not None
+    assert item.get("route"), "the worklist item was projected"
 
 
 def later_stages(case_id: str, run_id: str) -> list[StageCompleted]:
@@ -74,16 +102,7 @@ async def test_one_upstream_case_costs_intake_eight_commands_and_no_read(
     assert await intake.tenants.exists("acme")  # known to the process from now on, as in a running service
     case_id = f"case-{unique}"
     run_id = auto_run_id(case_id)
-    document = DocumentAdded(
-        tenant_id="acme",
-        case_id=case_id,
-        document_id=f"doc-{unique}",
-        doc_type=DocType.DENIAL_LETTER,
-        media_type="text/plain",
-        sha256="a" * 64,
-        pages=[Page(number=1, text=LETTER)],
-        extraction_method="text",
-    )
+    document = letter_added(case_id, unique)
     stages = [
         *run_stages(RunInput(tenant_id="acme", case_id=case_id, run_id=run_id, letter_pages=[LETTER])).stages,
         *later_stages(case_id, run_id),
@@ -112,13 +131,7 @@ async def test_one_upstream_case_costs_intake_eight_commands_and_no_read(
     task = await intake.repo.get_run("acme", run_id)
     assert task is not None
     assert task["status"] == "succeeded"
-    assert [r["_id"] for r in await intake.repo.case_runs("acme", case_id)] == [run_id]
-    assert [d["_id"] for d in await intake.repo.case_documents("acme", case_id)] == [f"doc-{unique}"]
-    names = {a["name"] for a in await intake.repo.run_artifacts("acme", run_id, with_content=False)}
-    assert {"case_facts.json", "route.json", "action_plan.md", "call_script.md"} <= names
-    item = await db["work_items_acme"].find_one({"_id": case_id})
-    assert item is not None
-    assert item.get("route"), "the worklist item was projected"
+    await assert_whole_case(intake, db, case_id, run_id, unique)
 
 
 # What the consumer's group hook is given when the events come in batches as they are published: upstream's
@@ -140,16 +153,7 @@ async def test_a_case_whose_events_come_in_batches_costs_intake_five_commands_an
     assert await intake.tenants.exists("acme")
     case_id = f"case-{unique}"
     run_id = auto_run_id(case_id)
-    document = DocumentAdded(
-        tenant_id="acme",
-        case_id=case_id,
-        document_id=f"doc-{unique}",
-        doc_type=DocType.DENIAL_LETTER,
-        media_type="text/plain",
-        sha256="a" * 64,
-        pages=[Page(number=1, text=LETTER)],
-        extraction_method="text",
-    )
+    document = letter_added(case_id, unique)
     extract, route = run_stages(
         RunInput(tenant_id="acme", case_id=case_id, run_id=run_id, letter_pages=[LETTER])
     ).stages
@@ -176,13 +180,7 @@ async def test_a_case_whose_events_come_in_batches_costs_intake_five_commands_an
     assert task is not None
     assert task["status"] == "succeeded"
     assert sorted(task["stages"]) == ["documents", "extract", "plan", "route"]
-    assert [r["_id"] for r in await intake.repo.case_runs("acme", case_id)] == [run_id]
-    assert [d["_id"] for d in await intake.repo.case_documents("acme", case_id)] == [f"doc-{unique}"]
-    names = {a["name"] for a in await intake.repo.run_artifacts("acme", run_id, with_content=False)}
-    assert {"case_facts.json", "route.json", "action_plan.md", "call_script.md"} <= names
-    item = await db["work_items_acme"].find_one({"_id": case_id})
-    assert item is not None
-    assert item.get("route"), "the worklist item was projected"
+    await assert_whole_case(intake, db, case_id, run_id, unique)
 
     # Redelivered one by one (a batch cut elsewhere): the duplicate keys say so, and nothing changes.
     commands.seen.clear()
