@@ -16,6 +16,7 @@ from denialops_shared.contracts.artifacts import Clock, ClockBasis, DeadlineLeve
 from tests.browser.conftest import LETTERS, Tab
 from tests.e2e.conftest import Stack
 from tests.infra import ROOT
+from tests.support.secrets import tampered
 
 pytestmark = pytest.mark.e2e
 
@@ -214,7 +215,7 @@ def test_session_csrf_and_sign_out(tab: Tab, web_stack: Stack) -> None:
         refused = client.post("/api/v1/cases", json={})
         assert refused.status_code == 403, refused.text
         assert refused.json()["error"]["code"] == "forbidden"
-        wrong = client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": csrf[:-1] + "A"})
+        wrong = client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": tampered(csrf)})
         assert wrong.status_code == 403
         assert client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": csrf}).status_code == 201
         # API keys keep working as before, with no CSRF token.

@@ -27,6 +27,7 @@ from denialops_shared.contracts.topics import Topic
 from denialops_shared.mongo import Document
 from denialops_shared.settings import ServiceSettings
 from tests.integration.support import make_intake, received
+from tests.support.secrets import tampered
 
 pytestmark = pytest.mark.integration
 
@@ -56,8 +57,8 @@ async def test_cached_keys_still_check_the_secret_and_expire_after_a_revocation_
     cached = TenantStore(db, key_cache_seconds=0.5)
     key, plain = await cached.create_key("acme", "cached")
     assert await cached.tenant_for_key(plain) == "acme"
-    tampered = plain[:-1] + ("A" if plain[-1] != "A" else "B")
-    assert await cached.tenant_for_key(tampered) is None, "a cached record never answers for a wrong secret"
+    wrong_secret = tampered(plain)
+    assert await cached.tenant_for_key(wrong_secret) is None, "a cached record never answers for a wrong secret"
     assert await TenantStore(db).revoke_key(key.key_id)  # another process, e.g. the CLI
     assert await cached.tenant_for_key(plain) == "acme", "within the cache lifetime the old record is used"
     await asyncio.sleep(0.6)
