@@ -915,6 +915,7 @@ def service_report(run: Run, probe: Probe, idle: dict[str, float], names: tuple[
 
     all_phases, http, kafka = cpu(("http", "kafka")), cpu(("http",)), cpu(("kafka",))
     db = db_commands_per_case(run, ("http", "kafka"))
+    db_by_mode = {mode: db_commands_per_case(run, (mode,)) for mode in ("http", "kafka")}
     report: dict[str, Any] = {}
     for name in names:
         peak = probe.peak_kb.get(name)
@@ -926,15 +927,25 @@ def service_report(run: Run, probe: Probe, idle: dict[str, float], names: tuple[
             "peak_rss_mb": round(peak / 1024, 1) if peak else None,
         }
         if name in CONSUMING or name == "health":
-            report[name]["db_commands_per_case"] = round(sum(v for (s, _, _), v in db.items() if s == name), 1)
-    report["db_commands_per_case"] = {
-        f"{service} {command} {collection}": round(per_case, 2)
-        for (service, command, collection), per_case in db.items()
-    }
+            report[name]["db_commands_per_case"] = _service_commands(db, name)
+            for mode, commands in db_by_mode.items():
+                report[name][f"db_commands_per_case_{mode}"] = _service_commands(commands, name)
+    report["db_commands_per_case"] = _commands_by_name(db)
+    # Each ingress apart: the HTTP path reads and writes more (uploads, progress) than a Kafka event does.
+    for mode, commands in db_by_mode.items():
+        report[f"db_commands_per_case_{mode}"] = _commands_by_name(commands)
     replicas = {n: round(kb / 1024, 1) for n, kb in sorted(probe.peak_kb.items()) if service_of(n) != n}
     if replicas:
         report["replica_peak_rss_mb"] = replicas
     return report
+
+
+def _service_commands(commands: dict[tuple[str, str, str], float], service: str) -> float:
+    return round(sum(v for (s, _, _), v in commands.items() if s == service), 1)
+
+
+def _commands_by_name(commands: dict[tuple[str, str, str], float]) -> dict[str, float]:
+    return {f"{service} {command} {collection}": round(n, 2) for (service, command, collection), n in commands.items()}
 
 
 def db_commands_per_case(run: Run, groups: tuple[str, ...]) -> dict[tuple[str, str, str], float]:
@@ -1047,18 +1058,24 @@ def table(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"{'service':<11} {'CPU s/case':>10} {'(http)':>8} {'(kafka)':>8} {'idle RSS MB':>12} {'peak RSS MB':>12}"
-            f" {'DB cmds/case':>12}",
+            f" {'DB cmds/case':>12} {'(http)':>7} {'(kafka)':>7}",
         ]
         for name in server_names(meta["database"]):
             r = services[name]
             lines.append(
                 f"{name:<11} {_fmt(r['cpu_s_per_case'], 4):>10} {_fmt(r['cpu_s_per_case_http'], 4):>8} "
                 f"{_fmt(r['cpu_s_per_case_kafka'], 4):>8} {_fmt(r['idle_rss_mb']):>12} {_fmt(r['peak_rss_mb']):>12}"
-                f" {_fmt(r.get('db_commands_per_case')):>12}"
+                f" {_fmt(r.get('db_commands_per_case')):>12} {_fmt(r.get('db_commands_per_case_http')):>7}"
+                f" {_fmt(r.get('db_commands_per_case_kafka')):>7}"
             )
         top = list(services["db_commands_per_case"].items())[:8]
         if top:
             lines.append("most database commands per case: " + "; ".join(f"{k} {v:g}" for k, v in top))
+        if kafka_commands := services.get("db_commands_per_case_kafka"):
+            lines.append(
+                "database commands per case, Kafka ingress: "
+                + "; ".join(f"{k} {v:g}" for k, v in kafka_commands.items())
+            )
     if (lag := results.get("consumer_lag")) is not None:
         worst = max(lag["by_phase"].items(), key=lambda kv: kv[1], default=("-", 0))
         lines.append(f"max consumer lag: {lag['max_messages']} messages ({worst[0]}); by service {lag['by_service']}")

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-from bench.stack_bench import Window, per_case, plan_open_loop, record_open_loop, server_names, table, window_totals
+from bench.stack_bench import (
+    Options,
+    Probe,
+    Run,
+    Window,
+    per_case,
+    plan_open_loop,
+    record_open_loop,
+    server_names,
+    service_report,
+    table,
+    window_totals,
+)
 
 
 def test_a_window_reports_all_server_processes_the_client_and_the_database_commands_per_case() -> None:
@@ -93,7 +106,11 @@ def test_the_table_prints_the_database_and_the_cost_per_case_beside_throughput()
             "cpu_ms_per_case_total": 62.1,
             "cpu_ms_per_case_client": 5.3,
         },
-        "services": {**{name: dict(service) for name in names}, "db_commands_per_case": {}},
+        "services": {
+            **{name: dict(service) for name in names},
+            "db_commands_per_case": {},
+            "db_commands_per_case_kafka": {"router findAndModify cases": 2.0, "intake insert cases": 1.0},
+        },
     }
     plan_open_loop(results["http"], None)
     text = table(results)
@@ -101,3 +118,20 @@ def test_the_table_prints_the_database_and_the_cost_per_case_beside_throughput()
     assert "   83.4    44.3     1.2     34.1" in text  # the HTTP level's row
     assert "all server processes 62.1" in text
     assert "open loop" not in text  # it did not run
+    assert "database commands per case, Kafka ingress: router findAndModify cases 2; intake insert cases 1" in text
+
+
+def test_database_commands_per_case_are_reported_per_service_for_each_ingress_apart() -> None:
+    run = Run(options=Options.parse(["--quick"]), deadline=0.0)
+    run.windows["http"] = [Window(cases=10, db_commands=Counter({("intake", "find", "cases"): 30}))]
+    run.windows["kafka"] = [
+        Window(
+            cases=20, db_commands=Counter({("intake", "insert", "cases"): 20, ("router", "findAndModify", "cases"): 40})
+        )
+    ]
+    report = service_report(run, Probe(Path("/nonexistent"), {}), {}, ("intake", "router"))
+    assert report["intake"]["db_commands_per_case"] == 1.7  # (30 + 20) commands over 30 cases
+    assert (report["intake"]["db_commands_per_case_http"], report["intake"]["db_commands_per_case_kafka"]) == (3.0, 1.0)
+    assert (report["router"]["db_commands_per_case_http"], report["router"]["db_commands_per_case_kafka"]) == (0, 2.0)
+    assert report["db_commands_per_case_kafka"] == {"router findAndModify cases": 2.0, "intake insert cases": 1.0}
+    assert report["db_commands_per_case_http"] == {"intake find cases": 3.0}
