@@ -173,6 +173,28 @@ launch() {
     done
 }
 
+# Succeeds (saying so) when COMPONENT already runs; dies when another process holds its PORT.
+already_running() {
+    local comp="$1" port="$2" pid
+    if pid="$(running_pid "$comp")"; then
+        log "$comp: already running (pid $pid, port $port)"
+        return 0
+    fi
+    port_open "$port" && die "$comp: port $port is already in use by another process"
+    return 1
+}
+
+# Waits until COMPONENT listens on PORT, by DEADLINE (in $SECONDS); fails the start, with the tail
+# of LOGFILE (or of TIMEOUT_LOG on a timeout), when it exits or the deadline passes.
+await_listening() {
+    local comp="$1" port="$2" logfile="$3" deadline="$4" timeout_log="${5:-$3}"
+    until port_open "$port"; do
+        running_pid "$comp" >/dev/null || fail_start "$comp" "$logfile" "process exited during startup"
+        ((SECONDS < deadline)) || fail_start "$comp" "$timeout_log" "not listening after ${START_TIMEOUT}s"
+        sleep 0.1
+    done
+}
+
 fail_start() {
     local comp="$1" logfile="$2" msg="$3"
     log "$comp: $msg"
@@ -321,13 +343,9 @@ kafka_ready() {
 }
 
 start_kafka() {
-    local pid logfile="$KAFKA_STATE/logs/kafka.out" deadline heap_opts perf_opts
-    if pid="$(running_pid kafka)"; then
-        log "kafka: already running (pid $pid, port $KAFKA_PORT)"
-        return 0
-    fi
+    local logfile="$KAFKA_STATE/logs/kafka.out" deadline heap_opts perf_opts
+    already_running kafka "$KAFKA_PORT" && return 0
     need java "install a JDK 17+"
-    port_open "$KAFKA_PORT" && die "kafka: port $KAFKA_PORT is already in use by another process"
     port_open "$KAFKA_CONTROLLER_PORT" &&
         die "kafka: controller port $KAFKA_CONTROLLER_PORT is already in use by another process"
     kafka_fetch
@@ -346,11 +364,7 @@ start_kafka() {
 
     deadline=$((SECONDS + START_TIMEOUT))
     # Wait for the listener first (cheap), then for real metadata via the admin API.
-    until port_open "$KAFKA_PORT"; do
-        running_pid kafka >/dev/null || fail_start kafka "$logfile" "process exited during startup"
-        ((SECONDS < deadline)) || fail_start kafka "$KAFKA_STATE/logs/server.log" "not listening after ${START_TIMEOUT}s"
-        sleep 0.5
-    done
+    await_listening kafka "$KAFKA_PORT" "$logfile" "$deadline" "$KAFKA_STATE/logs/server.log"
     until kafka_ready; do
         running_pid kafka >/dev/null || fail_start kafka "$logfile" "process exited during startup"
         ((SECONDS < deadline)) || fail_start kafka "$KAFKA_STATE/logs/server.log" "not serving metadata after ${START_TIMEOUT}s"
@@ -405,12 +419,8 @@ ferretdb_build() {
 }
 
 start_ferretdb() {
-    local pid logfile="$FERRETDB_STATE/ferretdb.log" deadline
-    if pid="$(running_pid ferretdb)"; then
-        log "ferretdb: already running (pid $pid, port $FERRETDB_PORT)"
-        return 0
-    fi
-    port_open "$FERRETDB_PORT" && die "ferretdb: port $FERRETDB_PORT is already in use by another process"
+    local logfile="$FERRETDB_STATE/ferretdb.log"
+    already_running ferretdb "$FERRETDB_PORT" && return 0
     ferretdb_build
     mkdir -p "$FERRETDB_STATE/data"
 
@@ -420,12 +430,7 @@ start_ferretdb() {
         -sqlite-dir "$FERRETDB_STATE/data" \
         -log-level "$FERRETDB_LOG_LEVEL"
 
-    deadline=$((SECONDS + START_TIMEOUT))
-    until port_open "$FERRETDB_PORT"; do
-        running_pid ferretdb >/dev/null || fail_start ferretdb "$logfile" "process exited during startup"
-        ((SECONDS < deadline)) || fail_start ferretdb "$logfile" "not listening after ${START_TIMEOUT}s"
-        sleep 0.2
-    done
+    await_listening ferretdb "$FERRETDB_PORT" "$logfile" $((SECONDS + START_TIMEOUT))
     # The listener opens only after the SQLite backend is initialised; a short
     # grace period lets it settle before clients connect.
     sleep 0.5
@@ -490,12 +495,8 @@ TOML
 }
 
 start_secantus() {
-    local pid logfile="$SECANTUS_STATE/secantus.log" deadline
-    if pid="$(running_pid secantus)"; then
-        log "secantus: already running (pid $pid, port $SECANTUS_PORT)"
-        return 0
-    fi
-    port_open "$SECANTUS_PORT" && die "secantus: port $SECANTUS_PORT is already in use by another process"
+    local logfile="$SECANTUS_STATE/secantus.log"
+    already_running secantus "$SECANTUS_PORT" && return 0
     secantus_build
     mkdir -p "$SECANTUS_STATE/data"
     secantus_write_config
@@ -504,25 +505,16 @@ start_secantus() {
     launch secantus "$logfile" "$SECANTUS_BIN" --config "$SECANTUS_STATE/secantusd.toml"
 
     # It binds only once WiredTiger has opened (and recovered) the data directory.
-    deadline=$((SECONDS + START_TIMEOUT))
-    until port_open "$SECANTUS_PORT"; do
-        running_pid secantus >/dev/null || fail_start secantus "$logfile" "process exited during startup"
-        ((SECONDS < deadline)) || fail_start secantus "$logfile" "not listening after ${START_TIMEOUT}s"
-        sleep 0.1
-    done
+    await_listening secantus "$SECANTUS_PORT" "$logfile" $((SECONDS + START_TIMEOUT))
     log "secantus: ready (pid $(running_pid secantus), mongodb://127.0.0.1:$SECANTUS_PORT/, log $logfile)"
 }
 
 # -------------------------------------------------------------------- Redis
 
 start_redis() {
-    local pid logfile="$REDIS_STATE/redis.log" deadline
-    if pid="$(running_pid redis)"; then
-        log "redis: already running (pid $pid, port $REDIS_PORT)"
-        return 0
-    fi
+    local logfile="$REDIS_STATE/redis.log"
+    already_running redis "$REDIS_PORT" && return 0
     need redis-server "Debian package redis-server: deploy/local/system-packages.sh installs it"
-    port_open "$REDIS_PORT" && die "redis: port $REDIS_PORT is already in use by another process"
     mkdir -p "$REDIS_STATE"
 
     # A cache: nothing is saved to disk (no RDB snapshots, no append-only file); loopback only.
@@ -530,12 +522,7 @@ start_redis() {
     launch redis "$logfile" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_STATE" \
         --save "" --appendonly no --daemonize no --protected-mode yes --logfile ""
 
-    deadline=$((SECONDS + START_TIMEOUT))
-    until port_open "$REDIS_PORT"; do
-        running_pid redis >/dev/null || fail_start redis "$logfile" "process exited during startup"
-        ((SECONDS < deadline)) || fail_start redis "$logfile" "not listening after ${START_TIMEOUT}s"
-        sleep 0.1
-    done
+    await_listening redis "$REDIS_PORT" "$logfile" $((SECONDS + START_TIMEOUT))
     log "redis: ready (pid $(running_pid redis), redis://127.0.0.1:$REDIS_PORT/0, log $logfile)"
 }
 
