@@ -330,6 +330,9 @@ def _rate(hits: Sequence[bool]) -> float:
 
 
 def format_report(report: EvalReport, title: str = "") -> str:
+    if not report.letters:
+        # No letter, no score: rates of nothing would read as 100 %.
+        return "\n".join([*([title] if title else []), "letters: 0 (nothing to score)"])
     lines = [
         *([title] if title else []),
         f"letters: {report.letters}",

@@ -139,3 +139,15 @@ def test_text_only_reads_the_txt_next_to_a_pdf(tmp_path: Path) -> None:
     [letter] = load_letters(tmp_path, text_only=True)
     assert letter.file == "letters/x.txt"
     assert letter.pages == ["the text layer"]
+
+
+@pytest.mark.skipif(not (SAMPLES / "labels.jsonl").exists(), reason="sample letters not present")
+def test_a_set_held_out_whole_shows_no_development_scores(tmp_path: Path) -> None:
+    corpus = _two_sample_corpus(tmp_path, "letters/002.txt")
+    (corpus / "validation.txt").write_text("letters/001.txt\nletters/002.txt\n")
+    shown = format_evaluation(evaluate(corpus))
+    development, validation = shown.split("== validation fold (scores only) ==")
+    assert "letters: 0 (nothing to score)" in development
+    assert "%" not in development  # an empty fold scores nothing, rather than 100 %
+    assert "letters: 2" in validation
+    assert "routing accuracy: 50.0%" in validation
