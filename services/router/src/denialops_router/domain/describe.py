@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from denialops_router.domain.labelled import column_values, labelled
+from denialops_router.domain.patterns import scan, search
 from denialops_router.domain.procedure_families import family
 from denialops_router.domain.scope import Scope
 from denialops_router.domain.tables import table_lines
@@ -67,7 +68,7 @@ def service_description(doc: Doc, scope: Scope, codes: Sequence[tuple[int, int]]
 
 def _setting(doc: Doc) -> re.Match[str] | None:
     """The first care setting the letter names (`inpatient stay`), lower-cased."""
-    return _SETTING.search(doc.lower)
+    return search(_SETTING, doc.lower)
 
 
 def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]) -> tuple[str | None, Span | None]:
@@ -140,7 +141,7 @@ def denial_reason(doc: Doc, scope: Scope) -> tuple[str | None, Span | None]:
     """The first sentence that explains the denial, in the letter's own words."""
     seen: set[int] = set()
     in_tables = table_lines(doc)
-    for m in _REASON_CUE.finditer(doc.lower):
+    for m in scan(_REASON_CUE, doc.lower):
         span = doc.sentence(m.start())
         # A table's header or row is not a sentence; appeal-rights boilerplate explains no denial.
         if span.start in seen or not scope.allows(m.start()) or doc.line(m.start()).start in in_tables:

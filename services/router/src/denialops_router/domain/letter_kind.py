@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from denialops_router.domain.patterns import lower_pattern
+from denialops_router.domain.patterns import lower_pattern, scan, search
 from denialops_router.domain.text import Doc, Span
 from denialops_router.domain.text import at_word as _w
 
@@ -113,7 +113,7 @@ def final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
 
 
 def _final_appeal_decision(doc: Doc) -> tuple[bool, list[Span]]:
-    finals = [Span(m.start(), m.end()) for m in _FINAL.finditer(doc.lower)]
+    finals = [Span(m.start(), m.end()) for m in scan(_FINAL, doc.lower)]
     forwarded = forwarded_to_independent_review(doc)
     if forwarded is not None:
         finals.insert(0, forwarded)
@@ -127,7 +127,7 @@ def appeal_decision(doc: Doc) -> Span | None:
 
 
 def _appeal_decision(doc: Doc) -> Span | None:
-    m = _APPEAL_DECISION.search(doc.lower)
+    m = search(_APPEAL_DECISION, doc.lower)
     return Span(m.start(), m.end()) if m else None
 
 
@@ -137,7 +137,7 @@ def more_levels(doc: Doc) -> Span | None:
 
 
 def _more_levels(doc: Doc) -> Span | None:
-    for m in _MORE_LEVELS.finditer(doc.lower):
+    for m in scan(_MORE_LEVELS, doc.lower):
         if not _OUTSIDE_BODY.search(doc.sentence_text(m.start())):
             return Span(m.start(), m.end())
     return None
@@ -153,7 +153,7 @@ def forwarded_to_independent_review(doc: Doc) -> Span | None:
 
 
 def _forwarded_to_independent_review(doc: Doc) -> Span | None:
-    for m in _FORWARDED.finditer(doc.lower):
+    for m in scan(_FORWARDED, doc.lower):
         sentence = doc.sentence(m.start())
         if not _HYPOTHETICAL.search(doc.lower[sentence.start : m.start()]):
             return Span(m.start(), m.end())
@@ -166,12 +166,12 @@ def upheld(doc: Doc) -> tuple[bool, list[Span]]:
 
 
 def _upheld(doc: Doc) -> tuple[bool, list[Span]]:
-    for m in _UPHELD.finditer(doc.lower):
+    for m in scan(_UPHELD, doc.lower):
         # "If we uphold our decision, you may ..." is appeal-rights text, not the decision.
         sentence = doc.sentence(m.start())
         if not _HYPOTHETICAL.search(doc.lower[sentence.start : m.start()]):
             return True, [Span(m.start(), m.end())]
-    return not _OVERTURNED.search(doc.lower), []
+    return not search(_OVERTURNED, doc.lower), []
 
 
 def overturned(doc: Doc) -> Span | None:
@@ -179,7 +179,7 @@ def overturned(doc: Doc) -> Span | None:
 
 
 def _overturned(doc: Doc) -> Span | None:
-    m = _OVERTURNED.search(doc.lower)
+    m = search(_OVERTURNED, doc.lower)
     return Span(m.start(), m.end()) if m else None
 
 
@@ -189,7 +189,7 @@ def remittance(doc: Doc) -> Span | None:
 
 
 def _remittance(doc: Doc) -> Span | None:
-    m = _REMITTANCE.search(doc.lower)
+    m = search(_REMITTANCE, doc.lower)
     return Span(m.start(), m.end()) if m else None
 
 
@@ -199,8 +199,8 @@ def expedited(doc: Doc) -> list[Span]:
         return []
     headings = (m for m in _URGENT_HEADING.finditer(doc.text) if not _RIGHTS_HEADING.search(m.group()))
     spans = [Span(m.start(), m.end()) for m in headings]
-    spans += [Span(m.start(), m.end()) for m in _URGENT_LABEL.finditer(doc.lower)]
-    for m in _URGENT_PROSE.finditer(doc.lower):
+    spans += [Span(m.start(), m.end()) for m in scan(_URGENT_LABEL, doc.lower)]
+    for m in scan(_URGENT_PROSE, doc.lower):
         sentence = doc.sentence(m.start())
         if not _CONDITIONAL.search(doc.lower[sentence.start : m.start()]):
             spans.append(Span(m.start(), m.end()))
@@ -212,7 +212,7 @@ def pre_service(doc: Doc) -> Span | None:
 
 
 def _pre_service(doc: Doc) -> Span | None:
-    m = _PRE_SERVICE.search(doc.lower)
+    m = search(_PRE_SERVICE, doc.lower)
     return Span(m.start(), m.end()) if m else None
 
 
@@ -223,7 +223,7 @@ def message(doc: Doc) -> bool:
 
 
 def _message(doc: Doc) -> bool:
-    if _EMAIL_FROM.search(doc.lower) and _EMAIL_SUBJECT.search(doc.lower):
+    if search(_EMAIL_FROM, doc.lower) and search(_EMAIL_SUBJECT, doc.lower):
         return True
     stamps = _STAMPED_LINE.finditer(doc.text)
     return next(stamps, None) is not None and next(stamps, None) is not None

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from denialops_router.domain import letter_kind
+from denialops_router.domain.patterns import scan, search
 from denialops_router.domain.programmes import LEVEL_FROM_LETTER, MEDICAID_REGIMES
 from denialops_router.domain.text import Doc
 from denialops_shared.contracts.artifacts import CaseFacts, Regime
@@ -52,13 +53,13 @@ def read_letter(facts: CaseFacts, doc: Doc, regime: Regime) -> LetterSignals:
     return LetterSignals(
         decided_level=_decided_level(doc) if regime in LEVEL_FROM_LETTER else None,
         timely_filing=timely_filing_denial(facts, doc),
-        continued_benefits=regime in MEDICAID_REGIMES and bool(_CONTINUED.search(doc.lower)),
+        continued_benefits=regime in MEDICAID_REGIMES and bool(search(_CONTINUED, doc.lower)),
         pre_service=letter_kind.pre_service(doc) is not None and facts.claim_number is None,
     )
 
 
 def _decided_level(doc: Doc) -> str | None:
-    for m in _DECIDED.finditer(doc.lower):
+    for m in scan(_DECIDED, doc.lower):
         span = doc.sentence(m.start())
         if _NOT_DECIDED.search(doc.lower[span.start : m.start()]):
             continue
@@ -74,7 +75,7 @@ def timely_filing_denial(facts: CaseFacts, doc: Doc) -> bool:
         return True
     if facts.denial_reason and _TIMELY_FILING.search(facts.denial_reason.lower()):
         return True
-    for m in _TIMELY_FILING.finditer(doc.lower):
+    for m in scan(_TIMELY_FILING, doc.lower):
         span = doc.sentence(m.start())
         sentence = doc.lower[span.start : span.end]
         if _TIMELY_FILING_MISSED.search(sentence) and not _CONDITIONAL.search(sentence):

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from denialops_router.domain.patterns import scan
 from denialops_router.domain.text import Doc
 from denialops_router.domain.text import at_word as _w
 from denialops_shared.contracts.artifacts import CaseFacts, Regime
@@ -37,7 +38,7 @@ class _Phrases:
     gate: tuple[str, ...]
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text) if any(g in text for g in self.gate) else iter(())
+        return scan(self.regex, text) if any(g in text for g in self.gate) else iter(())
 
 
 _LITERAL_START = re.compile(r"[^\\()\[\]{}?*+|.^$]+")
@@ -224,8 +225,7 @@ def _cues(facts: CaseFacts, doc: Doc) -> list[_Cue]:
             out.append(_Cue(regime, ASIDE_WEIGHT if aside(m.start()) else BODY_WEIGHT, "the letter", m.group(0)))
     if "medicare" in doc.lower:
         out += [
-            _Cue(Regime.MEDICARE_PART_D, BODY_WEIGHT, "the letter", m.group(0))
-            for m in _DRUG_DECISION.finditer(doc.lower)
+            _Cue(Regime.MEDICARE_PART_D, BODY_WEIGHT, "the letter", m.group(0)) for m in scan(_DRUG_DECISION, doc.lower)
         ]
     return out
 

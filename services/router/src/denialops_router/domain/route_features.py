@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from denialops_router.domain import letter_kind
 from denialops_router.domain.carc_table import ROUTINE_CARCS, carc_info, rarc_info
-from denialops_router.domain.patterns import folded
+from denialops_router.domain.patterns import folded, scan, search
 from denialops_router.domain.phrases import COMES_FIRST, CONTRADICTIONS, NEGATIONS, PHRASES, SET_ASIDE
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, Span
@@ -136,7 +136,7 @@ def _phrase_features(doc: Doc) -> list[Feature]:
                 continue
             evidence: list[Evidence] = []
             total = 0.0
-            for m in phrase.pattern.finditer(doc.lower):
+            for m in scan(phrase.pattern, doc.lower):
                 if not scope.allows(m.start()):
                     continue
                 sentence = doc.sentence_text(m.start())
@@ -152,7 +152,7 @@ def _phrase_features(doc: Doc) -> list[Feature]:
             if evidence:
                 out.append(Feature(phrase_feature(phrase.name), min(CAP, total), tuple(evidence)))
         contradiction = CONTRADICTIONS.get(route)
-        said = contradiction.search(doc.lower) if contradiction is not None else None
+        said = search(contradiction, doc.lower) if contradiction is not None else None
         if said is not None:
             negated.insert(0, doc.evidence(said.start(), said.end()))
         if negated:
