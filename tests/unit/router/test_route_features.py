@@ -84,3 +84,20 @@ def test_membership_ending_under_a_brand_name_and_a_new_complete_request_are_rea
 def test_a_missing_patient_identifier_remark_points_to_a_corrected_claim() -> None:
     features = _features("Claim 88 was denied. Remark: N382 (missing/incomplete/invalid patient identifier).")
     assert features[remark_feature(Route.CLAIM_CORRECTION_RESUBMIT)] == 1.0
+
+
+def test_wording_for_a_premise_the_letter_denies_outright_counts_against_its_route() -> None:
+    text = (
+        "The code returned was 'patient cannot be identified as our insured'. You ARE enrolled. "
+        "Nothing is wrong with your coverage; the clinic only needs to correct your date of birth."
+    )
+    features = _features(text)
+    assert phrase_feature("not enrolled or coverage ended") not in features
+    assert features[negation_feature(Route.BENEFITS_VERIFICATION)] == 1.0
+
+
+def test_a_contradiction_stated_as_a_condition_denies_nothing() -> None:
+    text = "Your coverage was terminated. If you believe your coverage was active on that date, send proof."
+    features = _features(text)
+    assert phrase_feature("not enrolled or coverage ended") in features
+    assert negation_feature(Route.BENEFITS_VERIFICATION) not in features
