@@ -168,7 +168,7 @@ def _phrase_features(doc: Doc) -> list[Feature]:
 
 
 def _contradiction(doc: Doc, route: Route) -> Span | None:
-    """Where the letter denies the route's premise outright; a conditional sentence ("if you were enrolled") does not."""
+    """Where the letter denies the route's premise outright; a condition ("if you were enrolled") denies nothing."""
     pattern = CONTRADICTIONS.get(route)
     if pattern is None:
         return None
