@@ -123,6 +123,12 @@ def test_a_conditional_forward_keeps_the_window() -> None:
         ("The last day to file your appeal is August 1, 2025.", None, dt.date(2025, 8, 1)),
         ("You may appeal within twenty-one (21) days of this notice.", 21, dt.date(2025, 4, 4)),
         ("You may appeal within sixty (60) calendar days of this notice.", 60, dt.date(2025, 5, 13)),
+        # `for` a length counted from this letter is its window (`for 30 days` alone is a length of care).
+        (
+            "Appeals are accepted for 180 days after the date of this Explanation of Benefits.",
+            180,
+            dt.date(2025, 9, 10),
+        ),
         # A hard-wrapped, indented line puts the unit under the number.
         (
             "  3. You may request a reconsideration within 120\n     days of the date of this letter.",

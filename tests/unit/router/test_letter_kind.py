@@ -50,6 +50,20 @@ def test_an_initial_remittance_is_no_appeal_decision() -> None:
     assert not letter_kind.final_appeal_decision(doc)[0]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Medicare is primary. Send us the other payer's explanation of benefits and we will reconsider the claim.",
+        "Resubmit the claim with the primary plan's EOB/remittance attached.",
+        "Remark N479: missing explanation of benefits from the other payer.",
+        "Rejected claims are not on file: no remittance will be sent for them.",
+        "Do not resend the claim. Wait for the remittance on claim 70551.",
+    ],
+)
+def test_a_remittance_of_another_party_missing_or_to_come_is_not_this_document(text: str) -> None:
+    assert letter_kind.remittance(make_doc([text])) is None
+
+
 def test_appeal_rights_saying_what_would_happen_is_no_forwarding() -> None:
     rights = (
         "Notice of denial of payment. You have the right to appeal our decision. If we do not decide fully in "

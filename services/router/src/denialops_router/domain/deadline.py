@@ -43,7 +43,10 @@ _LIMIT_BEFORE = re.compile(
 )
 _COUNTED = re.compile(r"^,?\s*(?:of|after|from|following|counted|starting|since)\b", re.IGNORECASE)
 # A count that is no limit: a rate (`2 pens per 28 days`), a length of treatment (`at least 30 days of`).
-_NOT_A_LIMIT = re.compile(r"(?:\bper|\bevery|\bat least|\bonly|\bfor|\blast(?:ed)?)\s*$", re.IGNORECASE)
+_NOT_A_LIMIT = re.compile(r"(?:\bper|\bevery|\bat least|\bonly|\blast(?:ed)?)\s*$", re.IGNORECASE)
+# A length (`for 30 days of therapy`), unless counted from this letter or its receipt (`accepted for 180 days
+# after the date of this EOB`).
+_FOR = re.compile(r"\bfor\s*$", re.IGNORECASE)
 # The next step, named in the sentence (strong) or only as a verb (weak; the sentence before counts too).
 _STEP = re.compile(
     r"appeal|reconsider|redetermination|dispute|grievance|hearing|external review|independent review|"
@@ -192,6 +195,8 @@ def _windows(doc: Doc, final_decision: bool) -> list[_Window]:
         if _RESPONSE_TIME.search(doc.text[sentence.start : m.end() + 40]):
             continue
         anchor = "receipt" if _FROM_RECEIPT.search(after) else "letter" if _FROM_LETTER.search(after) else "unstated"
+        if anchor == "unstated" and _FOR.search(before):
+            continue
         # A limit counted from this letter answers it; one with no start named may be a filing limit.
         if anchor == "unstated" and _FILING_LIMIT.search(text):
             continue

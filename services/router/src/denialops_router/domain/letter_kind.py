@@ -68,6 +68,12 @@ _REMITTANCE = lower_pattern(
     rf"{_w('eob')}\b|{_w('eop')}\b|{_w('era')}\b|{_w('835')}\b|clp\*|cas\*|"
     r"check (?:no|number|#)|eft (?:no|number|#|trace)"
 )
+# A remittance the letter names as another party's, missing or still to come is not this document
+# (`send the other payer's EOB`, `missing explanation of benefits`, `no remittance will be sent`).
+_NOT_THIS_REMITTANCE = re.compile(
+    r"(?:'s|s'|\bits|\btheir|\bother (?:payer|plan|insurer|carrier|insurance)|\bprimary(?: [\w-]+)?|\bmissing|"
+    r"\bno|\bfuture|\bwait for(?: the)?|\bawait(?: the)?)\s+(?:[\w-]+/)?$"
+)
 
 # Case matters here: a heading in capitals (`URGENT APPEAL - SECOND LEVEL`).
 _URGENT_HEADING = re.compile(r"^[^a-z\n]*\b(?:URGENT|EXPEDITED)\b[^a-z\n]*$", re.MULTILINE)
@@ -189,8 +195,10 @@ def remittance(doc: Doc) -> Span | None:
 
 
 def _remittance(doc: Doc) -> Span | None:
-    m = search(_REMITTANCE, doc.lower)
-    return Span(m.start(), m.end()) if m else None
+    for m in scan(_REMITTANCE, doc.lower):
+        if not _NOT_THIS_REMITTANCE.search(doc.lower, max(0, m.start() - 40), m.start()):
+            return Span(m.start(), m.end())
+    return None
 
 
 def expedited(doc: Doc) -> list[Span]:

@@ -69,7 +69,8 @@ PHRASES: dict[Route, list[Phrase]] = {
         Phrase(
             _p(
                 r"amend (?:the )?authori[sz]ation|new (?:approval|authori[sz]ation)|retro(?:active)?[- ]?"
-                r"(?:review|authori[sz]ation)|must be authori[sz]ed"
+                r"(?:review|authori[sz]ation)|must be authori[sz]ed|until (?:it|the \w+) (?:is|has been) authori[sz]ed|"
+                rf"(?:new|another|complete|separate),? (?:[\w-]+,? ){{0,2}}?{_AUTH} request"
             ),
             "authorization must be obtained or amended",
             ("authori", "approv", "retro"),
@@ -224,8 +225,9 @@ PHRASES: dict[Route, list[Phrase]] = {
                 r"coverage (?:ended|terminated|ends|was terminated|lapsed|had ended)|after (?:your|the) coverage|"
                 rf"not (?:enrolled|covered) on the date|no (?:active )?coverage|{_w('not')} enrolled\b|no (?:spouse|"
                 r"dependents?)|dependent coverage|not an eligible dependent|cannot be identified as|employee-only|"
-                r"when you are (?:not )?enrolled|while you are (?:not )?enrolled|will not be (?:enrolled|a member|"
-                r"covered on)|would not be (?:enrolled|a member|covered on)|no longer (?:be )?(?:enrolled|a member)|"
+                r"when you are (?:not )?enrolled|while you are (?:not )?enrolled|will not be (?:enrolled|covered on|"
+                r"an? (?:[\w-]+ )?member)|would not be (?:enrolled|covered on|an? (?:[\w-]+ )?member)|"
+                r"no longer (?:be )?(?:enrolled|a member)|"
                 r"membership (?:ends|ended|terminat\w*)|enrollment (?:ends|ended|terminat\w*)|"
                 r"(?:policy|plan|membership) (?:lapsed|was cancell?ed|was terminated)|coverage (?:was )?(?:inactive|"
                 r"cancell?ed)"
@@ -276,7 +278,12 @@ NEGATIONS: dict[Route, re.Pattern[str]] = {
     ),
     Route.MEDICAL_NECESSITY_APPEAL: _p(
         r"no clinical review|does not address whether|not a question of medical necessity|no .{0,30}clinical review "
-        r"that would|not a (?:finding|decision|determination) (?:that|about)|not about whether"
+        r"that would|not a (?:finding|decision|determination) (?:that|about)|not about whether|"
+        # Nobody judged the clinical question, or the clinical criteria were met.
+        r"no (?:physician|doctor|clinician|nurse|medical director|clinical reviewer)s? (?:has |have )?reviewed|"
+        r"not (?:been )?reviewed for medical necessity|does not mean .{0,40}(?:not needed|not necessary)|"
+        r"(?:met|meets|satisf(?:ied|ies)) (?:all )?(?:of )?(?:our |the |your plan's )?(?:clinical |medical )?"
+        r"(?:criteria|guidelines)"
     ),
     Route.EXCLUSION: _p(r"is a covered benefit|does cover|remains covered|is covered|are covered|would be covered"),
     Route.ADMIN_DENIAL: _p(
@@ -298,6 +305,10 @@ SET_ASIDE = _p(r"does not matter|do not matter|would not matter|is moot|makes no
 
 # The letter denying a route's premise outright, wherever it says so ("an authorization does exist").
 CONTRADICTIONS: dict[Route, re.Pattern[str]] = {
+    Route.MEDICAL_NECESSITY_APPEAL: _p(
+        r"(?:decision|denial) (?:is|was) not (?:about|based on) (?:the )?(?:medical (?:need|necessity)|"
+        r"whether .{0,40} (?:needed|necessary))|not a medical necessity (?:decision|denial|determination)"
+    ),
     Route.PRIOR_AUTH_NEEDED: _p(
         r"authori[sz]ation (?:does|did) exist|do not need (?:to request )?a new (?:authori[sz]ation|approval)|"
         r"does not need (?:to request )?a new (?:authori[sz]ation|approval)|"

@@ -131,6 +131,9 @@ def _phrase_features(doc: Doc) -> list[Feature]:
         negation = NEGATIONS.get(route)
         negated: list[Evidence] = []
         first: list[Evidence] = []
+        said = _contradiction(doc, route)
+        if said is not None:
+            negated.append(doc.evidence(said.start, said.end))
         for phrase in phrases:
             if not any(t in text for t in phrase.triggers):
                 continue
@@ -140,7 +143,13 @@ def _phrase_features(doc: Doc) -> list[Feature]:
                 if not scope.allows(m.start()):
                     continue
                 sentence = doc.sentence_text(m.start())
-                if (negation is not None and negation.search(sentence)) or SET_ASIDE.search(sentence):
+                # Once the letter has denied the route's premise outright, its wording for the route is
+                # a code's description or the question the letter answers, not the reason.
+                if (
+                    said is not None
+                    or (negation is not None and negation.search(sentence))
+                    or SET_ASIDE.search(sentence)
+                ):
                     negated.append(doc.evidence(m.start(), m.end()))
                     continue
                 total += 0.5 if _CONDITIONAL.search(sentence) else 1.0
@@ -151,15 +160,22 @@ def _phrase_features(doc: Doc) -> list[Feature]:
                     break
             if evidence:
                 out.append(Feature(phrase_feature(phrase.name), min(CAP, total), tuple(evidence)))
-        contradiction = CONTRADICTIONS.get(route)
-        said = search(contradiction, doc.lower) if contradiction is not None else None
-        if said is not None:
-            negated.insert(0, doc.evidence(said.start(), said.end()))
         if negated:
             out.append(Feature(negation_feature(route), 1.0, tuple(negated[:2])))
         if first:
             out.append(Feature(first_feature(route), 1.0, tuple(first[:2])))
     return out
+
+
+def _contradiction(doc: Doc, route: Route) -> Span | None:
+    """Where the letter denies the route's premise outright; a condition ("if you were enrolled") denies nothing."""
+    pattern = CONTRADICTIONS.get(route)
+    if pattern is None:
+        return None
+    for m in scan(pattern, doc.lower):
+        if not _CONDITIONAL.search(doc.sentence_text(m.start())):
+            return Span(m.start(), m.end())
+    return None
 
 
 def _folded_lower(doc: Doc) -> str:
