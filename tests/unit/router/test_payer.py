@@ -32,6 +32,14 @@ def _payer(letter: str) -> str | None:
         ("# Halcyon Reach Health\n\nYour request was denied.\n", "Halcyon Reach Health"),
         ("From: Quillmarsh Health Plan Provider Relations <pr@quillmarsh.example>\nSubject: claim\n",
          "Quillmarsh Health Plan"),
+        # A hyphenated word is one word (`Co-op` is no lower-case word of a sentence).
+        ("Bright Harbor Health Co-op\nIndividual & Family Plans  |  PO Box 2051\n", "Bright Harbor Health Co-op"),
+        # A double or an en dash, like a single one, sets the document's title off from the name.
+        ("Tidewater Choice Health -- Claim Edit Notification (Code Review)\n", "Tidewater Choice Health"),
+        ("Oakline Health Plan \u2013 Notice of Denial\n", "Oakline Health Plan"),
+        # Organisation words (`Solutions`, `Rx`) are no person's name, in capitals too.
+        ("APEX SPECIALTY RX SOLUTIONS\nPharmacy Benefit Manager for Tri-River Health Alliance\n",
+         "Apex Specialty RX Solutions"),
     ],
 )  # fmt: skip
 def test_payer(letter: str, payer: str) -> None:
@@ -84,6 +92,15 @@ def _provider(letter: str) -> str | None:
          "Harlow Creek Gastroenterology"),
         ("CINDERFORD HEALTH PLAN - CLAIM NOTICE - to Maple Arch Counseling Associates\nClaim CH250714-80951\n",
          "Maple Arch Counseling Associates"),
+        # A legal suffix after a comma is part of the name; a department after one is not.
+        ("Acme Health Plan\nProvider: Prairie Sleep Diagnostics, LLC\n", "Prairie Sleep Diagnostics, LLC"),
+        ("Acme Health Plan\nProvider: Prairie Sleep Diagnostics, Billing Office\n", "Prairie Sleep Diagnostics"),
+        # Abbreviated labels of fixed-width reports.
+        ("OAKHAVEN HEALTH PLAN\nBILL PROV.: RIVERBEND IMAGING LLC    NPI 1245570983\n", "Riverbend Imaging LLC"),
+        # The referring hospital sent the patient on; the admitting facility is the claim's provider.
+        ("Evergreen Health Plan\nReferring hospital: Mercy Lakes Hospital\n"
+         "Admitting facility: Cedar Point Rehabilitation Institute\n", "Cedar Point Rehabilitation Institute"),
+        ("Evergreen Health Plan\nReferring hospital: Mercy Lakes Hospital\n", "Mercy Lakes Hospital"),
     ],
 )  # fmt: skip
 def test_provider(letter: str, provider: str) -> None:
@@ -110,6 +127,23 @@ def test_payer_desks_and_member_addressees_are_not_providers() -> None:
 )  # fmt: skip
 def test_titles_and_generic_senders_are_not_payers(letter: str, payer: str) -> None:
     assert _payer(letter) == payer
+
+
+def test_a_sentence_over_an_address_like_line_is_no_addressee() -> None:
+    letter = (
+        "Bright Harbor Health Co-op\nPO Box 2051, Phoenix AZ 85001\n\nJerome Castillo\n2271 E. Saguaro Vista Rd\n\n"
+        "We could not pay a claim from Valley Urgent Care of Mesa for your visit on\n"
+        "12 Aug 2026 because your coverage had ended.\n"
+    )
+    assert _provider(letter) == "Valley Urgent Care of Mesa"
+
+
+def test_a_payers_desk_heading_call_notes_is_not_the_provider() -> None:
+    letter = (
+        "COASTAL PLAINS HEALTH CO. - PROVIDER CONTACT CENTER - CALL NOTES\nQueue: Provider Claims\n\n"
+        "01/06/2025 08:41:12  JRM  Call from Ana at Low Country Rehab Partners (prov billing).\n"
+    )
+    assert _provider(letter) == "Low Country Rehab Partners"
 
 
 def test_provider_heading_a_provider_letters_address_block() -> None:

@@ -230,10 +230,10 @@ def _clean_org(value: str) -> str:
 
 
 _PROVIDER_ROLE = re.compile(
-    r"(?:(?:billing|rendering|servicing|treating|requesting|ordering|performing|referring|attending|"
-    r"submitting|your|the)[ _])?(?:provider|doctor|dentist|physician|facility|hospital|clinic|practice|"
-    r"office|supplier|pharmacy|lab|laboratory|program|payee|agency)(?: name)?|proveedor|doctor/facility|"
-    r"trading partner|requested by|billed by|filed by|submitted by|provider who asked for the service|"
+    r"(?:(?:billing|bill|rendering|rend|servicing|svc|treating|requesting|admitting|ordering|performing|"
+    r"referring|attending|submitting|your|the)[ _])?(?:provider|prov|doctor|dentist|physician|facility|hospital|"
+    r"clinic|practice|office|supplier|pharmacy|lab|laboratory|program|payee|agency)(?: name)?|proveedor|"
+    r"doctor/facility|trading partner|requested by|billed by|filed by|submitted by|provider who asked for the service|"
     r"where|to|cc|copy to|copy sent to|sent to|caller"
 )
 # Labels that name a provider only when the value reads like one (letters are addressed to members too).
@@ -247,13 +247,17 @@ _CAPS_PROVIDER = re.compile(
     r"(?P<org>[A-Z][A-Z0-9&',.-]*(?: [A-Z&',.-][A-Z0-9&',.-]*)*?)(?= {2,}| (?:NPI|TIN|ID|TAX)\b| *$)",
     re.MULTILINE,
 )
+# A comma inside a value that separates its parts, not the one before a legal suffix (`Acme Imaging, LLC`).
+_NAME_COMMA = r",\s+(?!(?:LLC|L\.L\.C\.|PLLC|LLP|Inc\.?|P\.?C\.?|Ltd\.?|Corp\.?)(?![\w.]))"
 _CREDENTIAL_TAIL = re.compile(r"^(?:MD|M\.D\.|DO|DMD|DDS|NP|PA|PA-C|RN|PhD|DPM|OD|LCSW|FACS|FACP)\.?$")
 
 
 def find_provider(doc: Doc, scope: Scope, payer: str | None) -> Found | None:
     """A provider label's organisation (a clinician's name before it skipped), else the old label phrases,
     a provider's own system heading the page, then the first provider-like organisation."""
-    for item in (*labelled(doc, scope, _PROVIDER_ROLE), *column_values(doc, scope, _PROVIDER_ROLE)):
+    items = [*labelled(doc, scope, _PROVIDER_ROLE), *column_values(doc, scope, _PROVIDER_ROLE)]
+    # A referring provider sent the patient on; the claim's provider is labelled apart when printed.
+    for item in sorted(items, key=lambda item: item.label.startswith("referring")):
         found = _provider_value(doc, item, payer)
         if found:
             return found
@@ -291,6 +295,8 @@ def _provider_addressee(doc: Doc, payer: str | None) -> Found | None:
         value = _clean_org(raw)
         if not (_reads_like_org(value, payer) and _provider_specific(value) and len(value.split()) >= 2):
             continue
+        if _reads_like_sentence(value):
+            continue
         if not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
             start = cell.start + max(0, doc.text[cell.start : cell.end].find(value))
             return Found(_preferred_case(doc, value), start, start + len(value), 0.7)
@@ -302,13 +308,13 @@ def _provider_value(doc: Doc, item: Labelled, payer: str | None) -> Found | None
     (`Dr. Colm Everhart, Cedarline Pediatric Endocrinology`, `Tallgrass Periodontics, 902 Hopewell Ave`)."""
     text = doc.text[item.value.start : item.value.end]
     whole = re.split(r"\s+\(|\s+-\s+|\s{2,}|;\s+|\s+\|", text)[0]
-    head, comma, rest = whole.partition(", ")
+    head, comma, rest = _partition_at_comma(whole)
     # `Coldwater Ear, Nose & Throat Associates` is one name; `Fallbrook Hospital, Admissions` is a department.
     if comma and (reads_like_provider(head) or not reads_like_provider(rest) or re.match(r"[\d a-z]", rest)):
         whole = head
     parts = [(0, whole)]
     pos = 0
-    for part in re.split(r"(,\s+|;\s+|\s+\(|\s+-\s+|\s{2,})", text):
+    for part in re.split(rf"({_NAME_COMMA}|;\s+|\s+\(|\s+-\s+|\s{{2,}})", text):
         parts.append((pos, part))
         pos += len(part)
     for offset, part in parts:
@@ -320,6 +326,12 @@ def _provider_value(doc: Doc, item: Labelled, payer: str | None) -> Found | None
         start = item.value.start + offset + max(0, part.find(value))
         return Found(_preferred_case(doc, value), start, start + len(value), 0.85)
     return None
+
+
+def _partition_at_comma(value: str) -> tuple[str, str, str]:
+    """`head, rest` at the first comma that does not open a legal suffix (`Prairie Sleep Diagnostics, LLC`)."""
+    m = re.search(_NAME_COMMA, value)
+    return (value[: m.start()], m.group(), value[m.end() :]) if m else (value, "", "")
 
 
 def _reads_like_org(value: str, payer: str | None) -> bool:
@@ -346,7 +358,9 @@ def _provider_letterhead(doc: Doc, payer: str | None) -> Found | None:
     for cell in _LETTERHEAD_CELL.finditer(doc.text, first.start, first.end):
         # `CLAIM NOTICE - to Maple Arch Counseling Associates`: the notice's provider addressee.
         value = _clean_org(re.sub(r"^[\s-]*(?:to|for)\s+", "", cell.group()))
-        if reads_like_provider(value) and not _same_org(value, payer) and not PAYER_WORDS.search(value):
+        if _PAYER_DESK.match(value) or _same_org(value, payer) or PAYER_WORDS.search(value):
+            continue
+        if reads_like_provider(value):
             start = cell.start() + max(0, cell.group().find(value))
             return Found(_preferred_case(doc, value), start, start + len(value), 0.6)
     return None
@@ -527,7 +541,8 @@ def _brand_name(doc: Doc, head: list[Span]) -> Found | None:
 def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = False) -> Found | None:
     """An organisation's name in `span` with markup, e-mail addresses, plan types and departments cut."""
     raw = doc.text[span.start : span.end]
-    raw = re.split(r"\s*<|,\s(?!(?i:inc|llc|l\.l\.c|co|corp|ltd|p\.c)\b)|\s+\(N1|\s+-\s", raw)[0]
+    # A dash set off by spaces (`-`, `--`, an en or em dash) ends the name: a title or department follows.
+    raw = re.split(r"\s*<|,\s(?!(?i:inc|llc|l\.l\.c|co|corp|ltd|p\.c)\b)|\s+\(N1|\s+(?:--?|\u2013|\u2014)\s", raw)[0]
     if raw.rstrip().endswith(":") or _ADDRESSEE_LABEL.match(raw):
         return None
     raw = re.sub(r"^[#>*\s]+|^(?i:from|de)\s*:\s*", "", raw).strip()
@@ -540,8 +555,7 @@ def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = Fal
         return None
     if letterhead and (_CHANNEL.search(value) or not PAYER_WORDS.search(value) or _TITLE_START.match(value)):
         return None
-    # A sentence is not a name: names have no lower-case words but `of`, `and`, `the`, `for`, `de`.
-    if letterhead and re.search(r"\b(?!(?:of|and|the|for|de|la|y)\b)[a-z]{2,}", value):
+    if letterhead and _reads_like_sentence(value):
         return None
     if _provider_specific(value) and not PAYER_WORDS.search(_PROVIDER_ONLY.sub("", value)):
         return None
@@ -550,6 +564,12 @@ def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = Fal
         return None
     start = span.start + max(0, doc.text.find(value.split()[0], span.start, span.end) - span.start)
     return Found(_preferred_case(doc, value), start, start + len(value), confidence)
+
+
+def _reads_like_sentence(value: str) -> bool:
+    """Names have no lower-case words but `of`, `and`, `the`, `for`, `de` (the tail of a hyphenated word,
+    `Co-op`, is no word of its own); a line with others is a sentence."""
+    return re.search(r"(?<![\w'-])(?!(?:of|and|the|for|de|la|y)\b)[a-z]{2,}", value) is not None
 
 
 def _preferred_case(doc: Doc, value: str) -> str:

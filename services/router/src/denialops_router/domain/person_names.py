@@ -48,7 +48,8 @@ _NOT_NAME_WORDS = """
     suite box city state county dr. mr. mrs. ms. miss of and for physician physicians doctor
     nurse director reviewer medicare medicaid advantage contact phone fax email us you we they he she it my
     questions received processed denied approved paid billed allowed responsibility description type reason
-    chat transcript message session
+    chat transcript message session solutions solution systems specialty rx pbm network networks alliance
+    cooperative assurance administration management holdings corporation incorporated
 """
 _NOT_NAME = frozenset(_NOT_NAME_WORDS.split())
 # `Jane Roe`: two capitalised words that nameparser reads as first and last name unless one is a word it
