@@ -81,6 +81,14 @@ def test_prose_amounts_are_read_when_there_is_no_structure() -> None:
     assert (found["billed"], found["allowed"], found["patient"]) == (Decimal("310.00"), Decimal("0.00"), None)
 
 
+def test_the_next_sentence_can_say_the_patient_owes_the_amount_before_it() -> None:
+    found = _amounts("The amount of $486.00 is not covered by the plan. You may owe Elm Clinic for it.\n")
+    assert (found["billed"], found["patient"]) == (Decimal("486.00"), Decimal("486.00"))
+    # A sentence that names its own amount, or owes nothing, says nothing about the one before it.
+    assert _amounts("We allowed $120.00. You may owe $20.00 of it.")["patient"] == Decimal("20.00")
+    assert _amounts("The plan allowed $120.00. You may be billed for other care.")["patient"] is None
+
+
 def test_a_totals_line_of_fields_and_other_spellings_of_the_patient_share() -> None:
     text = (
         "  58970  retrieval   billed $3,200.00   your share $3,200.00\n"

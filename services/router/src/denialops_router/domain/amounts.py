@@ -22,6 +22,12 @@ _BARE_DECIMAL = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2}
 _LABEL_STOP = re.compile(r"[,;:=$]|\.\s|\d")
 _AFTER = re.compile(r"[ \t]*\(?([A-Za-z][A-Za-z -]{0,18}?)(?=[.,;:)\n]|$| {2})")
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?(?![\d,]*\d)|\b(\d[\d,]*\.\d{2})\s?USD\b")
+# Words that make the patient owe an amount named just before (`it`, `this amount`).
+_OWED_IT = re.compile(
+    r"\byou (?:may |might |will |could )?(?:still )?(?:owe|be (?:billed|responsible|asked to pay))\b[^.;]{0,60}?"
+    r"\b(?:for )?(?:it|this(?: amount| charge| bill)?|that(?: amount)?|these charges)\b",
+    re.IGNORECASE,
+)
 # A table cell or a field value that is an amount: `$1,250.00`, `1250.00`, `USD 180.00`, `$0`.
 _AMOUNT_VALUE = re.compile(
     r"(?:USD\s?)?-?(?:\$\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?|(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2})(?![\d,]*\d)"
@@ -142,6 +148,8 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
         if kind is None and line_item:
             kind = "billed"  # `90837 on 05/06/2025, $210.00, came back denied`: a service line's charge
         facts.append(AmountFact(kind, value, m.start(), m.end(), bool(_TOTAL.search(label)), line_item))
+        if kind != "patient" and _owed_after(doc, m.end()):
+            facts.append(AmountFact("patient", value, m.start(), m.end(), False, line_item))
     for m in _BARE_DECIMAL.finditer(doc.text):
         # `Allowed 0.00, pt resp 1,380.00`: a figure without a currency sign only right after its label.
         before = doc.text[max(0, m.start() - 24) : m.start()]
@@ -155,6 +163,15 @@ def find_amounts(doc: Doc, scope: Scope, code_positions: Sequence[int]) -> list[
             continue
         facts.append(AmountFact(kind, value, m.start(1), m.end(1), bool(_TOTAL.search(label)), False))
     return [dataclasses.replace(f, in_claim=True) if scope.in_claim(f.start) else f for f in facts]
+
+
+def _owed_after(doc: Doc, end: int) -> bool:
+    """The rest of an amount's sentence or the next one says the patient owes it (`The amount of $486.00 is
+    not covered. You may owe the clinic for it.`), and names no other amount it could be."""
+    own = doc.sentence(end)
+    following = doc.sentence(own.end) if own.end < len(doc.text) else own
+    after = doc.text[end : following.end]
+    return not _MONEY.search(after) and bool(_OWED_IT.search(after))
 
 
 def _kind_after(doc: Doc, end: int) -> str | None:

@@ -29,10 +29,20 @@ _SERVICE_ROLE = re.compile(
 _REQUEST_FOR = re.compile(
     r"\b(?i:request|requests|asked us to cover|approval) for (?P<v>(?:a |an |the )?[a-z][^.;:\n()]{3,80})"
 )
-_LINE_ITEM_TEXT = re.compile(r"\s*[(-]?\s*(?P<v>[A-Za-z][A-Za-z0-9 ,/'-]{3,60}?)\s*(?:\)|:|\$| {2,}|\||\n|billed|$)")
-_PROSE_SERVICE = re.compile(r"\b(?P<v>(?:[a-z][\w-]* ){1,3})\((?:CPT|HCPCS) [A-Z0-9]{5}")
+# The words after a code on its own line (`73630 X-ray foot, 3 views   $96.00`).
+_LINE_ITEM_TEXT = re.compile(
+    r"[ \t]*[(-]?[ \t]*(?P<v>[A-Za-z][A-Za-z0-9 ,/'-]{3,60}?)\s*(?:\)|:|\$| {2,}|\||\n|billed|$)"
+)
+# A code's label just before it (`CPT 64615`, `HCPCS J2941`, `code 99214`), and the separator of an item
+# line's words from its code (`Somatropin, daily injections - HCPCS J2941`).
+_CODE_LEAD = re.compile(r"\b(?i:CPT|HCPCS|procedure|code)s?(?:\s*(?:code|#|no\.?))?\s*:?\s*$")
+_CODE_SEPARATOR = re.compile(r"[A-Za-z)](?:\s+-|,|:)\s+(?:(?i:CPT|HCPCS|code)\S*\s*)?$")
+_LIST_MARK = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])\s")
+_PHRASE_CUT = re.compile(r"(?:\b(?i:for|of|about|approve|cover|authori[sz]e)\s+|:\s+)(?:(?i:an?|the|your)\s+)?")
+_FUNCTION_WORDS = frozenset({"with", "and", "the", "for", "per", "each", "units", "unit", "line", "from", "thru"})
+_MAX_PHRASE_WORDS = 10
 # Over the lower-cased letter, each word spelled as a literal (`at_word`) so that sre scans for it.
-_SETTINGS = ("inpatient", "outpatient", "observation", "residential", "emergency room", "ambulance")
+_SETTINGS = ("inpatient", "outpatient", "observation", "residential", "skilled nursing", "emergency room", "ambulance")
 _SETTING = re.compile(
     "(" + "|".join(_w(w) for w in _SETTINGS) + r")\b(?:[ ,]+(stay|admission|services|care|treatment|transport|visit))?"
 )
@@ -87,27 +97,75 @@ def _described(doc: Doc, scope: Scope, code_positions: Sequence[tuple[int, int]]
             return value, Span(m.start("v"), m.end("v"))
     parts: list[str] = []
     first: Span | None = None
-    for _, end in code_positions:
-        item = _LINE_ITEM_TEXT.match(doc.text, end)
-        if item and re.search(r"[a-z]{3}", item.group("v")) and len(item.group("v").split()) >= 2:
-            parts.append(_tidy(item.group("v")))
-            first = first or Span(item.start("v"), item.end("v"))
+    for start, end in code_positions:
+        words = _beside_code(doc, start, end)
+        if words:
+            parts.append(words[0])
+            first = first or words[1]
     if parts and first is not None:
-        return "; ".join(dict.fromkeys(p for p in parts if p)), first
+        return "; ".join(dict.fromkeys(parts)), first
     request = _REQUEST_FOR.search(doc.text)
     if request and scope.allows(request.start("v")):
         value = _service_value(request.group("v"))
         if value:
             return value, Span(request.start("v"), request.end("v"))
-    # Prose: the words just before the first procedure code, e.g. `speech therapy (CPT 92507)`.
-    prose = _PROSE_SERVICE.search(doc.text)
-    if prose and scope.allows(prose.start()):
-        return _tidy(prose.group("v")), Span(prose.start("v"), prose.end("v"))
     setting = doc.memo(_setting)
     if setting:
         noun = setting.group(2) or ("stay" if setting.group(1).lower() == "inpatient" else "services")
         return f"{setting.group(1).lower()} {noun.lower()}", Span(setting.start(), setting.end())
     return None, None
+
+
+def _beside_code(doc: Doc, start: int, end: int) -> tuple[str, Span] | None:
+    """A billed code's own words: after it on its line (`73630 X-ray foot, 3 views`), before it inside
+    its bracket (`(chemodenervation for chronic migraine, CPT 64615)`), the phrase its bracket follows
+    (`for open rhinoplasty (CPT 30410)`), or an item line that ends with it (`Somatropin injections - J2941`)."""
+    item = _LINE_ITEM_TEXT.match(doc.text, end)
+    if item and len(item.group("v").split()) >= 2:
+        value = _tidy(item.group("v"))
+        if _has_content(value):
+            return value, Span(item.start("v"), item.end("v"))
+    lead = _CODE_LEAD.search(doc.text, max(0, start - 20), start)
+    head = lead.start() if lead else start
+    sentence = doc.sentence(start)
+    opened = doc.text.rfind("(", sentence.start, head)
+    if opened >= 0 and ")" not in doc.text[opened:head]:
+        inside = _phrase(doc, opened + 1, head)
+        if inside:
+            return inside
+        if not doc.text[opened + 1 : head].strip():
+            return _phrase(doc, _clause_start(doc, sentence.start, opened), opened)
+        return None
+    line = doc.line(start)
+    rest = doc.text[end : line.end]
+    if not re.fullmatch(r"[\s).,;]*", rest) or not _CODE_SEPARATOR.search(doc.text, line.start, head):
+        return None
+    # An item stands on its own: first in its block (after a blank line or a colon), or bulleted.
+    above = doc.text[: max(0, line.start - 1)].rstrip(" ")
+    if not above or above.endswith(("\n", ":")) or _LIST_MARK.match(doc.text, line.start):
+        return _phrase(doc, line.start, head)
+    return None
+
+
+def _phrase(doc: Doc, start: int, end: int) -> tuple[str, Span] | None:
+    """The service words of `doc.text[start:end]`, when they are a short noun phrase."""
+    raw = doc.text[start:end]
+    value = _service_value(_LIST_MARK.sub("", raw, count=1))
+    if value is None or not _has_content(value) or len(value.split()) > _MAX_PHRASE_WORDS:
+        return None
+    offset = start + len(raw) - len(raw.lstrip())
+    return value, Span(offset, end)
+
+
+def _clause_start(doc: Doc, sentence_start: int, end: int) -> int:
+    """Where the noun phrase before `end` starts: after the sentence's last `for`, `of`, `about`, colon or verb of
+    a request (`approve`, `cover`)."""
+    cuts = list(_PHRASE_CUT.finditer(doc.text, sentence_start, end))
+    return cuts[-1].end() if cuts else sentence_start
+
+
+def _has_content(value: str) -> bool:
+    return any(len(w) >= 3 and w not in _FUNCTION_WORDS for w in re.findall(r"[a-z]+", value.lower()))
 
 
 def _service_value(raw: str) -> str | None:
