@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from denialops_router.domain import letter_kind
 from denialops_router.domain.carc_table import ROUTINE_CARCS, carc_info, rarc_info
-from denialops_router.domain.patterns import folded, scan, search
+from denialops_router.domain.patterns import folded, scan
 from denialops_router.domain.phrases import COMES_FIRST, CONTRADICTIONS, NEGATIONS, PHRASES, SET_ASIDE
 from denialops_router.domain.scope import find_scope
 from denialops_router.domain.text import Doc, Span
