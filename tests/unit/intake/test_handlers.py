@@ -222,11 +222,16 @@ async def test_an_unknown_tenant_is_refused_even_under_intakes_own_source() -> N
 # -- events of one case in one consumer batch (the consumer's group hook) -------------------------------
 
 
-async def test_a_case_whose_events_come_together_is_written_in_fewer_writes_and_ends_the_same() -> None:
+@pytest.mark.parametrize("document_first", [False, True], ids=["case-first", "document-first"])
+async def test_a_case_whose_events_come_together_is_written_in_fewer_writes_and_ends_the_same(
+    document_first: bool,
+) -> None:
     repo = FakeRepository()
     intake = fake_intake(repo, "acme")
     extract, route, plan, documents = pipeline()
-    assert await intake.on_events([created(), document(), extract]) == 2
+    # Two topics: the batch holds them in whichever order the broker returned the partitions.
+    upstream = [document(), created()] if document_first else [created(), document()]
+    assert await intake.on_events([*upstream, extract]) == 2
     assert dict(repo.writes) == {"cases": 1, "documents": 1}, "the case's insert lists its document"
     assert await intake.on_events([extract, route, plan]) == 3, "one run's stages side by side"
     assert await intake.on_events([documents, documents]) == 0, "a stage twice is not merged"
@@ -310,7 +315,8 @@ async def test_events_of_other_tenants_runs_or_intakes_own_source_are_not_merged
         [extract, other_tenant],
         [created(), document(tenant="globex")],
         [own_case, document()],
-        [document(), created()],
+        [document(), own_case],
+        [document(tenant="globex"), created()],
     ):
         assert await intake.on_events(events) == 0
 

@@ -7,8 +7,23 @@ import datetime as dt
 import orjson
 import pytest
 
-from denialops_shared.contracts.cloudevents import InvalidEvent, decode, deterministic_event_id, encode
-from denialops_shared.contracts.events import CaseCreated, RunRequested, auto_run_id
+from denialops_shared.contracts.cloudevents import (
+    InvalidEvent,
+    ReceivedEvent,
+    decode,
+    deterministic_event_id,
+    encode,
+    upstream_pair,
+)
+from denialops_shared.contracts.events import (
+    CaseCreated,
+    DocType,
+    DocumentAdded,
+    EventBody,
+    Page,
+    RunRequested,
+    auto_run_id,
+)
 from denialops_shared.contracts.topics import ALL_TOPICS, Topic
 
 
@@ -80,3 +95,40 @@ def test_every_topic_has_a_dead_letter_topic() -> None:
     for topic in Topic:
         assert topic.dead_letter in ALL_TOPICS
     assert RunRequested.model_fields["run_id"].is_required()
+
+
+def _received(body: EventBody) -> ReceivedEvent[EventBody]:
+    return ReceivedEvent(id=str(id(body)), source="/test", type="t", time=dt.datetime.now(dt.UTC), body=body)
+
+
+def _letter(case_id: str = "case-1", tenant: str = "t1") -> DocumentAdded:
+    return DocumentAdded(
+        tenant_id=tenant,
+        case_id=case_id,
+        document_id="doc-1",
+        doc_type=DocType.DENIAL_LETTER,
+        media_type="text/plain",
+        sha256="0" * 64,
+        pages=[Page(number=1, text="letter")],
+        extraction_method="text",
+    )
+
+
+def test_an_upstream_case_and_its_letter_pair_up_in_either_order() -> None:
+    created, added = _received(case_created()), _received(_letter())
+    assert upstream_pair([created, added]) == (created, added)
+    assert upstream_pair([added, created, _received(case_created())]) == (created, added)
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        _letter(case_id="case-2"),
+        _letter(tenant="t2"),
+        RunRequested(tenant_id="t1", case_id="case-1", run_id="r", requested_by="u"),
+    ],
+    ids=["another case", "another tenant", "not a letter"],
+)
+def test_other_pairs_are_no_upstream_pair(second: EventBody) -> None:
+    assert upstream_pair([_received(case_created()), _received(second)]) is None
+    assert upstream_pair([_received(second), _received(case_created())]) is None

@@ -29,6 +29,7 @@ from denialops_shared.contracts.cloudevents import (
     ReceivedEvent,
     deterministic_event_id,
     encode,
+    upstream_pair,
 )
 from denialops_shared.contracts.events import (
     CaseCreated,
@@ -337,16 +338,12 @@ class Intake:
         """One case's consecutive events of a consumer batch (the consumer's group hook), recorded together
         where one write can hold them: a run's stage results side by side (the router publishes extract and
         route together, the llm-worker plan and documents) in one write of the run; an upstream
-        `case.created` and its `document.added` as one insert of the case already listing the document.
+        `case.created` and its `document.added` (either order: `upstream_pair`) as one insert of the case
+        already listing the document.
         Returns how many leading events it handled (0: each goes alone)."""
-        first, second = events[0], events[1]
-        if (
-            isinstance(first.body, CaseCreated)
-            and isinstance(second.body, DocumentAdded)
-            and (first.body.tenant_id, first.body.case_id) == (second.body.tenant_id, second.body.case_id)
-            and not (self._own(first) or self._own(second))
-        ):
-            await self._project_case_with_document(first, second)
+        pair = upstream_pair(events)
+        if pair is not None and not (self._own(pair[0]) or self._own(pair[1])):
+            await self._project_case_with_document(*pair)
             return 2
         stages = one_runs_stages([event.body for event in events])
         if len(stages) < 2:

@@ -31,11 +31,9 @@ from denialops_router.domain import read_by_ocr
 from denialops_router.metrics import ROUTES_CHOSEN, STAGE_FAILURES
 from denialops_router.pipeline import RunInput, RunOutcome, failed, run_stages
 from denialops_router.repository import RouterRepository
-from denialops_shared.contracts.cloudevents import EncodedEvent, ReceivedEvent, encode_stage
+from denialops_shared.contracts.cloudevents import EncodedEvent, ReceivedEvent, encode_stage, upstream_pair
 from denialops_shared.contracts.events import (
-    CaseCreated,
     DocType,
-    DocumentAdded,
     EventBody,
     Mode,
     RunCancelled,
@@ -88,16 +86,13 @@ class Router:
 
     async def on_events(self, events: Sequence[ReceivedEvent[EventBody]]) -> int:
         """One case's consecutive events of a consumer batch (the consumer's group hook): an upstream
-        `case.created` followed by its `document.added` (same tenant) set their facts in one write of the
-        case, which then starts what the two made ready. Returns how many leading events it handled (2 or 0).
+        `case.created` and its `document.added` (same tenant, either order: `upstream_pair`) set their
+        facts in one write of the case, which then starts what the two made ready. Returns how many
+        leading events it handled (2 or 0).
         """
-        created, added = events[0], events[1]
-        if not (
-            isinstance(created.body, CaseCreated)
-            and isinstance(added.body, DocumentAdded)
-            and (created.body.tenant_id, created.body.case_id) == (added.body.tenant_id, added.body.case_id)
-        ):
+        if (pair := upstream_pair(events)) is None:
             return 0
+        created, added = pair
         # Facts are paths set in the case: the two events set theirs at once as they would one after the other.
         facts = facts_of(created.body, created.time) | facts_of(added.body, added.time)
         await self._record_facts(added.body, facts)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from denialops_shared.contracts.events import EVENT_MODELS, EventBody, StageCompleted, event_type
+from denialops_shared.contracts.events import (
+    EVENT_MODELS,
+    CaseCreated,
+    DocumentAdded,
+    EventBody,
+    StageCompleted,
+    event_type,
+)
 from denialops_shared.contracts.topics import Topic
 from denialops_shared.tracing import trace_headers
 
@@ -69,6 +76,25 @@ class ReceivedEvent(Generic[B]):
     type: str
     time: dt.datetime
     body: B
+
+
+def upstream_pair(
+    events: Sequence[ReceivedEvent[EventBody]],
+) -> tuple[ReceivedEvent[EventBody], ReceivedEvent[EventBody]] | None:
+    """The leading two events as (`case.created`, `document.added`) of one tenant's case, in either order.
+
+    They travel on two topics, so a consumer batch holds them in whichever order the broker returned
+    the partitions; upstream published them together and their facts commute, so a handler takes them
+    as one case with its letter however they came.
+    """
+    first, second = events[0], events[1]
+    if isinstance(first.body, DocumentAdded) and isinstance(second.body, CaseCreated):
+        first, second = second, first
+    if not (isinstance(first.body, CaseCreated) and isinstance(second.body, DocumentAdded)):
+        return None
+    if (first.body.tenant_id, first.body.case_id) != (second.body.tenant_id, second.body.case_id):
+        return None
+    return first, second
 
 
 def deterministic_event_id(*parts: str) -> str:
