@@ -148,3 +148,40 @@ def test_name_followed_by_its_member_id_in_a_chat() -> None:
         "[10:02] Petra: Petra Doyle, ID ACM-4410-22.\n"
     )
     assert _patient(letter) == "Petra Doyle"
+
+
+def test_a_claims_continuation_line_takes_the_patient_from_the_claims_first_line() -> None:
+    letter = (
+        "PLAN REMIT\n\nPATIENT NAME      CLAIM NUMBER     LN  PROC     BILLED     PAID  GRP/RSN\n"
+        "----------------- ---------------- --  -----  -------- -------- -------\n"
+        "CHO, LINDA        IW2609300127     01  99214    210.00   101.20  CO-45\n"
+        "PRUITT, WALTER    IW2609300188     01  99213    165.00    73.40  CO-45\n"
+        "                                   02  20610    310.00     0.00  CO-11\n"
+    )
+    assert _patient(letter) == "Walter Pruitt"
+
+
+def test_patient_last_and_first_name_in_columns_of_their_own() -> None:
+    letter = (
+        "# Remittance line listing (export)\n"
+        "claim_no,line,pat_last,pat_first,member_id,billed,paid,line_status\n"
+        "PCH-00412,1,SANDOVAL,LUCIA,PCH-7719204-01,210.00,0.00,DENIED\n"
+        "PCH-00437,1,BERGSTROM,NILS,PCH-6604418-00,150.00,76.30,PAID\n"
+    )
+    assert _patient(letter) == "Lucia Sandoval"
+
+
+def test_a_name_split_by_the_paragraphs_wrap() -> None:
+    letter = (
+        "Plan portal > Secure messages\n\nHello, following up on our second-level appeal for patient Priya\n"
+        "Venkataraman, member ID PHP-2093-66178, claim 26-0442-88173.\n"
+    )
+    assert _patient(letter) == "Priya Venkataraman"
+
+
+def test_addressee_with_a_second_addressee_below() -> None:
+    letter = (
+        "NORTHWICK ASSURANCE HEALTH\nAppeals Review Unit\n\nJune 13, 2025\n\nFerdinand Lisowski-Amadi\n"
+        "and Lanternfield University Hospital (provider representative)\n\nNOTICE OF FINAL INTERNAL APPEAL DECISION\n"
+    )
+    assert _patient(letter) == "Ferdinand Lisowski-Amadi"

@@ -52,10 +52,24 @@ def column_values(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Lab
             if not _is_role(role, normalise_label(column.name)):
                 continue
             rows = [r for r in table.rows if not r.total and scope.allows(r.span.start)]
-            # The denied row's own cell, even when empty: another row's value belongs to another claim.
-            cell = min(rows, key=lambda r: _row_rank(doc, table, r)).cells[index] if rows else ()
+            # The denied row's own cell, even when empty: another row's value belongs to another claim;
+            # but a row that leaves the leading column empty goes on with the row above it.
+            row = min(rows, key=lambda r: _row_rank(doc, table, r)) if rows else None
+            cell = _carried_cell(table, row, index) if row else ()
             if cell:
                 yield Labelled(normalise_label(column.name), Span(cell[0].start, cell[-1].end), column.span)
+
+
+def _carried_cell(table: Table, row: Row, index: int) -> tuple[Span, ...]:
+    """The row's cell of the column; a report grouped by claim prints the leading columns (patient, claim)
+    on the group's first line only, so a line that leaves the leading column empty takes them from there."""
+    position = table.rows.index(row)
+    while not row.cells[index] and not row.cells[0] and position > 0:
+        position -= 1
+        row = table.rows[position]
+        if row.total:
+            return ()
+    return row.cells[index]
 
 
 def _is_role(role: re.Pattern[str], label: str) -> bool:

@@ -32,8 +32,9 @@ def reads_like_provider(name: str) -> bool:
     )
 
 
-# The line under a name in an address block: a street, a PO box, a city/state/ZIP, `Parent of`, `Attn`.
+# The line under a name in an address block: a street, a PO box, a city/state/ZIP, `Parent of`, `Attn`, a
+# second addressee (`and Lanternfield University Hospital`).
 ADDRESS_LINE = re.compile(
     r"^\s*(?:\d+[A-Za-z]?(?: [NSEW]\.?)? [A-Z][A-Za-z0-9 .'#-]+|P\.?\s?O\.? Box \d+|Apt\.? \S+|"
-    r"(?i:parent|guardian|c/o|attn)\b)|^\s*[A-Z][A-Za-z .'-]+,? [A-Z]{2} \d{5}(?:-\d{4})?\s*$"
+    r"(?i:parent|guardian|c/o|attn)\b|(?:and|&) [A-Z])|^\s*[A-Z][A-Za-z .'-]+,? [A-Z]{2} \d{5}(?:-\d{4})?\s*$"
 )

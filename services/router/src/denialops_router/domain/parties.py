@@ -541,8 +541,8 @@ def _brand_name(doc: Doc, head: list[Span]) -> Found | None:
 def _payer_value(doc: Doc, span: Span, confidence: float, letterhead: bool = False) -> Found | None:
     """An organisation's name in `span` with markup, e-mail addresses, plan types and departments cut."""
     raw = doc.text[span.start : span.end]
-    # A dash set off by spaces (`-`, `--`, an en or em dash) ends the name: a title or department follows.
-    raw = re.split(r"\s*<|,\s(?!(?i:inc|llc|l\.l\.c|co|corp|ltd|p\.c)\b)|\s+\(N1|\s+(?:--?|\u2013|\u2014)\s", raw)[0]
+    # A dash set off by spaces (`-`, `--`; `text` makes en and em dashes `-`) ends the name: a title follows.
+    raw = re.split(r"\s*<|,\s(?!(?i:inc|llc|l\.l\.c|co|corp|ltd|p\.c)\b)|\s+\(N1|\s+--?\s", raw)[0]
     if raw.rstrip().endswith(":") or _ADDRESSEE_LABEL.match(raw):
         return None
     raw = re.sub(r"^[#>*\s]+|^(?i:from|de)\s*:\s*", "", raw).strip()

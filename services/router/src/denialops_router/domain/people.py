@@ -27,6 +27,10 @@ _MEMBER = re.compile(
     r"(?:member|subscriber|enrollee|insured|beneficiary|participant|employee|policyholder|policy holder|"
     r"cardholder|covered person|mbr|miembro|asegurado|name|copy to member|cc member|re|regarding)(?: name| full name)?"
 )
+# A name printed in two columns or fields, last and first (`pat_last`, `pat_first` of an export).
+_WHOSE = r"(?:(?:patient|pat|pt|member|mbr|subscriber) )?"
+_LAST_NAME = re.compile(rf"{_WHOSE}(?:last|last name|surname|family name)")
+_FIRST_NAME = re.compile(rf"{_WHOSE}(?:first|first name|given name)")
 _NAME_AT = re.compile(NAME)
 _ABOUT_SOMEONE_ELSE = re.compile(
     rf"\b(?i:your (?:son|daughter|child|spouse|wife|husband|partner|dependent|dependant|minor child|"
@@ -60,17 +64,22 @@ _LETTERHEAD_LINES = 1
 
 def find_patient(doc: Doc, scope: Scope) -> Found | None:
     """The patient's name as `First Last`, with the span it was read from."""
-    for spans, confidence in (
-        (_values(doc, scope, _PATIENT), 0.9),
-        (_about_someone_else(doc, scope), 0.85),
-        (_values(doc, scope, _MEMBER), 0.8),
-        (_prose(doc, scope), 0.75),
-    ):
-        for span in spans:
-            found = _name_in(doc, span, confidence)
-            if found:
-                return found
-    return _addressee(doc)
+    return (
+        _first_name_in(doc, _values(doc, scope, _PATIENT), 0.9)
+        or _split_name(doc, scope)
+        or _first_name_in(doc, _about_someone_else(doc, scope), 0.85)
+        or _first_name_in(doc, _values(doc, scope, _MEMBER), 0.8)
+        or _first_name_in(doc, _prose(doc, scope), 0.75)
+        or _addressee(doc)
+    )
+
+
+def _first_name_in(doc: Doc, spans: Iterator[Span], confidence: float) -> Found | None:
+    for span in spans:
+        found = _name_in(doc, span, confidence)
+        if found:
+            return found
+    return None
 
 
 def _values(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Span]:
@@ -80,6 +89,16 @@ def _values(doc: Doc, scope: Scope, role: re.Pattern[str]) -> Iterator[Span]:
         yield item.value
 
 
+def _split_name(doc: Doc, scope: Scope) -> Found | None:
+    """The patient's last and first name under labels or columns of their own (the denied row's)."""
+    last = next(_values(doc, scope, _LAST_NAME), None)
+    first = next(_values(doc, scope, _FIRST_NAME), None)
+    if last is None or first is None:
+        return None
+    name = display_name(f"{doc.text[last.start : last.end].strip()}, {doc.text[first.start : first.end].strip()}")
+    return Found(name, min(last.start, first.start), max(last.end, first.end), 0.9) if name else None
+
+
 def _about_someone_else(doc: Doc, scope: Scope) -> Iterator[Span]:
     for m in _ABOUT_SOMEONE_ELSE.finditer(doc.text):
         group = "n" if m.group("n") else "o"
@@ -87,8 +106,18 @@ def _about_someone_else(doc: Doc, scope: Scope) -> Iterator[Span]:
             yield Span(m.start(group), m.end(group))
 
 
+# A line break of a hard-wrapped paragraph: after a full line, before a line that goes on unindented.
+_WRAP = re.compile(r"^(.{40,})\n(?=[A-Za-z])", re.MULTILINE)
+
+
+def _unwrapped(doc: Doc) -> str:
+    """The text with a paragraph's wrapping line breaks as spaces (offsets unchanged), so that a name the
+    wrap split (`for patient Priya` / `Venkataraman, member ID ...`) is read whole."""
+    return _WRAP.sub(lambda m: m.group(1) + " ", doc.text)
+
+
 def _prose(doc: Doc, scope: Scope) -> Iterator[Span]:
-    for m in _PROSE.finditer(doc.text):
+    for m in _PROSE.finditer(doc.memo(_unwrapped)):
         group = next(g for g in ("p", "q", "f", "c") if m.group(g))
         if scope.allows(m.start(group)):
             yield Span(m.start(group), m.end(group))
@@ -96,7 +125,8 @@ def _prose(doc: Doc, scope: Scope) -> Iterator[Span]:
 
 def _name_in(doc: Doc, span: Span, confidence: float) -> Found | None:
     """The person's name a value starts with (`ROE, JANE (dependent 02)`, `Jane Roe  DOB 1/2/2003`)."""
-    text = doc.text[span.start : span.end]
+    # A span across a line break is a name the wrap split (`_unwrapped`).
+    text = doc.text[span.start : span.end].replace("\n", " ")
     lead = re.match(r"[\s(\"']*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? )?", text)
     offset = lead.end() if lead else 0
     m = _NAME_AT.match(text, offset)
